@@ -1,0 +1,130 @@
+"""Baseline assessment: which criteria each community fails, the gaps, and what closing them costs.
+
+:func:`assess` applies every criterion of the standards in force to every community and returns
+an :class:`Assessment` of documented DataFrames. Featured requires basic: a community is featured
+when it meets every basic and every featured criterion; the cost of reaching featured from below
+basic is the basic gaps plus the featured gaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.data import ZONES, Dataset
+from wzmodel.standards import CLASSES, COST_CATEGORIES, Standards, load_standards
+
+__all__ = ["Assessment", "assess"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The baseline of every community against the standards.
+
+    Attributes
+    ----------
+    gaps : one row per community, class and failed criterion — ``community_id``, ``class``,
+        ``criterion_id``, ``cost_category``, ``gap`` (in ``gap_unit``), ``capital_yuan``,
+        ``running_yuan_per_year``.
+    communities : one row per community — identity, zone, ``households``, ``is_basic``,
+        ``is_featured``, failed-criterion counts and, per class, ``{class}_capital_yuan`` and
+        ``{class}_running_yuan_per_year``: the cost of that class's own criteria (featured
+        figures exclude the basic gaps).
+    by_zone, by_district : counts, shares already basic / featured, and capital to close the gaps.
+    """
+
+    gaps: pd.DataFrame
+    communities: pd.DataFrame
+    by_zone: pd.DataFrame
+    by_district: pd.DataFrame
+    standards: Standards
+
+    def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
+        """Cost per community (rows, in ``communities`` order) and cost category (columns) of
+        closing the gaps of class ``klass``; ``kind`` is ``"capital"`` (yuan) or ``"running"``
+        (yuan per year)."""
+        value = "capital_yuan" if kind == "capital" else "running_yuan_per_year"
+        sub = self.gaps[self.gaps["class"] == klass]
+        table = sub.pivot_table(index="community_id", columns="cost_category", values=value,
+                                aggfunc="sum", fill_value=0.0)
+        return table.reindex(index=self.communities["community_id"], columns=list(COST_CATEGORIES),
+                             fill_value=0.0).astype(float)
+
+    def totals(self) -> dict[str, float]:
+        """City-wide headline figures."""
+        c = self.communities
+        return {
+            "communities": len(c),
+            "basic": int(c["is_basic"].sum()),
+            "featured": int(c["is_featured"].sum()),
+            "basic_capital_yuan": float(c["basic_capital_yuan"].sum()),
+            "featured_capital_yuan": float(c["featured_capital_yuan"].sum()),
+            "basic_running_yuan_per_year": float(c["basic_running_yuan_per_year"].sum()),
+            "featured_running_yuan_per_year": float(c["featured_running_yuan_per_year"].sum()),
+        }
+
+
+def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
+    """Assess every community of ``dataset`` against ``standards`` (default: Shanghai's)."""
+    standards = standards or load_standards()
+    communities = dataset.communities
+    ids = communities["community_id"].to_numpy()
+    rows = []
+    failed = {k: np.zeros(len(communities), dtype=int) for k in CLASSES}
+    for klass, criterion in standards.criteria():
+        gap = criterion.gap(communities)
+        fails = gap > 0
+        failed[klass] += fails
+        rows.append(pd.DataFrame({
+            "community_id": ids[fails],
+            "class": klass,
+            "criterion_id": criterion.id,
+            "cost_category": criterion.cost_category,
+            "gap": gap[fails],
+            "gap_unit": criterion.gap_unit,
+            "capital_yuan": gap[fails] * criterion.capital_yuan_per_unit,
+            "running_yuan_per_year": gap[fails] * criterion.running_yuan_per_unit_year,
+        }))
+    gaps = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    gaps = gaps.sort_values(["community_id", "class", "criterion_id"], kind="stable",
+                            ignore_index=True)
+
+    status = communities[["community_id", "name", "street_code", "district", "zone", "kind",
+                          "households", "residents"]].copy()
+    status["basic_failures"] = failed["basic"]
+    status["featured_failures"] = failed["featured"]
+    status["is_basic"] = failed["basic"] == 0
+    status["is_featured"] = status["is_basic"] & (failed["featured"] == 0)
+    per_class = gaps.groupby(["community_id", "class"])[["capital_yuan", "running_yuan_per_year"]].sum()
+    for klass in CLASSES:
+        sub = per_class.xs(klass, level="class") if klass in per_class.index.get_level_values(1) \
+            else per_class.iloc[0:0]
+        status[f"{klass}_capital_yuan"] = status["community_id"].map(sub["capital_yuan"]).fillna(0.0)
+        status[f"{klass}_running_yuan_per_year"] = status["community_id"].map(
+            sub["running_yuan_per_year"]).fillna(0.0)
+    return Assessment(gaps, status, _summary(status, "zone", ZONES),
+                      _summary(status, "district", None), standards)
+
+
+def _summary(status: pd.DataFrame, by: str, order) -> pd.DataFrame:
+    g = status.groupby(by, sort=True)
+    table = pd.DataFrame({
+        "communities": g.size(),
+        "households": g["households"].sum(),
+        "basic": g["is_basic"].sum(),
+        "featured": g["is_featured"].sum(),
+    })
+    table["basic_share"] = table["basic"] / table["communities"]
+    table["featured_share"] = table["featured"] / table["communities"]
+    table["basic_capital_yuan"] = g["basic_capital_yuan"].sum()
+    table["featured_capital_yuan"] = g["featured_capital_yuan"].sum()
+    if order is not None:
+        table = table.reindex([z for z in order if z in table.index])
+    total = table.sum(numeric_only=True)
+    total["basic_share"] = total["basic"] / total["communities"]
+    total["featured_share"] = total["featured"] / total["communities"]
+    table.loc["total"] = total
+    table.index.name = by
+    return table.reset_index()
