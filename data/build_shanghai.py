@@ -1,0 +1,1114 @@
+"""Build the bundled Shanghai dataset ``data/shanghai/`` and the tiny example dataset.
+
+Run ``.venv/bin/python data/build_shanghai.py`` (or ``make data``). The build is deterministic:
+every random draw comes from a numpy Generator seeded with ``SEED`` (one independent stream per
+table, so changing how one table is drawn never changes another), rows are written in a stable
+order and floats are rounded, so the same inputs give the same bytes on every run.
+
+What is real and what is not (details and figures in ``data/README.md``):
+
+* **Real**: committee names and 12-digit codes, street (街道/镇/乡) membership, districts, the
+  number of committees per district, and the district resident totals of the 2020 census
+  (which the synthetic committee populations add up to exactly). Read from
+  ``data/sources/nbs/`` (the statistics code list) and ``CENSUS_2020_RESIDENTS`` below.
+* **Assumed**: the zone of every street (``data/shanghai/street_zones.csv``, an editable file the
+  build reads; ``--write-default-zones`` regenerates it from the rules in ``default_zone``), unit
+  costs (the standards TOML files), budgets and sharing splits.
+* **Synthetic**: households and age shares per committee, coordinates, every indicator, candidate
+  sites, existing facilities.
+
+The calibration targets (DOMAIN.md §4) are the constants at the top of each section; the
+private function ``_assess`` re-implements the standards' gap arithmetic (header of
+``wzmodel/standards/basic.toml``) only to print and tune the calibration — the package's own
+assessment lives in ``wzmodel``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+NBS_DIR = REPO / "data" / "sources" / "nbs"
+OUT_DIR = REPO / "data" / "shanghai"
+TINY_DIR = REPO / "wzmodel" / "examples" / "tiny"
+ZONES_FILE = OUT_DIR / "street_zones.csv"
+SCHEMA_FILE = REPO / "wzmodel" / "schema" / "tables.toml"
+STANDARDS_DIR = REPO / "wzmodel" / "standards"
+
+SEED = 20251205  # the notice's issue date; any fixed integer would do
+YEARS = list(range(2026, 2036))
+ZONES = ["main_urban", "new_town", "new_market_town", "rural"]
+TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
+
+# --------------------------------------------------------------------------------------------
+# Districts: short names (浦东新区 -> 浦东), pinyin for ids, and the published reference totals.
+# --------------------------------------------------------------------------------------------
+
+DISTRICT_PINYIN = {
+    "黄浦": "huangpu", "徐汇": "xuhui", "长宁": "changning", "静安": "jingan",
+    "普陀": "putuo", "虹口": "hongkou", "杨浦": "yangpu", "闵行": "minhang",
+    "宝山": "baoshan", "嘉定": "jiading", "浦东": "pudong", "金山": "jinshan",
+    "松江": "songjiang", "青浦": "qingpu", "奉贤": "fengxian", "崇明": "chongming",
+}
+CENTRAL_DISTRICTS = ["黄浦", "徐汇", "长宁", "静安", "普陀", "虹口", "杨浦"]
+
+# 2020 census resident population by district (DOMAIN.md §4, 上海市第七次全国人口普查). The
+# synthetic committee populations are scaled so that they add up to these totals exactly.
+CENSUS_2020_RESIDENTS = {
+    "黄浦": 662_030, "徐汇": 1_113_078, "长宁": 693_051, "静安": 975_707,
+    "普陀": 1_239_800, "虹口": 757_498, "杨浦": 1_242_548, "闵行": 2_653_489,
+    "宝山": 2_235_218, "嘉定": 1_834_258, "浦东": 5_681_512, "金山": 822_776,
+    "松江": 1_909_713, "青浦": 1_271_424, "奉贤": 1_140_872, "崇明": 637_921,
+}
+
+# Share of residents aged 60+ by district, before the city-wide rescaling to 23.4 %. Synthetic
+# but ordered as the census and the registered-population statistics suggest: the old central
+# districts oldest (虹口 highest, DOMAIN.md §4: 43.2 % of registered residents), the suburbs
+# with many young migrants (松江, 嘉定, 闵行) youngest, 崇明 old.
+DISTRICT_60PLUS = {
+    "黄浦": 0.325, "徐汇": 0.275, "长宁": 0.295, "静安": 0.305, "普陀": 0.300,
+    "虹口": 0.335, "杨浦": 0.300, "闵行": 0.200, "宝山": 0.245, "嘉定": 0.190,
+    "浦东": 0.225, "金山": 0.270, "松江": 0.165, "青浦": 0.185, "奉贤": 0.225, "崇明": 0.295,
+}
+CITY_60PLUS = 0.234  # 2020 census
+CITY_0_14 = 0.098  # 2020 census
+CITY_PERSONS_PER_HOUSEHOLD = 2.32  # 2020 census, family households
+
+
+def short_district(full_name: str) -> str:
+    """浦东新区 -> 浦东, 黄浦区 -> 黄浦."""
+    return full_name.removesuffix("新区").removesuffix("区")
+
+
+# --------------------------------------------------------------------------------------------
+# The code list
+# --------------------------------------------------------------------------------------------
+
+
+def load_code_list(nbs_dir: Path = NBS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Committees (without the 13 virtual units) and streets with at least one committee."""
+    committees = pd.read_csv(nbs_dir / "shanghai_committees.csv", dtype=str)
+    committees = committees[~committees["name"].str.contains("虚拟")]
+    counts = pd.read_csv(nbs_dir / "shanghai_committee_counts_by_street.csv", dtype=str)
+    counts["district"] = counts["district"].map(short_district)
+    committees = committees.rename(columns={"code": "community_id", "streetCode": "street_code"})
+    committees = committees.merge(
+        counts[["street_code", "district"]], on="street_code", how="left", validate="m:1"
+    )
+    # Every real committee's name ends in 居委会 (residents') or 村委会 (villagers').
+    kind = np.where(committees["name"].str.endswith("村委会"), "villagers", "residents")
+    bad = ~committees["name"].str.endswith(("村委会", "居委会"))
+    if bad.any():
+        raise ValueError(f"cannot tell the kind of {committees.loc[bad, 'name'].tolist()}")
+    committees["kind"] = kind
+    committees = committees[["community_id", "name", "street_code", "district", "kind"]]
+    committees = committees.sort_values("community_id", kind="stable").reset_index(drop=True)
+
+    streets = counts[counts["street_code"].isin(committees["street_code"])]
+    streets = streets.rename(columns={"resid_committees": "n_res", "village_committees": "n_vil"})
+    streets = streets.astype({"n_res": int, "n_vil": int})
+    streets = streets[["street_code", "street_name", "district", "n_res", "n_vil"]]
+    return committees, streets.sort_values("street_code", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Zones (assumption; the rules are explained in data/README.md)
+# --------------------------------------------------------------------------------------------
+
+# Towns (镇) of the partly-main-urban districts that lie inside the outer ring or in a
+# main-urban sub-area of the 2035 master plan (虹桥, 川沙, 宝山, 闵行; 高桥/高东).
+MAIN_URBAN_TOWNS = {
+    "浦东": {"北蔡镇", "三林镇", "金桥镇", "高行镇", "张江镇", "高桥镇", "高东镇", "唐镇",
+             "川沙新镇", "康桥镇"},
+    "闵行": {"莘庄镇", "七宝镇", "颛桥镇", "华漕镇", "虹桥镇", "梅陇镇", "吴泾镇", "浦江镇",
+             "莘庄工业区"},
+    "宝山": {"大场镇", "高境镇", "庙行镇", "淞南镇", "顾村镇", "杨行镇", "月浦镇"},
+    "嘉定": {"真新街道", "江桥镇"},  # 真新 adjoins 长征 inside the outer ring; 江桥: 虹桥 sub-area
+    "青浦": {"徐泾镇"},  # 虹桥 sub-area
+}
+# The five new towns: the district-seat streets/towns of 嘉定, 青浦, 松江, 奉贤 and the 临港
+# towns of 南汇新城 (浦东's south-east).
+NEW_TOWN_STREETS = {
+    "嘉定": {"嘉定镇街道", "新成路街道", "菊园新区", "马陆镇", "嘉定工业区"},
+    "青浦": {"夏阳街道", "盈浦街道", "香花桥街道"},
+    "松江": {"岳阳街道", "永丰街道", "方松街道", "中山街道", "广富林街道"},
+    "奉贤": {"南桥镇", "西渡街道", "奉浦街道", "金海街道"},
+    "浦东": {"南汇新城镇", "泥城镇", "书院镇"},
+}
+# 崇明's district seat and its larger towns stay new market towns; the rest of the islands is rural.
+CHONGMING_MARKET_TOWNS = {"城桥镇", "堡镇", "陈家镇", "长兴镇"}
+RURAL_VILLAGE_SHARE = 0.75  # a suburban town with >= 75 % villagers' committees counts as rural
+
+
+def default_zone(street: pd.Series) -> tuple[str, str]:
+    """The rule-based zone of one street and the reason, used to create street_zones.csv."""
+    district, name = street["district"], street["street_name"]
+    village_share = street["n_vil"] / (street["n_res"] + street["n_vil"])
+    if district in CENTRAL_DISTRICTS:
+        return "main_urban", "central district, wholly inside the main urban area"
+    if name.endswith("街道") and district in ("浦东", "闵行", "宝山"):
+        return "main_urban", "urban sub-district (街道) of a partly main-urban district"
+    if name in MAIN_URBAN_TOWNS.get(district, set()):
+        return "main_urban", "inside the outer ring or a main-urban sub-area (2035 plan)"
+    if name in NEW_TOWN_STREETS.get(district, set()):
+        return "new_town", f"core of the {'南汇' if district == '浦东' else district} new town"
+    if name.endswith("乡"):
+        return "rural", "township (乡)"
+    if district == "崇明":
+        if name in CHONGMING_MARKET_TOWNS:
+            return "new_market_town", "崇明 district seat or larger island town"
+        return "rural", "崇明 island town, farms and villages"
+    if village_share >= RURAL_VILLAGE_SHARE:
+        return "rural", f"{village_share:.0%} of its committees are villagers' committees"
+    return "new_market_town", "town outside the main urban area and the new towns"
+
+
+def write_default_zones(streets: pd.DataFrame, path: Path = ZONES_FILE) -> None:
+    """Create the editable mapping file from the rules (run once; users then edit the file)."""
+    rows = [(*default_zone(s),) for _, s in streets.iterrows()]
+    out = streets[["street_code", "street_name", "district"]].copy()
+    out["zone"] = [r[0] for r in rows]
+    out["reason"] = [r[1] for r in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, lineterminator="\n")
+
+
+def read_zones(streets: pd.DataFrame, path: Path = ZONES_FILE) -> pd.Series:
+    """Zone per street_code from the mapping file; every street must be listed once."""
+    zones = pd.read_csv(path, dtype=str)
+    problems = []
+    unknown = sorted(set(zones["zone"]) - set(ZONES))
+    if unknown:
+        problems.append(f"unknown zones {unknown}")
+    missing = sorted(set(streets["street_code"]) - set(zones["street_code"]))
+    if missing:
+        problems.append(f"streets without a zone {missing}")
+    if zones["street_code"].duplicated().any():
+        problems.append("duplicate street codes")
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return zones.set_index("street_code")["zone"]
+
+
+# --------------------------------------------------------------------------------------------
+# Population: residents, households, age shares
+# --------------------------------------------------------------------------------------------
+
+# Relative size of a committee before scaling to the district total. Villagers' committees are
+# smaller (fewer residents per committee in the code list's villages than in urban committees).
+VILLAGE_SIZE_FACTOR = 0.55
+# Log-normal spread of committee sizes within a district: 5-95 % of committees between ~1,000
+# and ~8,700 residents. The spread is what makes cost per household differ from cost per
+# community, so that choosing which communities to upgrade matters.
+SIZE_SIGMA = 0.55
+
+# Persons per household before the city-wide rescaling to 2.32: smaller households in the old
+# central city, larger in villages (DOMAIN.md §4; the census pattern).
+PERSONS_PER_HOUSEHOLD = {"central": 2.12, "main_urban": 2.28, "new_town": 2.35,
+                         "new_market_town": 2.42, "rural": 2.50, "villagers": 2.75}
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to weights that add up to total exactly."""
+    raw = weights / weights.sum() * total
+    floor = np.floor(raw).astype(np.int64)
+    short = total - int(floor.sum())
+    order = np.argsort(-(raw - floor), kind="stable")
+    floor[order[:short]] += 1
+    return floor
+
+
+def add_population(rng: np.random.Generator, com: pd.DataFrame) -> pd.DataFrame:
+    """Residents (exact district totals), households and age shares per committee."""
+    com = com.copy()
+    n = len(com)
+    villagers = (com["kind"] == "villagers").to_numpy()
+    central = com["district"].isin(CENTRAL_DISTRICTS).to_numpy()
+    weight = rng.lognormal(0.0, SIZE_SIGMA, n) * np.where(villagers, VILLAGE_SIZE_FACTOR, 1.0)
+    residents = np.zeros(n, dtype=np.int64)
+    for district, total in CENSUS_2020_RESIDENTS.items():
+        idx = np.flatnonzero((com["district"] == district).to_numpy())
+        residents[idx] = _largest_remainder(weight[idx], total)
+    com["residents"] = residents
+
+    group = np.where(villagers, "villagers", np.where(central, "central", com["zone"]))
+    pph = np.array([PERSONS_PER_HOUSEHOLD[g] for g in group]) * rng.normal(1.0, 0.05, n)
+    pph *= (residents / pph).sum() * CITY_PERSONS_PER_HOUSEHOLD / residents.sum()
+    com["households"] = np.maximum(1, np.round(residents / pph)).astype(np.int64)
+
+    # Age shares: district level, new towns younger, villages older, noise; then a shift so the
+    # resident-weighted city means equal the census figures.
+    zone = com["zone"].to_numpy()
+    old = com["district"].map(DISTRICT_60PLUS).to_numpy()
+    old = old - 0.035 * (zone == "new_town") + 0.03 * villagers + rng.normal(0, 0.035, n)
+    old += CITY_60PLUS - np.average(old, weights=residents)
+    com["share_60plus"] = np.clip(old, 0.06, 0.60).round(4)
+    young = CITY_0_14 - 0.018 * central + 0.022 * (zone == "new_town") + rng.normal(0, 0.012, n)
+    young += CITY_0_14 - np.average(young, weights=residents)
+    com["share_0_14"] = np.clip(young, 0.03, 0.20).round(4)
+    return com
+
+
+# --------------------------------------------------------------------------------------------
+# Coordinates (synthetic, metres; origin People's Square, x east, y north)
+# --------------------------------------------------------------------------------------------
+
+# Anchor (km) of each (district, zone) group of streets; the streets of a group are laid out on
+# a golden-angle spiral around it, starting at ring r0 km, spaced by `step` km. Positions follow
+# the real geography roughly: 浦东 east, 闵行 south-west, 宝山 north, 嘉定 north-west,
+# 青浦 west, 松江 south-west, 金山 ~55 km south-west, 奉贤 south, 崇明 north across the river.
+@dataclass(frozen=True)
+class Anchor:
+    x_km: float
+    y_km: float
+    r0_km: float
+    step_km: float
+
+
+ANCHORS = {
+    ("黄浦", "main_urban"): Anchor(0.8, -1.5, 0.0, 1.1),
+    ("徐汇", "main_urban"): Anchor(-3.8, -6.5, 0.0, 1.6),
+    ("长宁", "main_urban"): Anchor(-7.5, -1.5, 0.0, 1.5),
+    ("静安", "main_urban"): Anchor(-1.0, 4.5, 0.0, 1.4),
+    ("普陀", "main_urban"): Anchor(-7.5, 4.5, 0.0, 1.6),
+    ("虹口", "main_urban"): Anchor(2.2, 5.5, 0.0, 1.2),
+    ("杨浦", "main_urban"): Anchor(7.5, 6.5, 0.0, 1.5),
+    ("浦东", "main_urban"): Anchor(9.0, -5.0, 0.0, 2.4),
+    ("浦东", "new_town"): Anchor(50.0, -45.0, 0.0, 4.0),
+    ("浦东", "new_market_town"): Anchor(32.0, -28.0, 4.0, 4.5),
+    ("浦东", "rural"): Anchor(30.0, -18.0, 6.0, 6.0),
+    ("闵行", "main_urban"): Anchor(-13.0, -14.0, 0.0, 2.6),
+    ("闵行", "new_market_town"): Anchor(-21.0, -24.0, 0.0, 3.0),
+    ("宝山", "main_urban"): Anchor(-1.0, 14.0, 0.0, 2.6),
+    ("宝山", "new_market_town"): Anchor(-8.0, 27.0, 0.0, 4.0),
+    ("嘉定", "main_urban"): Anchor(-15.0, 7.0, 0.0, 3.5),
+    ("嘉定", "new_town"): Anchor(-24.0, 23.0, 0.0, 2.6),
+    ("嘉定", "new_market_town"): Anchor(-28.0, 17.0, 6.0, 4.0),
+    ("嘉定", "rural"): Anchor(-34.0, 28.0, 0.0, 4.0),
+    ("青浦", "main_urban"): Anchor(-19.0, -3.0, 0.0, 3.0),
+    ("青浦", "new_town"): Anchor(-37.0, -4.0, 0.0, 2.4),
+    ("青浦", "new_market_town"): Anchor(-38.0, -5.0, 6.0, 4.5),
+    ("青浦", "rural"): Anchor(-52.0, -12.0, 0.0, 6.0),
+    ("松江", "new_town"): Anchor(-30.0, -23.0, 0.0, 2.2),
+    ("松江", "new_market_town"): Anchor(-26.0, -20.0, 7.0, 4.0),
+    ("松江", "rural"): Anchor(-30.0, -36.0, 0.0, 5.0),
+    ("奉贤", "new_town"): Anchor(-2.0, -40.0, 0.0, 2.4),
+    ("奉贤", "new_market_town"): Anchor(2.0, -42.0, 8.0, 5.0),
+    ("奉贤", "rural"): Anchor(-12.0, -40.0, 0.0, 5.0),
+    ("金山", "new_market_town"): Anchor(-32.0, -52.0, 0.0, 5.0),
+    ("金山", "rural"): Anchor(-40.0, -48.0, 4.0, 4.0),
+    ("崇明", "new_market_town"): Anchor(5.0, 52.0, 0.0, 0.0),  # laid out along the island
+    ("崇明", "rural"): Anchor(5.0, 52.0, 0.0, 0.0),
+}
+# Fallback for a (district, zone) pair created by editing street_zones.csv: the district centre.
+DISTRICT_CENTRE_KM = {
+    "黄浦": (0.8, -1.5), "徐汇": (-3.8, -6.5), "长宁": (-7.5, -1.5), "静安": (-1.0, 4.5),
+    "普陀": (-7.5, 4.5), "虹口": (2.2, 5.5), "杨浦": (7.5, 6.5), "闵行": (-15.0, -16.0),
+    "宝山": (-3.0, 18.0), "嘉定": (-24.0, 20.0), "浦东": (18.0, -15.0), "金山": (-33.0, -52.0),
+    "松江": (-29.0, -24.0), "青浦": (-38.0, -6.0), "奉贤": (0.0, -40.0), "崇明": (5.0, 52.0),
+}
+# Where streets sit along the Chongming islands (崇明岛 west to east, then 长兴 and 横沙 islands).
+CHONGMING_SPECIAL_KM = {"长兴镇": (20.0, 32.0), "横沙乡": (33.0, 32.0), "城桥镇": (2.0, 45.0),
+                        "新村乡": (-24.0, 62.0), "绿华镇": (-20.0, 60.0), "陈家镇": (40.0, 46.0)}
+
+# Spread (standard deviation, m) of a street's committees around the street centre: compact in
+# the central city, several km in towns, so 800-1,500 m (towns up to 5 km) radii make sense.
+COMMUNITY_SPREAD_M = {"central": 450.0, "main_urban": 800.0, "new_town": 900.0,
+                      "new_market_town": 1600.0, "rural": 2200.0}
+VILLAGE_SPREAD_FACTOR = 1.4
+GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+
+
+def street_centres(rng: np.random.Generator, streets: pd.DataFrame) -> pd.DataFrame:
+    """x_m, y_m of every street centre."""
+    xs, ys = np.zeros(len(streets)), np.zeros(len(streets))
+    chongming = streets.index[streets["district"] == "崇明"]
+    for (district, zone), grp in streets.groupby(["district", "zone"], sort=True):
+        anchor = ANCHORS.get((district, zone))
+        if anchor is None:
+            cx, cy = DISTRICT_CENTRE_KM[district]
+            anchor = Anchor(cx, cy, 3.0, 3.0)
+        for k, i in enumerate(grp.index):
+            r = anchor.r0_km + anchor.step_km * np.sqrt(k + 0.5 * (anchor.r0_km == 0) * (k > 0))
+            xs[i] = anchor.x_km + r * np.cos(k * GOLDEN_ANGLE)
+            ys[i] = anchor.y_km + r * np.sin(k * GOLDEN_ANGLE)
+    # Chongming island runs ~60 km west-east; spread its towns along it.
+    island = [i for i in chongming if streets.at[i, "street_name"] not in CHONGMING_SPECIAL_KM]
+    for k, i in enumerate(island):
+        xs[i] = -18.0 + 60.0 * k / max(1, len(island) - 1)
+        ys[i] = 56.0 - 0.2 * xs[i] + (3.0 if k % 2 else -3.0)
+    for i in chongming:
+        special = CHONGMING_SPECIAL_KM.get(streets.at[i, "street_name"])
+        if special:
+            xs[i], ys[i] = special
+    jitter = rng.normal(0.0, 0.3, (2, len(streets)))
+    return pd.DataFrame(
+        {"x_m": (xs + jitter[0]) * 1000.0, "y_m": (ys + jitter[1]) * 1000.0},
+        index=streets["street_code"],
+    )
+
+
+def add_coordinates(rng: np.random.Generator, com: pd.DataFrame, centres: pd.DataFrame):
+    com = com.copy()
+    centre = centres.loc[com["street_code"]].to_numpy()
+    group = np.where(com["district"].isin(CENTRAL_DISTRICTS), "central", com["zone"])
+    spread = np.array([COMMUNITY_SPREAD_M[g] for g in group])
+    spread *= np.where(com["kind"] == "villagers", VILLAGE_SPREAD_FACTOR, 1.0)
+    offset = rng.normal(0.0, 1.0, (len(com), 2)) * spread[:, None]
+    com["x_m"] = (centre[:, 0] + offset[:, 0]).round(0)
+    com["y_m"] = (centre[:, 1] + offset[:, 1]).round(0)
+    return com
+
+
+# --------------------------------------------------------------------------------------------
+# Indicators
+# --------------------------------------------------------------------------------------------
+
+# Probability that a committee already meets every basic criterion, by zone and kind. Tuned so
+# the baseline shares are ~37 % main_urban, ~25 % new_town, ~10 % new_market_town, ~5 % rural.
+P_BASIC = {
+    ("main_urban", "residents"): 0.385, ("main_urban", "villagers"): 0.20,
+    ("new_town", "residents"): 0.29, ("new_town", "villagers"): 0.12,
+    ("new_market_town", "residents"): 0.15, ("new_market_town", "villagers"): 0.05,
+    ("rural", "residents"): 0.10, ("rural", "villagers"): 0.04,
+}
+# Probability (of all committees in the zone) of already being featured: a handful of flagship
+# communities, most in the main urban area.
+P_FEATURED = {"main_urban": 0.015, "new_town": 0.008, "new_market_town": 0.003, "rural": 0.002}
+
+# For committees that are not yet basic: the probability that each basic criterion fails.
+# Old central estates lack floor space; villages lack property management, parcel points and
+# convenience shops; new towns have newer estates but service floors lag behind (larger gaps).
+P_FAIL = {
+    #                       main_urban new_town nmt  rural  (villagers use the rural column)
+    "service_floor":        (0.55, 0.60, 0.55, 0.50),
+    "elderly_care":         (0.45, 0.50, 0.50, 0.50),
+    "nursery":              (0.45, 0.55, 0.60, 0.65),
+    "health_station":       (0.30, 0.40, 0.40, 0.45),
+    "convenience":          (0.15, 0.25, 0.35, 0.55),
+    "activity_ground":      (0.35, 0.20, 0.25, 0.30),
+    "green_spaces":         (0.20, 0.10, 0.15, 0.15),
+    "property_management":  (0.30, 0.20, 0.45, 0.75),
+    "parcel_points":        (0.10, 0.10, 0.25, 0.45),
+}
+
+# Featured indicators: probability of already meeting each criterion per zone (main_urban,
+# new_town, new_market_town, rural), before featured communities are forced to meet them all.
+# Central city ahead on gas and secondary water (renovated 2007-2017; suburbs from 2017).
+P_MEET = {
+    "pocket_parks":       (0.065, 0.06, 0.045, 0.025),  # 476 pocket parks city-wide (end 2023)
+    "recycling_points":   (0.93, 0.90, 0.85, 0.72),
+    "sorting_renovated":  (0.50, 0.40, 0.28, 0.18),
+    "illegal_structures": (0.70, 0.75, 0.55, 0.45),
+    "sign_approval":      (0.70, 0.65, 0.55, 0.50),
+    "fixture_falls":      (0.78, 0.82, 0.80, 0.85),
+    "gas_pipe":           (0.55, 0.45, 0.22, 0.10),
+    "gas_riser":          (0.50, 0.50, 0.25, 0.12),
+    "water_handover":     (0.60, 0.35, 0.15, 0.05),
+    "rain_sewer":         (0.55, 0.50, 0.25, 0.10),
+    "pipe_maintenance":   (0.75, 0.70, 0.55, 0.45),
+    "drain_dredging":     (0.60, 0.60, 0.45, 0.35),
+    "emergency_shelter":  (0.40, 0.60, 0.50, 0.65),
+    "hazard_inspections": (0.65, 0.65, 0.50, 0.40),
+    "resilience_events":  (0.60, 0.60, 0.45, 0.35),
+}
+# Range of the renewed share where a network criterion is not met (central city close to done).
+RENEWED_RANGE = {"central": (0.80, 0.99), "main_urban": (0.60, 0.98), "new_town": (0.45, 0.97),
+                 "new_market_town": (0.25, 0.92), "rural": (0.10, 0.85)}
+COMPLIANCE_MEAN = {"main_urban": 0.955, "new_town": 0.950, "new_market_town": 0.940,
+                   "rural": 0.930}
+HOUSEHOLDS_PER_SORTING_POINT = 510  # ≈ 21,000 sorting stations city-wide
+EXTRA_RECYCLING_POINTS_MEAN = 1.6  # 1 + Poisson -> ≈ 15,000 recycling points city-wide
+
+
+def _zone_values(table: dict, zone: np.ndarray, villagers: np.ndarray | None = None):
+    col = np.array([ZONES.index(z) for z in zone])
+    if villagers is not None:
+        col = np.where(villagers, 3, col)
+    return {key: np.asarray(vals)[col] for key, vals in table.items()}
+
+
+def add_indicators(rng: np.random.Generator, com: pd.DataFrame) -> pd.DataFrame:
+    """Every indicator column, drawn so that the designated basic/featured status holds."""
+    com = com.copy()
+    n = len(com)
+    hh = com["households"].to_numpy(float)
+    zone = com["zone"].to_numpy()
+    villagers = (com["kind"] == "villagers").to_numpy()
+    central = com["district"].isin(CENTRAL_DISTRICTS).to_numpy()
+    u = lambda lo, hi: rng.uniform(lo, hi, n)  # noqa: E731 - local shorthand
+
+    p_basic = np.array([P_BASIC[(z, k)] for z, k in zip(zone, com["kind"], strict=True)])
+    is_basic = rng.random(n) < p_basic
+    p_feat = np.array([P_FEATURED[z] for z in zone]) / p_basic
+    is_featured = is_basic & (rng.random(n) < p_feat)
+
+    # --- basic criteria: which fail (at least one for every committee that is not basic) ---
+    p_fail = _zone_values(P_FAIL, zone, villagers)
+    names = list(P_FAIL)
+    fails = {k: ~is_basic & (rng.random(n) < p_fail[k]) for k in names}
+    none_failed = ~is_basic & ~np.any([fails[k] for k in names], axis=0)
+    forced = rng.integers(0, len(names), n)
+    for j, k in enumerate(names):
+        fails[k] |= none_failed & (forced == j)
+
+    def amount(required, fail, ok_range, fail_range, p_zero=0.0):
+        ok_val = required * u(*ok_range)
+        fail_val = required * u(*fail_range) * (rng.random(n) >= p_zero)
+        return np.where(fail, fail_val, ok_val)
+
+    service = amount(0.30 * hh, fails["service_floor"], (1.02, 1.8), (0.25, 0.95))
+    com["service_floor_m2"] = service.round(1)
+    # Resident activity floor is part of the service floor: 60-90 % of it where the service floor
+    # suffices; where the floor is short, the 0.18 m²/household rule fails as well.
+    activity_share = np.where(fails["service_floor"], u(0.45, 0.75), u(0.62, 0.90))
+    com["resident_activity_floor_m2"] = (service * activity_share).round(1)
+    com["elderly_care_floor_m2"] = amount(
+        0.15 * hh, fails["elderly_care"], (1.02, 2.2), (0.25, 0.95), p_zero=0.2).round(1)
+    com["nursery_floor_m2"] = amount(200.0, fails["nursery"], (1.03, 2.2), (0.25, 0.95),
+                                     p_zero=0.55).round(1)
+    com["health_station_floor_m2"] = amount(120.0, fails["health_station"], (1.05, 3.0),
+                                            (0.3, 0.92), p_zero=0.4).round(1)
+    com["convenience_floor_m2"] = amount(300.0, fails["convenience"], (1.05, 8.0),
+                                         (0.15, 0.93), p_zero=0.3).round(1)
+    com["activity_ground_m2"] = amount(150.0, fails["activity_ground"], (1.1, 12.0),
+                                       (0.2, 0.93), p_zero=0.3).round(1)
+    com["green_spaces"] = np.where(fails["green_spaces"], 0, rng.integers(1, 5, n))
+    com["property_management_share"] = np.where(
+        fails["property_management"], u(0.30, 0.97), 1.0).round(3)
+    com["parcel_points"] = np.where(fails["parcel_points"], 0, rng.integers(1, 6, n))
+
+    # --- featured criteria ---
+    meet = _zone_values(P_MEET, zone)
+    m = {k: is_featured | (rng.random(n) < meet[k]) for k in P_MEET}
+    # A basic community that is not designated featured fails at least the pocket-park rule
+    # (pocket parks are rare) unless something else already fails.
+    m_all = np.all([m[k] for k in P_MEET], axis=0)
+    m["pocket_parks"] &= ~(m_all & ~is_featured)
+
+    com["pocket_parks"] = np.where(m["pocket_parks"], 1 + (rng.random(n) < 0.15), 0)
+    com["recycling_points"] = np.where(
+        m["recycling_points"], 1 + rng.poisson(EXTRA_RECYCLING_POINTS_MEAN, n), 0)
+    sorting = np.maximum(1, np.round(hh / HOUSEHOLDS_PER_SORTING_POINT * u(0.7, 1.3)))
+    com["sorting_points"] = sorting.astype(np.int64)
+    renovated = np.where(m["sorting_renovated"], sorting,
+                         np.floor(sorting * u(0.0, 1.0)).clip(0, sorting - 1))
+    com["sorting_renovated_share"] = (renovated / sorting).round(4)
+    compliance_mean = np.array([COMPLIANCE_MEAN[z] for z in zone])
+    compliance = np.clip(compliance_mean + rng.normal(0, 0.025, n), 0.75, 1.0)
+    # Featured communities comply; a bare 0.95 after rounding must still pass.
+    compliance = np.where(is_featured, np.maximum(compliance, u(0.951, 0.99)), compliance)
+    com["sorting_compliance_share"] = compliance.round(3)
+    com["illegal_structures"] = np.where(m["illegal_structures"], 0, 1 + rng.poisson(1.0, n))
+    com["sign_approval_share"] = np.where(m["sign_approval"], u(0.901, 1.0),
+                                          u(0.60, 0.895)).round(3)
+    com["fixture_falls_per_year"] = np.where(
+        m["fixture_falls"], 0.0, rng.choice([0.3, 0.5, 1.0, 2.0], n))
+
+    group = np.where(central, "central", zone)
+    lo = np.array([RENEWED_RANGE[g][0] for g in group])
+    hi = np.array([RENEWED_RANGE[g][1] for g in group])
+    for col, key in [("gas_pipe_renewed_share", "gas_pipe"),
+                     ("gas_riser_renewed_share", "gas_riser"),
+                     ("water_handover_share", "water_handover"),
+                     ("rain_sewer_share", "rain_sewer")]:
+        com[col] = np.where(m[key], 1.0, lo + (hi - lo) * rng.random(n)).round(3)
+    com["pipe_maintenance_per_year"] = np.where(
+        m["pipe_maintenance"], rng.choice([1.0, 2.0], n), rng.choice([0.0, 0.5], n))
+    com["drain_dredging_per_year"] = np.where(
+        m["drain_dredging"], rng.choice([2.0, 3.0, 4.0], n), rng.choice([0.0, 1.0], n))
+    shelter_need = 1.5 * com["residents"].to_numpy(float)
+    com["emergency_shelter_m2"] = np.where(
+        m["emergency_shelter"], shelter_need * u(1.01, 2.5), shelter_need * u(0.2, 0.95)).round(0)
+    com["hazard_inspections_per_year"] = np.where(
+        m["hazard_inspections"], rng.choice([2.0, 4.0], n), rng.choice([0.0, 1.0], n))
+    com["resilience_events_per_year"] = np.where(
+        m["resilience_events"], rng.choice([2.0, 3.0, 4.0], n), rng.choice([0.0, 1.0], n))
+    return com
+
+
+# --------------------------------------------------------------------------------------------
+# Private assessment, only for calibration (semantics: header of wzmodel/standards/basic.toml)
+# --------------------------------------------------------------------------------------------
+
+
+def _load_standard(name: str) -> list[dict]:
+    with open(STANDARDS_DIR / f"{name}.toml", "rb") as f:
+        return tomllib.load(f)["criteria"]
+
+
+def _assess(com: pd.DataFrame) -> pd.DataFrame:
+    """Per community: meets basic / featured, capital and running cost to close the gaps, and
+    the capital cost by cost category (featured costs include the basic gaps)."""
+    out = pd.DataFrame(index=com.index)
+    for cls in ("basic", "featured"):
+        ok = np.ones(len(com), dtype=bool)
+        capital = np.zeros(len(com))
+        running = np.zeros(len(com))
+        for c in _load_standard(cls):
+            value = com[c["indicator"]].to_numpy(float)
+            base = c["base"]
+            base = com[base].to_numpy(float) if isinstance(base, str) else float(base)
+            t = c["threshold"]
+            if c["measure"] == "amount":
+                gap = (t * base - value) if c["op"] == ">=" else (value - t * base)
+            else:
+                gap = ((t - value) if c["op"] == ">=" else (value - t)) * base
+            gap = np.maximum(gap, 0.0)
+            gap = np.where(gap < 1e-9, 0.0, gap)
+            ok &= gap == 0.0
+            cap = gap * c["capital_yuan_per_unit"]
+            capital += cap
+            running += gap * c["running_yuan_per_unit_year"]
+            col = f"{cls}_cap_{c['cost_category']}"
+            out[col] = out.get(col, 0.0) + cap
+        out[f"{cls}_ok"] = ok
+        out[f"{cls}_capital"] = capital
+        out[f"{cls}_running"] = running
+    out["featured_ok"] &= out["basic_ok"]
+    for col in [c for c in out.columns if c.startswith("basic_cap_")]:
+        cat = col.removeprefix("basic_cap_")
+        out[f"featured_cap_{cat}"] = out.get(f"featured_cap_{cat}", 0.0) + out[col]
+    out["featured_capital"] += out["basic_capital"]
+    out["featured_running"] += out["basic_running"]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sites and facilities
+# --------------------------------------------------------------------------------------------
+
+P_FIT_OUT = {"main_urban": 0.70, "new_town": 0.45, "new_market_town": 0.40, "rural": 0.35}
+FIT_OUT_YUAN_M2 = (2000.0, 4000.0)  # DOMAIN.md §5 [assumed]
+NEW_BUILD_YUAN_M2 = (5000.0, 8000.0)  # DOMAIN.md §5 [assumed]
+RUNNING_YUAN_M2_YEAR = (150.0, 250.0)  # [assumed] staff-free upkeep, energy, cleaning
+EARLIEST_YEAR_P = {2026: 0.45, 2027: 0.30, 2028: 0.12, 2029: 0.08, 2030: 0.05}
+P_FACILITY = {"main_urban": 0.90, "new_town": 0.80, "new_market_town": 0.50, "rural": 0.30}
+
+
+def sites_per_street(n_committees: int) -> int:
+    return 1 if n_committees < 10 else 2 if n_committees < 25 else 3
+
+
+def build_sites(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame):
+    rows = []
+    members = com.groupby("street_code", sort=True)
+    for _, s in streets.iterrows():
+        mem = members.get_group(s["street_code"])
+        for k in range(1, sites_per_street(len(mem)) + 1):
+            near = mem.iloc[int(rng.integers(len(mem)))]
+            kind = "fit_out" if rng.random() < P_FIT_OUT[s["zone"]] else "new_build"
+            cap = rng.uniform(600, 1600) if kind == "fit_out" else rng.uniform(800, 3000)
+            cap = float(np.round(cap / 10) * 10)
+            unit = rng.uniform(*(FIT_OUT_YUAN_M2 if kind == "fit_out" else NEW_BUILD_YUAN_M2))
+            rows.append({
+                "site_id": f"S{s['street_code']}-{k}",
+                "street_code": s["street_code"],
+                "x_m": round(float(near["x_m"] + rng.normal(0, 300)), 0),
+                "y_m": round(float(near["y_m"] + rng.normal(0, 300)), 0),
+                "capacity_m2": cap,
+                "capital_cost_yuan": float(np.round(cap * unit / 1000) * 1000),
+                "running_cost_yuan_per_year": float(
+                    np.round(cap * rng.uniform(*RUNNING_YUAN_M2_YEAR) / 1000) * 1000),
+                "earliest_year": int(rng.choice(list(EARLIEST_YEAR_P),
+                                                p=list(EARLIEST_YEAR_P.values()))),
+                "kind": kind,
+            })
+    return pd.DataFrame(rows)
+
+
+def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame):
+    rows = []
+    members = com.groupby("street_code", sort=True)
+    for _, s in streets.iterrows():
+        mem = members.get_group(s["street_code"])
+        count = int(rng.random() < P_FACILITY[s["zone"]])
+        count += int(count and s["zone"] == "main_urban" and len(mem) >= 40)
+        for k in range(1, count + 1):
+            near = mem.iloc[int(rng.integers(len(mem)))]
+            rows.append({
+                "facility_id": f"F{s['street_code']}-{k}",
+                "street_code": s["street_code"],
+                "x_m": round(float(near["x_m"] + rng.normal(0, 200)), 0),
+                "y_m": round(float(near["y_m"] + rng.normal(0, 200)), 0),
+                "spare_capacity_m2": float(np.round(rng.uniform(80, 700) / 10) * 10),
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources and sharing options
+# --------------------------------------------------------------------------------------------
+
+UTILITIES = ("utility_gas", "utility_water", "utility_drainage")
+ROLES = ["city_fiscal", "district_fiscal", "utility_gas", "utility_water", "utility_drainage",
+         "owners", "social_capital", "community"]
+CATEGORIES = ["service_facilities", "public_space", "gas", "water", "drainage", "environment",
+              "safety", "smart_services", "governance"]
+CITY_WIDE_SOURCES = [
+    ("utility_gas", "上海燃气 (gas utility)", "utility_gas", False),
+    ("utility_water", "城投水务 (water utility)", "utility_water", False),
+    ("utility_drainage", "排水公司 (drainage utility)", "utility_drainage", False),
+    ("owners", "业主与住宅专项维修资金 (owners and housing maintenance funds)", "owners", False),
+    ("social_capital", "社会资本 (social capital)", "social_capital", False),
+    ("community", "社区自筹与捐赠 (community funds and donations)", "community", False),
+]
+
+
+def build_sources(districts: list[str]) -> pd.DataFrame:
+    rows = [{"source_id": "city_fiscal", "name": "市级财政 (city fiscal)",
+             "role": "city_fiscal", "district": "", "public": True}]
+    for d in sorted(districts, key=list(DISTRICT_PINYIN).index):
+        rows.append({"source_id": f"district_fiscal_{DISTRICT_PINYIN[d]}",
+                     "name": f"{d}区财政 (district fiscal)", "role": "district_fiscal",
+                     "district": d, "public": True})
+    rows += [{"source_id": s, "name": nm, "role": r, "district": "", "public": p}
+             for s, nm, r, p in CITY_WIDE_SOURCES]
+    return pd.DataFrame(rows)
+
+
+# (role, min_share, max_share) per option and category; zone-specific row sets replace the
+# general rows of that category in that zone. Informed by DOMAIN.md §5's known practice:
+# utilities pay for and then own their networks; secondary water: utility pays meters, the
+# maintenance fund and district the rest, the city tops up by class of area; gas: government
+# plus gas company; lifts and estates: owners plus subsidies. All splits are [assumed].
+C, D = "city_fiscal", "district_fiscal"
+G, W, R = "utility_gas", "utility_water", "utility_drainage"
+OWN, S, M = "owners", "social_capital", "community"
+SHARING: dict[str, dict[tuple[str, str], list[tuple[str, float, float]]]] = {
+    # Public money pays almost everything; utilities pay minimum shares of their networks.
+    "fiscal_led": {
+        ("service_facilities", ""): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.10),
+                                     (S, 0, 0.10), (M, 0, 0.05)],
+        ("public_space", ""): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.10), (M, 0, 0.05)],
+        ("gas", ""): [(G, 0.20, 0.50), (C, 0.20, 0.50), (D, 0.20, 0.50)],
+        ("water", ""): [(W, 0.15, 0.40), (C, 0.20, 0.50), (D, 0.30, 0.60), (OWN, 0, 0.10)],
+        ("drainage", ""): [(R, 0.20, 0.50), (C, 0.20, 0.50), (D, 0.20, 0.50)],
+        ("environment", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (M, 0, 0.05)],
+        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (OWN, 0, 0.10)],
+        ("smart_services", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (S, 0, 0.20)],
+        ("governance", ""): [(C, 0.20, 0.50), (D, 0.50, 0.80)],
+        # Outside the main urban area the city carries more (districts there are poorer).
+        ("service_facilities", "new_town"): [(C, 0.50, 0.85), (D, 0.15, 0.50), (OWN, 0, 0.10),
+                                             (S, 0, 0.10), (M, 0, 0.05)],
+        ("service_facilities", "new_market_town"): [(C, 0.55, 0.90), (D, 0.10, 0.45),
+                                                    (OWN, 0, 0.05), (S, 0, 0.10), (M, 0, 0.05)],
+        ("service_facilities", "rural"): [(C, 0.60, 0.90), (D, 0.10, 0.40), (OWN, 0, 0.05),
+                                          (S, 0, 0.10), (M, 0, 0.05)],
+        ("public_space", "new_market_town"): [(C, 0.55, 0.90), (D, 0.10, 0.45), (OWN, 0, 0.05),
+                                              (M, 0, 0.05)],
+        ("public_space", "rural"): [(C, 0.60, 0.90), (D, 0.10, 0.40), (OWN, 0, 0.05),
+                                    (M, 0, 0.05)],
+    },
+    # Utilities carry most of their networks, owners and maintenance funds contribute to
+    # service facilities and public space, fiscal money covers the rest.
+    "utilities_owners": {
+        ("service_facilities", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.10, 0.30),
+                                     (S, 0, 0.10), (M, 0, 0.05)],
+        ("public_space", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.10, 0.30), (M, 0, 0.10)],
+        ("gas", ""): [(G, 0.60, 0.90), (C, 0, 0.30), (D, 0, 0.30), (OWN, 0, 0.10)],
+        ("water", ""): [(W, 0.40, 0.70), (OWN, 0.10, 0.30), (D, 0.10, 0.40), (C, 0, 0.20)],
+        ("drainage", ""): [(R, 0.60, 0.90), (C, 0, 0.30), (D, 0, 0.30)],
+        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0, 0.20), (M, 0, 0.10)],
+        ("safety", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.05, 0.30)],
+        ("smart_services", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (S, 0, 0.20), (OWN, 0, 0.10)],
+        ("governance", ""): [(C, 0.10, 0.40), (D, 0.50, 0.80), (OWN, 0, 0.10)],
+        # Villages have no maintenance funds to speak of: owners may give little there.
+        ("service_facilities", "rural"): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.05),
+                                          (S, 0, 0.10), (M, 0, 0.05)],
+        ("public_space", "rural"): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.05),
+                                    (M, 0, 0.10)],
+    },
+    # Social capital pays part of service facilities and smart services alongside public money.
+    "social_capital_leveraged": {
+        ("service_facilities", ""): [(C, 0.20, 0.60), (D, 0.10, 0.50), (S, 0.10, 0.40),
+                                     (OWN, 0, 0.10), (M, 0, 0.05)],
+        ("public_space", ""): [(C, 0.30, 0.70), (D, 0.20, 0.60), (S, 0, 0.20), (OWN, 0, 0.10)],
+        ("gas", ""): [(G, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40), (S, 0, 0.20)],
+        ("water", ""): [(W, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40), (OWN, 0, 0.20)],
+        ("drainage", ""): [(R, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40)],
+        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (S, 0, 0.30), (M, 0, 0.10)],
+        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70)],
+        ("smart_services", ""): [(C, 0.20, 0.50), (D, 0.10, 0.40), (S, 0.10, 0.40)],
+        ("governance", ""): [(C, 0.20, 0.50), (D, 0.50, 0.80)],
+    },
+}
+
+
+def build_sharing() -> pd.DataFrame:
+    rows = []
+    for option, rules in SHARING.items():
+        for (category, zone), shares in sorted(
+            rules.items(), key=lambda kv: (CATEGORIES.index(kv[0][0]), kv[0][1])
+        ):
+            for role, lo, hi in sorted(shares, key=lambda r: ROLES.index(r[0])):
+                rows.append({"option": option, "cost_category": category, "role": role,
+                             "min_share": float(lo), "max_share": float(hi),
+                             "zone": zone, "district": ""})
+    return pd.DataFrame(rows)
+
+
+def _role_weights(category_cost: dict[str, float]) -> dict[str, float]:
+    """Money each role pays for the given capital cost by category, with the shares of every
+    option's general rows at the midpoint of [min, max] normalised to 1, averaged over options."""
+    weights = dict.fromkeys(ROLES, 0.0)
+    for rules in SHARING.values():
+        for cat, cost in category_cost.items():
+            shares = rules[(cat, "")]
+            mid = np.array([(lo + hi) / 2 for _, lo, hi in shares])
+            for (role, _, _), w in zip(shares, mid / mid.sum(), strict=True):
+                weights[role] += cost * w / len(SHARING)
+    return weights
+
+
+# --------------------------------------------------------------------------------------------
+# Budgets
+# --------------------------------------------------------------------------------------------
+
+TARGET_2027_COVERAGE = 0.60
+TARGET_2027_FEATURED = 15
+TARGET_2030_NMT_COVERAGE = 0.50
+# The 2026+2027 money is sized so that the cheapest way to the 2027 targets needs this share of
+# it: an optimiser that picks communities well gets there; a rule that ranks by cost per
+# household (large communities first) runs out of money before 60 %.
+UTILISATION_2027 = 0.85
+UTILISATION_2030 = 0.85
+UTILISATION_2035 = 1.0  # the late money is sized from the work itself (SHARE_OF_ALL_BASIC...)
+FEATURED_2028_2030 = 45  # featured upgrades the 2028-2030 money is sized for
+FEATURED_2031_2035 = 150  # ... and the 2031-2035 money
+# Share of the total cost of making every community basic that the 2026-2035 money covers:
+# progress towards contiguous coverage, but not everything.
+SHARE_OF_ALL_BASIC_BY_2035 = 0.80
+CENTRAL_DISTRICT_RICHNESS = 1.15  # central districts' fiscal pots exceed their need share more
+BUDGET_ROUND_YUAN = 10_000.0
+
+
+@dataclass
+class Calibration:
+    """The figures the budgets are derived from (printed and copied into data/README.md)."""
+
+    need_2027: float = 0.0
+    need_2027_pooled: float = 0.0
+    featured_2027: float = 0.0
+    upgrades_2027: int = 0
+    need_2030: float = 0.0
+    need_2035: float = 0.0
+    all_basic: float = 0.0
+    all_featured: float = 0.0
+    envelope: dict | None = None
+
+
+def _cheapest_to_coverage(assess: pd.DataFrame, mask: np.ndarray, share: float) -> pd.Index:
+    """Communities (not yet basic) in mask to lift, cheapest first, so that `share` of the
+    communities in mask are basic."""
+    in_mask = assess[mask]
+    need = int(np.ceil(share * len(in_mask))) - int(in_mask["basic_ok"].sum())
+    todo = in_mask[~in_mask["basic_ok"]].sort_values("basic_capital", kind="stable")
+    return todo.index[: max(need, 0)]
+
+
+def _category_mix(assess: pd.DataFrame, basic: pd.Index, featured: pd.Index) -> dict:
+    """Capital cost by cost category of lifting `basic` to basic and `featured` to featured."""
+    mix = dict.fromkeys(CATEGORIES, 0.0)
+    for cat in CATEGORIES:
+        if f"basic_cap_{cat}" in assess:
+            mix[cat] += float(assess.loc[basic, f"basic_cap_{cat}"].sum())
+        if f"featured_cap_{cat}" in assess:
+            mix[cat] += float(assess.loc[featured, f"featured_cap_{cat}"].sum())
+    return mix
+
+
+def calibrate_budgets(com: pd.DataFrame, assess: pd.DataFrame, sources: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, Calibration]:
+    """Yearly budgets per source, sized from the cost of reaching the targets (see README).
+
+    Three phases, each with a work list costed with `_assess`: 2026-2027 (each of main_urban
+    and new_town to 60 %, the 15 cheapest featured upgrades), 2028-2030 (new market towns to
+    50 %, main_urban+new_town to 70 %, 45 more featured), 2031-2035 (basic work up to
+    SHARE_OF_ALL_BASIC_BY_2035 of the cost of making every community basic, 150 more
+    featured). A phase's money = its capital / utilisation + running costs of what is done,
+    spread evenly over its years, split among roles by the category mix of its work."""
+    zone = com["zone"].to_numpy()
+    cal = Calibration()
+    cal.all_basic = float(assess["basic_capital"].sum())
+    cal.all_featured = float(assess["featured_capital"].sum())
+    featured_queue = assess[~assess["featured_ok"]].sort_values("featured_capital",
+                                                                kind="stable").index
+
+    # Phase 1. The stricter per-zone reading of the target; the pooled one is reported too.
+    basic_1 = _cheapest_to_coverage(assess, zone == "main_urban", TARGET_2027_COVERAGE).union(
+        _cheapest_to_coverage(assess, zone == "new_town", TARGET_2027_COVERAGE))
+    pooled = _cheapest_to_coverage(assess, np.isin(zone, ["main_urban", "new_town"]),
+                                   TARGET_2027_COVERAGE)
+    feat_1 = featured_queue[:TARGET_2027_FEATURED]
+    basic_1 = basic_1.difference(feat_1)
+    cal.upgrades_2027 = len(basic_1)
+    cal.featured_2027 = float(assess.loc[feat_1, "featured_capital"].sum())
+    cal.need_2027 = float(assess.loc[basic_1, "basic_capital"].sum()) + cal.featured_2027
+    cal.need_2027_pooled = float(assess.loc[pooled.difference(feat_1), "basic_capital"].sum()
+                                 + cal.featured_2027)
+
+    # Phase 2.
+    done = assess.copy()
+    done.loc[basic_1.union(feat_1), "basic_ok"] = True
+    basic_2 = _cheapest_to_coverage(done, zone == "new_market_town", TARGET_2030_NMT_COVERAGE)
+    basic_2 = basic_2.union(_cheapest_to_coverage(
+        done, np.isin(zone, ["main_urban", "new_town"]), 0.70))
+    feat_2 = featured_queue[TARGET_2027_FEATURED:TARGET_2027_FEATURED + FEATURED_2028_2030]
+    basic_2 = basic_2.difference(feat_2)
+    cal.need_2030 = float(assess.loc[basic_2, "basic_capital"].sum()
+                          + assess.loc[feat_2, "featured_capital"].sum())
+
+    # Phase 3: the cheapest remaining communities up to the overall share of the basic cost.
+    done.loc[basic_2.union(feat_2), "basic_ok"] = True
+    spent = float(assess.loc[basic_1.union(basic_2), "basic_capital"].sum())
+    todo = done[~done["basic_ok"]].sort_values("basic_capital", kind="stable")
+    room = SHARE_OF_ALL_BASIC_BY_2035 * cal.all_basic - spent
+    basic_3 = todo.index[todo["basic_capital"].cumsum().to_numpy() <= room]
+    n_feat = TARGET_2027_FEATURED + FEATURED_2028_2030
+    feat_3 = featured_queue[n_feat:n_feat + FEATURED_2031_2035]
+    basic_3 = basic_3.difference(feat_3)
+    cal.need_2035 = float(assess.loc[basic_3, "basic_capital"].sum()
+                          + assess.loc[feat_3, "featured_capital"].sum())
+
+    phases = [([2026, 2027], basic_1, feat_1, cal.need_2027, UTILISATION_2027),
+              ([2028, 2029, 2030], basic_2, feat_2, cal.need_2030, UTILISATION_2030),
+              (list(range(2031, 2036)), basic_3, feat_3, cal.need_2035, UTILISATION_2035)]
+    districts = sorted(set(com["district"]))
+    all_by_district = assess["basic_capital"].groupby(com["district"]).sum()
+    rows = []
+    running_done = 0.0  # yearly running cost of the work of earlier phases
+    cal.envelope = {}
+    for years, basic, feat, capital, utilisation in phases:
+        running_new = float(assess.loc[basic, "basic_running"].sum()
+                            + assess.loc[feat, "featured_running"].sum())
+        # Work of this phase is spread over its years: on average half of it is running.
+        running = len(years) * (running_done + running_new / 2)
+        per_year = (capital / utilisation + running) / len(years)
+        running_done += running_new
+        weights = _role_weights(_category_mix(assess, basic, feat))
+        total_w = sum(weights.values())
+        # District pots: 70 % by the district's share of this phase's work, 30 % by its share of
+        # all basic gaps (so no pot is empty); central districts are richer.
+        need = pd.concat([assess.loc[basic, "basic_capital"],
+                          assess.loc[feat, "featured_capital"]])
+        need_by_district = need.groupby(com.loc[need.index, "district"].to_numpy()).sum()
+        need_by_district = need_by_district.reindex(districts, fill_value=0.0)
+        key = (0.7 * need_by_district / need_by_district.sum()
+               + 0.3 * all_by_district / all_by_district.sum())
+        key *= np.where(key.index.isin(CENTRAL_DISTRICTS), CENTRAL_DISTRICT_RICHNESS, 1.0)
+        key /= key.sum()
+        money = {}
+        for _, src in sources.iterrows():
+            share = weights[src["role"]] / total_w
+            if src["role"] == "district_fiscal":
+                share *= key[src["district"]]
+            # Every source gets at least a small pot so that every sharing option stays usable;
+            # utilities somewhat more, as they renew their own networks anyway.
+            money[src["source_id"]] = max(share, 0.02 if src["role"] in UTILITIES else 0.005)
+        scale = per_year / sum(money.values())
+        for year in years:
+            cal.envelope[year] = per_year
+            for source_id, share in money.items():
+                rows.append({"source_id": source_id, "year": year,
+                             "budget_yuan": round(share * scale / BUDGET_ROUND_YUAN)
+                             * BUDGET_ROUND_YUAN})
+    budgets = pd.DataFrame(rows)
+    order = {s: i for i, s in enumerate(sources["source_id"])}
+    budgets = budgets.sort_values(["source_id", "year"], key=lambda c: c.map(order)
+                                  if c.name == "source_id" else c, kind="stable")
+    budgets["budget_yuan"] = budgets["budget_yuan"].astype(float)
+    return budgets.reset_index(drop=True), cal
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def schema_columns() -> dict[str, list[str]]:
+    with open(SCHEMA_FILE, "rb") as f:
+        schema = tomllib.load(f)
+    return {t: [c["name"] for c in schema[t]["columns"]] for t in TABLES}
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> None:
+    """Write every table as UTF-8 CSV with exactly the contract's columns in declared order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    columns = schema_columns()
+    for name in TABLES:
+        df = tables[name]
+        missing = set(columns[name]) - set(df.columns)
+        if missing:
+            raise ValueError(f"{name}: missing columns {sorted(missing)}")
+        df = df[columns[name]].copy()
+        for col in df.columns:
+            if df[col].dtype == bool:
+                df[col] = np.where(df[col], "true", "false")
+        df.to_csv(out_dir / f"{name}.csv", index=False, lineterminator="\n")
+
+
+# --------------------------------------------------------------------------------------------
+# The whole build
+# --------------------------------------------------------------------------------------------
+
+TINY_STREETS = ["310101017", "310117005", "310151201"]  # 小东门 (main_urban), 广富林 (new_town),
+# 新村乡 (rural): 38 committees in three zones.
+TINY_BUDGET_SHARE_2027 = 0.35  # 2026+2027 money: about a third of the cost to make all basic
+TINY_BUDGET_SHARE_LATER = 0.08  # per later year
+
+
+def build_tables(nbs_dir: Path = NBS_DIR, zones_file: Path = ZONES_FILE):
+    """All tables of the full dataset plus the calibration figures and the assessment."""
+    rng = {name: np.random.default_rng([SEED, k]) for k, name in enumerate(
+        ["population", "coordinates", "indicators", "sites", "facilities"])}
+    committees, streets = load_code_list(nbs_dir)
+    streets["zone"] = streets["street_code"].map(read_zones(streets, zones_file))
+    com = committees.merge(streets[["street_code", "zone"]], on="street_code", how="left")
+    com = add_population(rng["population"], com)
+    centres = street_centres(rng["coordinates"], streets)
+    com = add_coordinates(rng["coordinates"], com, centres)
+    com = add_indicators(rng["indicators"], com)
+    sites = build_sites(rng["sites"], streets, com)
+    facilities = build_facilities(rng["facilities"], streets, com)
+    sources = build_sources(sorted(set(com["district"])))
+    assess = _assess(com)
+    budgets, cal = calibrate_budgets(com, assess, sources)
+    tables = {"streets": streets, "communities": com, "sites": sites, "facilities": facilities,
+              "sources": sources, "budgets": budgets, "sharing": build_sharing()}
+    return tables, assess, cal
+
+
+def tiny_tables(tables: dict[str, pd.DataFrame], assess: pd.DataFrame):
+    """The tiny example: the full dataset's rows of three streets, budgets scaled down."""
+    pick = {}
+    for name in ("streets", "communities", "sites", "facilities"):
+        df = tables[name]
+        pick[name] = df[df["street_code"].isin(TINY_STREETS)].reset_index(drop=True)
+    com = tables["communities"]
+    in_tiny = com["street_code"].isin(TINY_STREETS).to_numpy()
+    districts = sorted(set(pick["communities"]["district"]))
+    sources = build_sources(districts)
+    pick["sources"] = sources
+    pick["sharing"] = tables["sharing"]
+    sub = assess[in_tiny]
+    total = float(sub.loc[~sub["basic_ok"], "basic_capital"].sum())
+    # Role split as in the full data; district pots by their share of the tiny gaps.
+    full = tables["budgets"].merge(tables["sources"], on="source_id")
+    role_share = full[full["year"] == 2026].groupby("role")["budget_yuan"].sum()
+    role_share /= role_share.sum()
+    gap_by_district = sub["basic_capital"].groupby(com.loc[in_tiny, "district"]).sum()
+    rows = []
+    for _, src in sources.iterrows():
+        share = role_share[src["role"]]
+        if src["role"] == "district_fiscal":
+            share *= gap_by_district[src["district"]] / gap_by_district.sum()
+        for year in YEARS:
+            envelope = total * (TINY_BUDGET_SHARE_2027 / 2 if year <= 2027
+                                else TINY_BUDGET_SHARE_LATER)
+            rows.append({"source_id": src["source_id"], "year": year,
+                         "budget_yuan": float(np.round(envelope * share / 1000) * 1000)})
+    pick["budgets"] = pd.DataFrame(rows)
+    return pick
+
+
+def build(out_dir: Path = OUT_DIR, tiny_dir: Path = TINY_DIR, nbs_dir: Path = NBS_DIR,
+          zones_file: Path = ZONES_FILE, verbose: bool = False) -> Calibration:
+    tables, assess, cal = build_tables(nbs_dir, zones_file)
+    write_tables(tables, out_dir)
+    write_tables(tiny_tables(tables, assess), tiny_dir)
+    if verbose:
+        report(tables, assess, cal)
+    return cal
+
+
+def report(tables: dict[str, pd.DataFrame], assess: pd.DataFrame, cal: Calibration) -> None:
+    """Print the calibration figures quoted in data/README.md."""
+    com = tables["communities"]
+    z = com["zone"]
+    print("communities per zone:", z.value_counts().reindex(ZONES).to_dict())
+    print("residents per zone (M):",
+          (com.groupby("zone")["residents"].sum() / 1e6).round(2).reindex(ZONES).to_dict())
+    print("share basic per zone:", assess.groupby(z)["basic_ok"].mean().round(3)
+          .reindex(ZONES).to_dict())
+    print("count featured per zone:", assess.groupby(z)["featured_ok"].sum()
+          .reindex(ZONES).to_dict())
+    mu = z.isin(["main_urban", "new_town"])
+    print(f"main_urban+new_town basic share: {assess.loc[mu, 'basic_ok'].mean():.3f}")
+    hh = com["households"].sum()
+    print(f"residents {com['residents'].sum():,}, households {hh:,}, "
+          f"persons/household {com['residents'].sum() / hh:.3f}")
+    w = com["residents"]
+    print(f"60+ {np.average(com['share_60plus'], weights=w):.4f}, "
+          f"0-14 {np.average(com['share_0_14'], weights=w):.4f}")
+    print("60+ by district:", com.groupby("district").apply(
+        lambda g: round(float(np.average(g["share_60plus"], weights=g["residents"])), 3),
+        include_groups=False).to_dict())
+    print("mean residents by kind:", com.groupby("kind")["residents"].mean().round(0).to_dict())
+    print(f"pocket parks {com['pocket_parks'].sum()}, recycling points "
+          f"{com['recycling_points'].sum()}, sorting points {com['sorting_points'].sum()}, "
+          f"compliance >= 95 %: {(com['sorting_compliance_share'] >= 0.95).mean():.2f}")
+    not_basic = ~assess["basic_ok"]
+    per_hh = assess.loc[not_basic, "basic_capital"] / com.loc[not_basic, "households"]
+    print("basic cost per household (not yet basic) quantiles:",
+          per_hh.quantile([0.1, 0.5, 0.9]).round(0).to_dict())
+    print(f"capital to close all basic gaps: {cal.all_basic / 1e9:.2f} bn yuan; "
+          f"all featured gaps (incl. basic): {cal.all_featured / 1e9:.2f} bn yuan")
+    print(f"2027: {cal.upgrades_2027} basic upgrades (each zone to 60 %) + "
+          f"{TARGET_2027_FEATURED} featured: {cal.need_2027 / 1e6:.1f} M yuan "
+          f"(featured part {cal.featured_2027 / 1e6:.1f} M; pooled reading "
+          f"{cal.need_2027_pooled / 1e6:.1f} M)")
+    budgets = tables["budgets"]
+    per_year = budgets.groupby("year")["budget_yuan"].sum()
+    print("budget per year (M yuan):", (per_year / 1e6).round(1).to_dict())
+    early = per_year.loc[[2026, 2027]].sum()
+    print(f"2026+2027 budget {early / 1e6:.1f} M; need/budget = {cal.need_2027 / early:.3f} "
+          f"(pooled {cal.need_2027_pooled / early:.3f})")
+    print(f"naive rule (cost per household, MU+NT, 2026+2027 money): coverage "
+          f"{_naive_coverage(com, assess, early):.3f}")
+    print(f"2028-2030 need (NMT to 50 %, MU+NT to 70 %, {FEATURED_2028_2030} featured): "
+          f"{cal.need_2030 / 1e6:.1f} M; 2031-2035 need ({SHARE_OF_ALL_BASIC_BY_2035:.0%} of all "
+          f"basic cost, {FEATURED_2031_2035} featured): {cal.need_2035 / 1e6:.1f} M")
+    print("total budget 2026-2035 (M yuan):", round(per_year.sum() / 1e6, 1))
+    by_role = budgets.merge(tables["sources"], on="source_id").groupby(["role", "year"])[
+        "budget_yuan"].sum().unstack("year")
+    print((by_role[[2026, 2028, 2031]] / 1e6).round(1).to_string())
+    print(f"sites {len(tables['sites'])}, facilities {len(tables['facilities'])}")
+
+
+def _naive_coverage(com: pd.DataFrame, assess: pd.DataFrame, money: float) -> float:
+    """Coverage of main_urban+new_town that the planners' rule of thumb reaches with `money`:
+    rank the communities that are not yet basic by basic cost per household, cheapest first,
+    and upgrade until the money runs out (running costs and sharing rules ignored)."""
+    mu = com["zone"].isin(["main_urban", "new_town"])
+    todo = assess[mu & ~assess["basic_ok"]]
+    per_hh = todo["basic_capital"] / com.loc[todo.index, "households"]
+    cost = todo.loc[per_hh.sort_values(kind="stable").index, "basic_capital"].cumsum()
+    return float((assess.loc[mu, "basic_ok"].sum() + (cost <= money).sum()) / mu.sum())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="full dataset folder")
+    parser.add_argument("--tiny", type=Path, default=TINY_DIR, help="tiny example folder")
+    parser.add_argument("--zones", type=Path, default=ZONES_FILE, help="street zone mapping")
+    parser.add_argument("--write-default-zones", action="store_true",
+                        help="(re)create the zone mapping file from the rules, then build")
+    parser.add_argument("--quiet", action="store_true", help="do not print the calibration")
+    args = parser.parse_args(argv)
+    if args.write_default_zones or not args.zones.exists():
+        _, streets = load_code_list()
+        write_default_zones(streets, args.zones)
+    build(args.out, args.tiny, zones_file=args.zones, verbose=not args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

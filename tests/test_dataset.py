@@ -1,0 +1,231 @@
+"""Consistency of the bundled Shanghai dataset (data/shanghai/) and the tiny example.
+
+The tests read the committed CSV files from the repository and check them against the input
+contract (wzmodel/schema/tables.toml), the statistics code list's committee counts and the 2020
+census district totals, then rebuild both datasets into temporary folders to check that the
+seeded build is byte-for-byte deterministic.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FULL = REPO / "data" / "shanghai"
+TINY = REPO / "wzmodel" / "examples" / "tiny"
+TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
+ZONES = {"main_urban", "new_town", "new_market_town", "rural"}
+YEARS = set(range(2026, 2036))
+
+# Published reference: 2020 census resident population by district (上海市第七次全国人口普查主要
+# 数据公报, as tabulated in the project brief DOMAIN.md §4) and committee counts per district
+# (居委会, 村委会) from the statistics code list (data/sources/nbs/, china-division@2.7.0),
+# virtual units (虚拟社区/生活区) excluded.
+REFERENCE = {
+    #        residents 2020, residents' committees, villagers' committees
+    "黄浦": (662_030, 170, 0),
+    "徐汇": (1_113_078, 312, 0),
+    "长宁": (693_051, 189, 0),
+    "静安": (975_707, 266, 1),
+    "普陀": (1_239_800, 278, 7),
+    "虹口": (757_498, 198, 0),
+    "杨浦": (1_242_548, 301, 0),
+    "闵行": (2_653_489, 483, 113),
+    "宝山": (2_235_218, 464, 103),
+    "嘉定": (1_834_258, 258, 141),
+    "浦东": (5_681_512, 1165, 355),
+    "金山": (822_776, 120, 124),
+    "松江": (1_909_713, 299, 84),
+    "青浦": (1_271_424, 171, 184),
+    "奉贤": (1_140_872, 177, 175),
+    "崇明": (637_921, 90, 268),
+}
+
+
+def _schema() -> dict:
+    with open(REPO / "wzmodel" / "schema" / "tables.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _read(folder: Path) -> dict[str, pd.DataFrame]:
+    schema = _schema()
+    out = {}
+    for name in TABLES:
+        str_cols = {c["name"]: str for c in schema[name]["columns"] if c["dtype"] == "str"}
+        out[name] = pd.read_csv(folder / f"{name}.csv", dtype=str_cols, keep_default_na=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def full() -> dict[str, pd.DataFrame]:
+    return _read(FULL)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> dict[str, pd.DataFrame]:
+    return _read(TINY)
+
+
+def test_committee_counts_exact(full):
+    com = full["communities"]
+    assert len(com) == 6496
+    assert (com["kind"] == "residents").sum() == 4941
+    assert (com["kind"] == "villagers").sum() == 1555
+    assert not com["name"].str.contains("虚拟").any()
+    counts = com.groupby(["district", "kind"]).size().unstack(fill_value=0)
+    for district, (_, n_res, n_vil) in REFERENCE.items():
+        assert counts.at[district, "residents"] == n_res, district
+        assert counts.loc[district].get("villagers", 0) == n_vil, district
+    kind_from_name = com["name"].str.endswith("村委会").map({True: "villagers",
+                                                            False: "residents"})
+    assert (kind_from_name == com["kind"]).all()
+
+
+def test_district_residents_match_census(full):
+    residents = full["communities"].groupby("district")["residents"].sum()
+    assert set(residents.index) == set(REFERENCE)
+    for district, (census, _, _) in REFERENCE.items():
+        assert abs(residents[district] / census - 1) <= 0.01, district
+
+
+def test_population_calibration(full):
+    com = full["communities"]
+    w = com["residents"]
+    assert 2.25 <= w.sum() / com["households"].sum() <= 2.40
+    assert abs((com["share_60plus"] * w).sum() / w.sum() - 0.234) < 0.01
+    assert abs((com["share_0_14"] * w).sum() / w.sum() - 0.098) < 0.01
+    mean_size = com.groupby("kind")["residents"].mean()
+    assert mean_size["villagers"] < mean_size["residents"]
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_columns_in_contract_order(which, request):
+    data = request.getfixturevalue(which)
+    schema = _schema()
+    for name in TABLES:
+        declared = [c["name"] for c in schema[name]["columns"]]
+        assert list(data[name].columns) == declared, name
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_values_respect_contract(which, request):
+    data = request.getfixturevalue(which)
+    schema = _schema()
+    for name in TABLES:
+        df = data[name]
+        key = schema[name]["key"]
+        assert not df.duplicated(key).any(), f"{name}: duplicate key {key}"
+        for col in schema[name]["columns"]:
+            values = df[col["name"]]
+            if col.get("unique"):
+                assert values.is_unique, (name, col["name"])
+            blank = values.astype(str) == ""
+            if not col.get("nullable"):
+                assert not blank.any(), (name, col["name"])
+            present = values[~blank]
+            if "allowed" in col:
+                assert present.isin(col["allowed"]).all(), (name, col["name"])
+            if "min" in col:
+                assert (present.astype(float) >= col["min"]).all(), (name, col["name"])
+            if "max" in col:
+                assert (present.astype(float) <= col["max"]).all(), (name, col["name"])
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_streets_zones_and_references(which, request):
+    data = request.getfixturevalue(which)
+    streets, com = data["streets"], data["communities"]
+    assert set(com["street_code"]) == set(streets["street_code"])
+    assert streets["zone"].isin(ZONES).all()
+    district_of = streets.set_index("street_code")["district"]
+    assert (com["street_code"].map(district_of) == com["district"]).all()
+    assert com["community_id"].str.fullmatch(r"\d{12}").all()
+    assert (com["community_id"].str[:9] == com["street_code"]).all()
+    for table in ("sites", "facilities"):
+        assert data[table]["street_code"].isin(streets["street_code"]).all()
+
+
+def test_all_zones_present(full, tiny):
+    assert set(full["streets"]["zone"]) == ZONES
+    zones = full["communities"]["street_code"].map(
+        full["streets"].set_index("street_code")["zone"])
+    assert zones.value_counts().min() >= 200
+    tiny_zones = set(tiny["streets"]["zone"])
+    assert {"main_urban", "new_town"} <= tiny_zones
+    assert tiny_zones & {"new_market_town", "rural"}
+
+
+def test_zone_mapping_file_covers_streets(full):
+    zones = pd.read_csv(FULL / "street_zones.csv", dtype=str)
+    merged = full["streets"].merge(zones, on="street_code", suffixes=("", "_map"))
+    assert len(merged) == len(full["streets"])
+    assert (merged["zone"] == merged["zone_map"]).all()
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_budgets_cover_every_source_and_year(which, request):
+    data = request.getfixturevalue(which)
+    sources, budgets = data["sources"], data["budgets"]
+    pairs = set(zip(budgets["source_id"], budgets["year"], strict=True))
+    assert pairs == {(s, y) for s in sources["source_id"] for y in YEARS}
+    assert (budgets["budget_yuan"] > 0).all()
+    districts = set(data["communities"]["district"])
+    fiscal = sources[sources["role"] == "district_fiscal"]
+    assert set(fiscal["district"]) == districts
+    assert (sources["role"] == "city_fiscal").sum() == 1
+    assert sources.loc[sources["role"].isin(["city_fiscal", "district_fiscal"]),
+                       "public"].all()
+    assert not sources.loc[~sources["role"].isin(["city_fiscal", "district_fiscal"]),
+                           "public"].any()
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_sharing_options_are_feasible(which, request):
+    sharing = request.getfixturevalue(which)["sharing"]
+    schema = _schema()
+    categories = next(c["allowed"] for c in schema["sharing"]["columns"]
+                      if c["name"] == "cost_category")
+    assert {"fiscal_led", "utilities_owners", "social_capital_leveraged"} <= set(
+        sharing["option"])
+    for option, rows in sharing.groupby("option"):
+        general = rows[(rows["zone"] == "") & (rows["district"] == "")]
+        assert set(general["cost_category"]) == set(categories), option
+        for (_category, _zone, _district), grp in rows.groupby(
+            ["cost_category", "zone", "district"]
+        ):
+            assert grp["min_share"].sum() <= 1 + 1e-9, (option, _category, _zone)
+            assert grp["max_share"].sum() >= 1 - 1e-9, (option, _category, _zone)
+            assert (grp["min_share"] <= grp["max_share"]).all()
+    assert (sharing["zone"] != "").any(), "at least one option differs by zone"
+
+
+def test_tiny_is_small_with_interesting_budgets(tiny):
+    assert 30 <= len(tiny["communities"]) <= 45
+    assert len(tiny["streets"]) == 3
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("build_shanghai",
+                                                  REPO / "data" / "build_shanghai.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_is_deterministic_and_matches_committed(tmp_path):
+    builder = _load_builder()
+    for run in ("a", "b"):
+        builder.build(tmp_path / run / "full", tmp_path / run / "tiny")
+    for sub, committed in (("full", FULL), ("tiny", TINY)):
+        for name in TABLES:
+            first = (tmp_path / "a" / sub / f"{name}.csv").read_bytes()
+            assert first == (tmp_path / "b" / sub / f"{name}.csv").read_bytes(), name
+            assert first == (committed / f"{name}.csv").read_bytes(), (
+                f"{committed / name}.csv is stale: run make data")
