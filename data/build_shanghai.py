@@ -336,7 +336,7 @@ def street_centres(rng: np.random.Generator, streets: pd.DataFrame) -> pd.DataFr
             cx, cy = DISTRICT_CENTRE_KM[district]
             anchor = Anchor(cx, cy, 3.0, 3.0)
         for k, i in enumerate(grp.index):
-            r = anchor.r0_km + anchor.step_km * np.sqrt(k + 0.5 * (anchor.r0_km == 0) * (k > 0))
+            r = anchor.r0_km + anchor.step_km * np.sqrt(k)  # equal area per street
             xs[i] = anchor.x_km + r * np.cos(k * GOLDEN_ANGLE)
             ys[i] = anchor.y_km + r * np.sin(k * GOLDEN_ANGLE)
     # Chongming island runs ~60 km west-east; spread its towns along it.
@@ -355,7 +355,9 @@ def street_centres(rng: np.random.Generator, streets: pd.DataFrame) -> pd.DataFr
     )
 
 
-def add_coordinates(rng: np.random.Generator, com: pd.DataFrame, centres: pd.DataFrame):
+def add_coordinates(rng: np.random.Generator, com: pd.DataFrame,
+                    centres: pd.DataFrame) -> pd.DataFrame:
+    """x_m, y_m of every committee: normal scatter around its street centre."""
     com = com.copy()
     centre = centres.loc[com["street_code"]].to_numpy()
     group = np.where(com["district"].isin(CENTRAL_DISTRICTS), "central", com["zone"])

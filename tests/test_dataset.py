@@ -208,6 +208,14 @@ def test_sharing_options_are_feasible(which, request):
 def test_tiny_is_small_with_interesting_budgets(tiny):
     assert 30 <= len(tiny["communities"]) <= 45
     assert len(tiny["streets"]) == 3
+    builder = _load_builder()
+    com = tiny["communities"].merge(tiny["streets"][["street_code", "zone"]], on="street_code")
+    status = builder._assess(com)
+    costs = status.loc[~status["basic_ok"], "basic_capital"].sort_values()
+    budgets = tiny["budgets"]
+    early = budgets.loc[budgets["year"] <= 2027, "budget_yuan"].sum()
+    # Some but not all of the communities that are not yet basic are affordable by 2027.
+    assert costs.iloc[:3].sum() < early < costs.sum()
 
 
 def _load_builder():
