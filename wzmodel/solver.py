@@ -52,7 +52,8 @@ class SolverOptions:
     threads : solver threads; None leaves the solver's default.
     seed : random seed of the solver, for reproducible runs.
     msg : print the solver log.
-    warm_start : pass the variables' current values to the solver as a starting solution.
+    warm_start : pass the variables' current values (``varValue``; those left None are completed
+        by the solver) as a starting solution.
     """
 
     solver: SolverName = "highs"
@@ -218,11 +219,13 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
     if lp.num_col_ == 0:
         return SolveOutcome("error", solver="highs", message="the model has no variables")
     h.passModel(lp)
-    if options.warm_start and all(v.varValue is not None for v in variables):
-        start = highspy.HighsSolution()
-        start.col_value = [float(v.varValue) for v in variables]
-        start.value_valid = True
-        h.setSolution(start)
+    if options.warm_start:
+        # A partial start (e.g. only the binaries of a heuristic plan): HiGHS completes the
+        # remaining columns itself by solving the model with the given values fixed.
+        given = [(j, float(v.varValue)) for j, v in enumerate(variables) if v.varValue is not None]
+        if given:
+            cols, values = zip(*given, strict=True)
+            h.setSolution(len(cols), np.array(cols, dtype=np.int32), np.array(values, dtype=float))
 
     t0 = time.perf_counter()
     h.run()

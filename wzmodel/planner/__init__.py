@@ -1,0 +1,54 @@
+"""Upgrade planning: which communities reach which class in which year, paid by whom.
+
+``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb → build (with an optional
+user hook) → solve (warm-started from the rule of thumb) → evaluate; see
+:mod:`wzmodel.planner.model` for the formulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wzmodel.data import Dataset
+from wzmodel.planner.diagnose import Diagnosis, diagnose
+from wzmodel.planner.heuristic import rule_of_thumb
+from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
+from wzmodel.planner.plan import Plan
+from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.scenario import Scenario
+from wzmodel.solver import solve
+
+__all__ = ["Diagnosis", "Plan", "PlanModel", "PlanningProblem", "build", "diagnose", "make_plan",
+           "prepare", "rule_of_thumb", "rule_of_thumb_plan"]
+
+
+def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
+    """The rule-of-thumb plan as a Plan."""
+    schedule, funding = rule_of_thumb(problem, rank_by=rank_by)
+    return Plan.from_schedule(problem, schedule, funding, name=f"{problem.scenario.name} "
+                              f"(rule of thumb)")
+
+
+def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
+              problem: PlanningProblem | None = None,
+              hook: Callable[[PlanModel], None] | None = None) -> Plan:
+    """Plan a scenario: the optimised plan, compared with the rule of thumb.
+
+    When the hard targets cannot be met the returned plan has no schedule, its outcome status is
+    ``infeasible`` and ``plan.diagnosis`` says what extra money (or shortfall) it would take.
+    """
+    problem = problem or prepare(scenario, dataset)
+    baseline = rule_of_thumb_plan(problem)
+    model = build(problem, hook=hook)
+    if scenario.solver.warm_start:
+        set_start(model, baseline.schedule)
+    outcome = solve(model.prob, scenario.solver.options())
+    if not outcome.has_solution:
+        empty = baseline.schedule.iloc[0:0]
+        plan = Plan.from_schedule(problem, empty, baseline.funding.iloc[0:0], outcome,
+                                  build_seconds=model.build_seconds)
+        if outcome.status == "infeasible":
+            plan.diagnosis = diagnose(problem).text
+        return plan
+    return Plan.from_schedule(problem, schedule_from(model), funding_from(model), outcome,
+                              compare_with=baseline, build_seconds=model.build_seconds)

@@ -1,0 +1,176 @@
+"""Re-verify a written plan from its files and the input data alone, without the model.
+
+:func:`check_plan` reads a plan folder, rebuilds the planning problem from the scenario stored
+in ``plan.json`` and the data folder, and recomputes: the schedule's validity (each class at most
+once, featured not before basic, nothing already complete or excluded, earliest years, must-do
+lists), that the funding pays exactly what the schedule needs each year (capital plus the
+running costs of everything completed earlier), the sharing bounds, every budget (cumulative
+when money carries over), and the coverage and target figures reported. It returns the list of
+violations — empty when the plan holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.planner import evaluate as ev
+from wzmodel.planner.plan import Plan
+from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.scenario import Scenario
+from wzmodel.schema import InputError, Problem
+
+__all__ = ["check_plan", "check_against"]
+
+ABS_TOL_YUAN = 1.0
+REL_TOL = 1e-6
+
+
+def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[str]:
+    """Violations of the plan written in ``folder`` (``data`` overrides the data folder)."""
+    folder = Path(folder)
+    if not (folder / "plan.json").exists():
+        raise InputError([Problem(str(folder), "a plan folder written by `wzmodel plan` "
+                                  "(plan.json is missing)")])
+    info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    config = dict(info["meta"]["scenario_config"])
+    if data is not None:
+        config["data"] = str(Path(data).resolve())
+    scenario = Scenario.model_validate(config)
+    plan = Plan.read(folder)
+    return check_against(plan, prepare(scenario))
+
+
+def _tol(amount: float) -> float:
+    return ABS_TOL_YUAN + REL_TOL * abs(amount)
+
+
+def check_against(plan: Plan, p: PlanningProblem) -> list[str]:
+    """Violations of ``plan`` against the planning problem ``p``."""
+    issues = _schedule_issues(plan.schedule, p)
+    if issues:  # the money and coverage checks assume a well-formed schedule
+        return issues
+    years = ev.completion_years(p, plan.schedule)
+    issues += _funding_issues(plan.funding, ev.spending(p, years), p)
+    issues += _budget_issues(plan.funding, p)
+    issues += _reported_issues(plan, p, years)
+    return issues
+
+
+def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
+    issues = []
+    index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
+    unknown = sorted(set(schedule["community_id"]) - set(index))
+    if unknown:
+        issues.append(f"schedule names unknown communities: {', '.join(map(str, unknown[:5]))}")
+        return issues
+    dup = schedule[schedule.duplicated(["community_id", "class"], keep=False)]
+    for cid, klass in dup[["community_id", "class"]].drop_duplicates().itertuples(index=False):
+        issues.append(f"community {cid} reaches {klass} more than once")
+    for r in schedule.itertuples(index=False):
+        i = index[r.community_id]
+        if r.year not in p.years:
+            issues.append(f"community {r.community_id}: year {r.year} outside the plan years")
+        elif not p.allowed[r[1]][i]:
+            issues.append(f"community {r.community_id} may not be upgraded to {r[1]} (already "
+                          "complete or excluded)")
+        elif r.year < p.earliest[i]:
+            issues.append(f"community {r.community_id} upgraded in {r.year}, before its earliest "
+                          f"year {p.earliest[i]}")
+    if issues:
+        return issues
+    years = ev.completion_years(p, schedule)
+    bad = (years["featured"] > 0) & ((years["basic"] == 0) | (years["basic"] > years["featured"]))
+    for i in np.flatnonzero(bad):
+        issues.append(f"community {p.communities.at[i, 'community_id']} is featured before it is "
+                      "basic")
+    for cid, due in sorted(p.scenario.lists.must_do.items()):
+        y = years["basic"][index[cid]]
+        if y == 0 or y > due:
+            issues.append(f"must-do community {cid} is not basic by {due}")
+    return issues
+
+
+def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProblem) -> list[str]:
+    keys = ["year", "district", "zone", "cost_category"]
+    issues = []
+    paid = funding.groupby(keys)["yuan"].sum()
+    need = needed.groupby(keys)["yuan"].sum()
+    for key in sorted(set(paid.index) | set(need.index)):
+        a, b = float(paid.get(key, 0.0)), float(need.get(key, 0.0))
+        if abs(a - b) > _tol(b):
+            y, d, z, k = key
+            issues.append(f"funding for {k} in {d} ({z}) in {y} is {a:,.0f} yuan but the schedule "
+                          f"needs {b:,.0f} yuan (capital of that year's upgrades plus running "
+                          "costs of earlier ones)")
+    group_of = {(d, z): g for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"],
+                                                         strict=True))}
+    for key, block in funding.groupby(keys, sort=True):
+        y, d, z, k = key
+        total = float(block["yuan"].sum())
+        g = group_of.get((d, z))
+        rules = {r.source_id: r for r in p.rules.get((g, k), ())} if g is not None else {}
+        paid_by = block.groupby("source_id")["yuan"].sum()
+        for sid in sorted(set(paid_by.index) | {s for s, r in rules.items() if r.min_share > 0}):
+            amount = float(paid_by.get(sid, 0.0))
+            rule = rules.get(sid)
+            if rule is None:
+                issues.append(f"{sid} pays {amount:,.0f} yuan of {k} in {d} ({z}) in {y} but is not "
+                              "an eligible source there")
+            elif amount < rule.min_share * total - _tol(total):
+                issues.append(f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, below "
+                              f"its minimum share {rule.min_share:.0%}")
+            elif amount > rule.max_share * total + _tol(total):
+                issues.append(f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, above "
+                              f"its maximum share {rule.max_share:.0%}")
+    return issues
+
+
+def _budget_issues(funding: pd.DataFrame, p: PlanningProblem) -> list[str]:
+    issues = []
+    spent = funding.groupby(["source_id", "year"])["yuan"].sum()
+    carry = p.scenario.funding.carry_over
+    for s, sid in enumerate(p.sources["source_id"]):
+        used = available = 0.0
+        for n, year in enumerate(p.years):
+            this = float(spent.get((sid, year), 0.0))
+            used = used + this if carry else this
+            available = available + p.budget[s, n] if carry else p.budget[s, n]
+            if used > available + _tol(available):
+                what = "cumulative spending" if carry else "spending"
+                issues.append(f"budget exceeded: {sid} in {year} — {what} {used:,.0f} yuan, "
+                              f"budget {available:,.0f} yuan")
+    unknown = sorted(set(funding["source_id"]) - set(p.sources["source_id"]))
+    for sid in unknown:
+        issues.append(f"funding names an unknown source {sid}")
+    return issues
+
+
+def _reported_issues(plan: Plan, p: PlanningProblem, years) -> list[str]:
+    issues = []
+    coverage = ev.coverage_table(p, years)
+    merged = coverage.merge(plan.coverage, on=["year", "zone_group"], how="outer",
+                            suffixes=("", "_reported"), indicator=True)
+    for r in merged.to_dict("records"):
+        if r["_merge"] != "both" or any(
+                abs(r[c] - r[f"{c}_reported"]) > 1e-6
+                for c in ("coverage_communities", "coverage_households")):
+            issues.append(f"reported coverage of {r['zone_group']} in {r['year']} does not match "
+                          "the schedule")
+    targets = ev.target_table(p, years).set_index("target")
+    reported = plan.targets.set_index("target")
+    for name in sorted(set(targets.index) | set(reported.index)):
+        if name not in targets.index or name not in reported.index:
+            issues.append(f"target {name} is reported but not in the scenario, or the reverse")
+            continue
+        t, r = targets.loc[name], reported.loc[name]
+        if bool(t["met"]) != bool(r["met"]) or abs(t["achieved"] - r["achieved"]) > 1e-6:
+            issues.append(f"target {name}: reported {'met' if r['met'] else 'missed'} with "
+                          f"{r['achieved']:g}, the schedule gives {t['achieved']:g}")
+        if bool(t["hard"]) and not bool(t["met"]):
+            issues.append(f"hard target {name} is not met ({t['achieved']:g} of "
+                          f"{t['required']:g})")
+    return issues

@@ -1,0 +1,73 @@
+"""Why hard targets cannot be met, in words a finance officer understands.
+
+Two elastic re-solves: (1) every budget may be exceeded at a price of one per yuan — the least
+extra money, by source and year, that reaches every target; (2) the budgets stay and every target
+becomes soft — how far each target falls short of what it asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from wzmodel.planner.evaluate import completion_years, target_table
+from wzmodel.planner.model import MONEY_UNIT, build, schedule_from
+from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.solver import solve
+
+__all__ = ["Diagnosis", "diagnose"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """``extra_budget``: source_id, year, yuan (empty if no money can reach the targets);
+    ``shortfall``: the targets table of the best plan within the budgets; ``text``: in words."""
+
+    extra_budget: pd.DataFrame
+    shortfall: pd.DataFrame
+    text: str
+
+
+def diagnose(problem: PlanningProblem) -> Diagnosis:
+    options = problem.scenario.solver.options()
+    lines = ["The hard targets cannot all be met within the budgets."]
+
+    elastic = build(problem, elastic_budgets=True)
+    outcome = solve(elastic.prob, options)
+    if outcome.has_solution:
+        rows = [(sid, t, (v.varValue or 0.0) * MONEY_UNIT) for (sid, t), v in elastic.extra.items()
+                if (v.varValue or 0.0) * MONEY_UNIT > 0.5]
+        extra = pd.DataFrame(rows, columns=["source_id", "year", "yuan"])
+        total = extra["yuan"].sum()
+        exact = "" if outcome.status == "optimal" else (
+            f" (best found; the least amount is at least {outcome.bound * MONEY_UNIT / 1e6:,.1f}"
+            " million yuan)")
+        lines.append(f"The smallest extra money that would meet them is {total / 1e6:,.1f} million "
+                     f"yuan{exact}:")
+        by_source = extra.groupby("source_id")
+        for sid, part in by_source:
+            years = ", ".join(f"{r.yuan / 1e6:,.1f} M in {r.year}" for r in part.itertuples())
+            lines.append(f"  - {sid}: {years}")
+    else:
+        extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
+        lines.append("No amount of extra money meets them: other constraints (earliest years, "
+                     "must-not lists, targets beyond the communities that can be upgraded) "
+                     f"prevent it ({outcome.status}).")
+
+    soft = problem.scenario.update(targets={name: {"hard": False}
+                                            for name in problem.scenario.targets})
+    relaxed_problem = prepare(soft, problem.dataset)
+    relaxed = build(relaxed_problem)
+    outcome = solve(relaxed.prob, options)
+    shortfall = pd.DataFrame()
+    if outcome.has_solution:
+        years = completion_years(relaxed_problem, schedule_from(relaxed))
+        shortfall = target_table(relaxed_problem, years)
+        missed = shortfall[~shortfall["met"]]
+        if not missed.empty:
+            lines.append("With the budgets as they are, the best plan falls short by:")
+            for r in missed.itertuples():
+                lines.append(f"  - {r.target}: {r.shortfall:,.0f} {r.shortfall_unit} "
+                             f"(reaches {r.achieved:,.0f} of the {r.required:,.0f} required)")
+    return Diagnosis(extra, shortfall, "\n".join(lines))

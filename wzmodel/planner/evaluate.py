@@ -1,0 +1,139 @@
+"""What a schedule implies, computed from the schedule and the data alone — never from a model.
+
+Plans report these figures and ``wzmodel check`` recomputes them the same way, so a reported
+coverage, target status or cost is always what the schedule really gives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.planner.problem import MAIN_GROUP, PlanningProblem
+from wzmodel.standards import CLASSES
+
+__all__ = ["ZONE_GROUPS", "completion_years", "coverage_table", "spending", "target_table",
+           "coverage_years"]
+
+ZONE_GROUPS: dict[str, tuple[str, ...]] = {
+    "main_urban": ("main_urban",),
+    "new_town": ("new_town",),
+    "main_urban+new_town": MAIN_GROUP,
+    "new_market_town": ("new_market_town",),
+    "rural": ("rural",),
+    "all": ("main_urban", "new_town", "new_market_town", "rural"),
+}
+
+
+def completion_years(p: PlanningProblem, schedule: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per class, the year each community is complete (first_year - 1 if already, 0 if never)."""
+    index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
+    years = {}
+    for k in CLASSES:
+        y = np.where(p.already[k], p.years[0] - 1, 0)
+        sub = schedule[schedule["class"] == k]
+        for cid, year in zip(sub["community_id"], sub["year"], strict=True):
+            y[index[cid]] = int(year)
+        years[k] = y
+    return years
+
+
+def _complete_by(years: np.ndarray, year: int) -> np.ndarray:
+    return (years > 0) & (years <= year)
+
+
+def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Coverage at every year's end per zone group, over communities and households."""
+    c = p.communities
+    rows = []
+    hh = c["households"].to_numpy(dtype=float)
+    for group, zones in ZONE_GROUPS.items():
+        mask = p.zone_mask(zones)
+        if not mask.any():
+            continue
+        for year in p.years:
+            basic = _complete_by(years["basic"], year) & mask
+            featured = _complete_by(years["featured"], year) & mask
+            rows.append((year, group, int(mask.sum()), int(basic.sum()), int(featured.sum()),
+                         basic.sum() / mask.sum(), hh[basic].sum() / hh[mask].sum()))
+    return pd.DataFrame(rows, columns=["year", "zone_group", "communities", "complete",
+                                       "featured", "coverage_communities", "coverage_households"])
+
+
+def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Each target: what it asks, what the schedule achieves, met or not, and the shortfall."""
+    w = p.communities["coverage_weight"].to_numpy(dtype=float)
+    rows = []
+    for name, t in sorted(p.scenario.targets.items()):
+        if t.kind == "coverage":
+            mask, total = p.target_universe(t)
+            achieved = float(w[mask & _complete_by(years["basic"], t.year)].sum())
+            required = t.min_share * total
+            unit = p.scenario.coverage_measure
+            shown = (achieved / total if total else 0.0, t.min_share)
+        elif t.kind == "new_featured":
+            newly = _complete_by(years["featured"], t.year) & ~p.already["featured"]
+            achieved, required, unit = float(newly.sum()), float(t.min_count), "communities"
+            shown = (achieved, required)
+        else:
+            blocks = _complete_blocks(p, years["basic"], t)
+            if t.kind == "complete_blocks":
+                n_streets = len(blocks)
+                achieved = float(blocks["complete"].sum())
+                required = float(math.ceil(t.min_share * n_streets - 1e-9))
+                unit = "streets"
+                shown = (achieved / n_streets if n_streets else 0.0, t.min_share)
+            else:
+                districts = blocks.groupby("district")["complete"].all()
+                achieved, required, unit = float(districts.sum()), float(t.min_count), "districts"
+                shown = (achieved, required)
+        met = achieved >= required - 1e-6
+        rows.append((name, t.kind, t.year, ",".join(t.zones), t.hard, shown[1], shown[0],
+                     required, achieved, max(0.0, required - achieved), unit, bool(met)))
+    return pd.DataFrame(rows, columns=[
+        "target", "kind", "year", "zones", "hard", "required_level", "achieved_level",
+        "required", "achieved", "shortfall", "shortfall_unit", "met"])
+
+
+def _complete_blocks(p: PlanningProblem, basic_year: np.ndarray, t) -> pd.DataFrame:
+    zones = t.zones if t.kind == "complete_blocks" else tuple(p.communities["zone"].unique())
+    streets = p.streets_in(zones)
+    done = _complete_by(basic_year, t.year)
+    streets["complete"] = [done[m].sum() >= t.block_threshold * len(m) - 1e-9
+                           for m in streets["members"]]
+    return streets
+
+
+def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Money the schedule needs: capital in the completion year, running costs every later
+    year, by year, district, zone and cost category (yuan)."""
+    c = p.communities
+    group = c["group"].to_numpy()
+    n_groups, n_cat = len(p.groups), len(p.categories)
+    rows = []
+    for year in p.years:
+        total = np.zeros((n_groups, n_cat))
+        for k in CLASSES:
+            y = years[k]
+            new = (y == year) & ~p.already[k]
+            earlier = (y > 0) & (y < year) & ~p.already[k]
+            np.add.at(total, group[new], p.capital[k][new])
+            np.add.at(total, group[earlier], p.running[k][earlier])
+        for g, j in zip(*np.nonzero(total), strict=True):
+            rows.append((year, p.groups.at[g, "district"], p.groups.at[g, "zone"],
+                         p.categories[j], total[g, j]))
+    return pd.DataFrame(rows, columns=["year", "district", "zone", "cost_category", "yuan"])
+
+
+def coverage_years(p: PlanningProblem, years: dict[str, np.ndarray]) -> float:
+    """The coverage-years objective of a schedule (weights and featured factor of the scenario)."""
+    omega = p.communities["objective_weight"].to_numpy(dtype=float)
+    end = p.years[-1]
+    value = 0.0
+    for k, factor in (("basic", 1.0), ("featured", p.scenario.objective.featured_weight)):
+        y = years[k]
+        new = (y > 0) & ~p.already[k]
+        value += factor * float((omega[new] * (end - y[new] + 1)).sum())
+    return value

@@ -1,0 +1,171 @@
+"""The rule of thumb: what planners do without a model.
+
+Each year, pay first the running costs of what is already built; then take the communities in
+order — cheapest capital cost per household first (or greatest need) — and fund each one whose
+whole cost the remaining money can cover under the same sharing rules, until nothing more fits.
+Featured upgrades needed for a featured target are picked first in the years before it (cheapest
+per household). The result is a plan like any other: every report compares the optimised plan
+with it, and the optimiser starts from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.planner.problem import PlanningProblem, Rule
+
+__all__ = ["rule_of_thumb"]
+
+_TOL = 1e-6
+
+
+class _Purse:
+    """Money left per source in the current year, and the ledger of what was paid."""
+
+    def __init__(self, problem: PlanningProblem) -> None:
+        self.p = problem
+        self.index = {sid: s for s, sid in enumerate(problem.sources["source_id"])}
+        self.left = np.zeros(len(self.index))
+        self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
+        self.public_last = sorted(self.index, key=lambda sid: (problem.public[sid], sid))
+
+    def split(self, rules: tuple[Rule, ...], amount: float, left: np.ndarray):
+        """Shares of ``amount`` per source within the rules and ``left``; None if impossible.
+        Non-public money is used first, then public money, each up to its maximum share."""
+        pay = {r.source_id: r.min_share * amount for r in rules}
+        for sid, a in pay.items():
+            if a > left[self.index[sid]] + _TOL:
+                return None
+        rest = amount - sum(pay.values())
+        order = sorted(rules, key=lambda r: self.public_last.index(r.source_id))
+        for r in order:
+            if rest <= _TOL:
+                break
+            room = min(r.max_share * amount, left[self.index[r.source_id]]) - pay[r.source_id]
+            add = max(0.0, min(room, rest))
+            pay[r.source_id] += add
+            rest -= add
+        return pay if rest <= _TOL * max(1.0, amount) else None
+
+    def try_pay(self, year: int, group: int, costs: np.ndarray, *, force: bool = False) -> bool:
+        """Pay a vector of costs by category for one group, all or nothing."""
+        left = self.left.copy()
+        payments = []
+        for j in np.flatnonzero(costs > 0):
+            category = self.p.categories[j]
+            rules = self.p.rules[(group, category)]
+            pay = self.split(rules, float(costs[j]), left if not force else np.full_like(left, np.inf))
+            if pay is None:
+                return False
+            for sid, a in pay.items():
+                left[self.index[sid]] -= a
+                payments.append((year, sid, group, category, a))
+        self.left = left
+        for year_, sid, g, category, a in payments:
+            if a > 0:
+                self.ledger[(year_, sid, g, category)] += a
+        return True
+
+
+def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_household"
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule-of-thumb plan: (schedule, funding) tables like an optimised plan's.
+
+    ``rank_by``: ``"cost_per_household"`` (cheapest first) or ``"need"`` (most basic criteria
+    failed per yuan first).
+    """
+    p = problem
+    c = p.communities
+    group = c["group"].to_numpy()
+    households = c["households"].to_numpy(dtype=float)
+    cap_b, cap_f = p.capital["basic"], p.capital["featured"]
+    run_b, run_f = p.running["basic"], p.running["featured"]
+    basic_year = np.where(p.already["basic"], p.years[0] - 1, 0)
+    featured_year = np.where(p.already["featured"], p.years[0] - 1, 0)
+
+    if rank_by == "need":
+        failures = p.assessment.communities["basic_failures"].to_numpy(dtype=float)
+        basic_key = -failures * households / np.maximum(cap_b.sum(axis=1), 1.0)
+    elif rank_by == "cost_per_household":
+        basic_key = cap_b.sum(axis=1) / households
+    else:
+        raise ValueError(f"rank_by must be 'cost_per_household' or 'need', not {rank_by!r}")
+    featured_key = (cap_b.sum(axis=1) * ~p.already["basic"] + cap_f.sum(axis=1)) / households
+    basic_order = np.lexsort((c["community_id"].to_numpy(), basic_key))
+    featured_order = np.lexsort((c["community_id"].to_numpy(), featured_key))
+    must_do = {i: y for i, cid in enumerate(c["community_id"])
+               for k, y in p.scenario.lists.must_do.items() if k == cid}
+
+    featured_quota = _featured_quota(p)
+    purse = _Purse(p)
+    for n, year in enumerate(p.years):
+        purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
+        # 1. running costs of everything completed in earlier years (a commitment)
+        running = np.zeros((len(p.groups), len(p.categories)))
+        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"]
+        done_f = (featured_year > 0) & (featured_year < year) & ~p.already["featured"]
+        np.add.at(running, group[done_b], run_b[done_b])
+        np.add.at(running, group[done_f], run_f[done_f])
+        for g in np.flatnonzero(running.sum(axis=1) > 0):
+            if not purse.try_pay(year, g, running[g]):
+                purse.try_pay(year, g, running[g], force=True)  # overspends; check will say so
+
+        def upgrade(i: int, klass: str) -> bool:
+            if not p.allowed[klass][i] or p.earliest[i] > year:
+                return False
+            need_basic = klass == "featured" and basic_year[i] == 0
+            if klass == "featured" and not need_basic and basic_year[i] > year:
+                return False
+            cost = (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
+            if not purse.try_pay(year, group[i], cost):
+                return False
+            if klass == "featured":
+                featured_year[i] = year
+                if need_basic:
+                    basic_year[i] = year
+            else:
+                basic_year[i] = year
+            return True
+
+        # 2. must-do communities due by this year, 3. featured quota, 4. basic by rank
+        for i, due in sorted(must_do.items()):
+            if basic_year[i] == 0 and due >= year:
+                upgrade(i, "basic")
+        quota = featured_quota.get(year, 0)
+        for i in featured_order:
+            if quota <= 0:
+                break
+            if featured_year[i] == 0 and upgrade(i, "featured"):
+                quota -= 1
+        for i in basic_order:
+            if basic_year[i] == 0:
+                upgrade(i, "basic")
+
+    ids = c["community_id"].to_numpy()
+    rows = [(ids[i], "basic", int(basic_year[i])) for i in np.flatnonzero(
+        (basic_year > 0) & ~p.already["basic"])]
+    rows += [(ids[i], "featured", int(featured_year[i])) for i in np.flatnonzero(
+        (featured_year > 0) & ~p.already["featured"])]
+    schedule = pd.DataFrame(rows, columns=["community_id", "class", "year"])
+    funding = pd.DataFrame(
+        [(y, sid, p.groups.at[g, "district"], p.groups.at[g, "zone"], k, a)
+         for (y, sid, g, k), a in sorted(purse.ledger.items())],
+        columns=["year", "source_id", "district", "zone", "cost_category", "yuan"])
+    return schedule, funding
+
+
+def _featured_quota(p: PlanningProblem) -> dict[int, int]:
+    """Featured upgrades per year needed to meet the featured targets evenly."""
+    quota: dict[int, int] = defaultdict(int)
+    for target in p.scenario.targets.values():
+        if target.kind != "new_featured":
+            continue
+        years = [y for y in p.years if y <= target.year]
+        per_year = math.ceil(target.min_count / len(years))
+        for y in years:
+            quota[y] = max(quota[y], per_year)
+    return quota

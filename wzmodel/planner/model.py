@@ -1,0 +1,387 @@
+r"""The upgrade-planning model: which communities reach which class in which year, paid by whom.
+
+Formulation
+-----------
+Sets: communities :math:`i`, years :math:`t \in T` (first..last year), classes
+:math:`k \in \{b, f\}` (basic, featured), cost categories :math:`j`, funding groups :math:`g`
+(district × zone; :math:`g(i)` is community i's), sources :math:`s`, and for each (g, j) the
+eligible sources :math:`S_{gj}` with share bounds :math:`[\underline\sigma_{sgj}, \overline\sigma_{sgj}]`.
+
+Decisions (money in units of 10,000 yuan inside the model, for numerics):
+
+* :math:`x^k_{it} \in \{0,1\}` — community i reaches class k in year t ("start-year" binaries:
+  one per community, class and year, at most one per class — far tighter and faster than a
+  cumulative binary per year with monotonicity rows);
+* :math:`q_{gjt} \ge 0` — spending of group g on category j in year t; :math:`r_{gjt} \ge 0` —
+  its running part;
+* :math:`y_{sgjt} \ge 0` — what source s pays of it;
+* :math:`z_{u}` — binary "street u is a complete block", :math:`v_d` — "district d complete";
+* :math:`\delta_\ell \ge 0` — shortfall of soft target ℓ.
+
+Constraints:
+
+.. math::
+
+   \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau \le t} x^b_{i\tau}
+   \quad (\text{featured requires basic; same year allowed, paying both gaps})
+
+   r_{gjt} = r_{gj,t-1} + \sum_{i \in g,k} \rho^k_{ij} x^k_{i,t-1}
+   \quad (\text{running costs of everything completed, every later year})
+
+   q_{gjt} = \sum_{i \in g,k} c^k_{ij} x^k_{it} + r_{gjt}, \qquad
+   \sum_{s \in S_{gj}} y_{sgjt} = q_{gjt}, \qquad
+   \underline\sigma_{sgj} q_{gjt} \le y_{sgjt} \le \overline\sigma_{sgj} q_{gjt}
+
+   \sum_{g,j} y_{sgjt} \le B_{st}
+   \quad\text{or, with carry-over,}\quad
+   \sum_{\tau \le t}\sum_{g,j} y_{sgj\tau} \le \sum_{\tau \le t} B_{s\tau}
+
+Targets (each hard, or soft with :math:`+\delta_\ell` on the left and a penalty):
+coverage :math:`\sum_{i \in Z} w_i (a_i + \sum_{t \le Y} x^b_{it}) \ge \theta \sum_{i\in Z} w_i`;
+new featured :math:`\sum_i \sum_{t \le Y} x^f_{it} \ge n`; complete blocks
+:math:`\sum_{i \in u} (a_i + \sum_{t\le Y} x^b_{it}) \ge \beta |u| z_u`,
+:math:`\sum_u z_u \ge \lceil \theta |U| \rceil`; complete districts :math:`v_d \le z_u\ (u \in d)`,
+:math:`\sum_d v_d \ge n`. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
+
+Objectives: ``coverage_years`` maximises
+:math:`\sum_{i,t} \omega_i (t_{end} - t + 1)(x^b_{it} + \phi x^f_{it}) - \sum_\ell p_\ell \delta_\ell`;
+``min_public_money`` minimises :math:`\sum_{s\ \mathrm{public}} \sum y_{sgjt} + \sum_\ell p_\ell \delta_\ell`.
+
+The model is built by one small ``define_*`` function per family of variables or constraints;
+:func:`build` runs them in order and accepts a hook for user constraints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from wzmodel.planner.problem import PlanningProblem
+from wzmodel.scenario import Target
+from wzmodel.standards import CLASSES
+
+__all__ = ["MONEY_UNIT", "PlanModel", "build"]
+
+MONEY_UNIT = 1e4  # yuan per model money unit (万元)
+
+
+@dataclass
+class PlanModel:
+    """A built model and the handles to its variables (keys map back to the data)."""
+
+    problem: PlanningProblem
+    prob: pulp.LpProblem
+    x: dict[str, dict[tuple[int, int], pulp.LpVariable]] = field(default_factory=dict)
+    spend: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)
+    pay: dict[tuple[str, int, int, int], pulp.LpVariable] = field(default_factory=dict)
+    shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    extra: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    build_seconds: float = 0.0
+
+
+def build(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None = None,
+          elastic_budgets: bool = False) -> PlanModel:
+    """Build the model of ``problem``. ``hook(model)`` may add user constraints before solving.
+
+    With ``elastic_budgets`` every budget row gets a priced extra-money variable and every soft
+    or hard target stays hard: the least extra money that reaches the targets (diagnosis).
+    """
+    t0 = time.perf_counter()
+    sense = pulp.LpMaximize if (problem.scenario.objective.kind == "coverage_years"
+                                and not elastic_budgets) else pulp.LpMinimize
+    model = PlanModel(problem, pulp.LpProblem(f"plan_{_safe(problem.scenario.name)}", sense))
+    define_upgrades(model)
+    define_featured_requires_basic(model)
+    define_must_do(model)
+    define_spending(model)
+    define_funding(model)
+    extra = define_budgets(model, elastic=elastic_budgets)
+    penalties = define_targets(model, hard=elastic_budgets)
+    define_objective(model, penalties, extra)
+    if hook is not None:
+        hook(model)
+    model.build_seconds = time.perf_counter() - t0
+    return model
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def _expr(terms) -> pulp.LpAffineExpression:
+    return pulp.LpAffineExpression(terms)
+
+
+# --------------------------------------------------------------------------------------------
+def define_upgrades(m: PlanModel) -> None:
+    """x^k_it for every allowed community, class and year from its earliest year; at most one
+    start year per class."""
+    p = m.problem
+    ids = p.communities["community_id"].to_numpy()
+    for k in CLASSES:
+        xs: dict[tuple[int, int], pulp.LpVariable] = {}
+        for i in np.flatnonzero(p.allowed[k]):
+            row = []
+            for t in p.years:
+                if t < p.earliest[i]:
+                    continue
+                v = m.prob.add_variable(f"{k}_{ids[i]}_{t}", 0, 1, cat=pulp.LpInteger)
+                xs[(i, t)] = v
+                row.append((v, 1))
+            if len(row) > 1:
+                m.prob += (_expr(row) <= 1, f"once_{k}_{ids[i]}")
+        m.x[k] = xs
+
+
+def define_featured_requires_basic(m: PlanModel) -> None:
+    """x^f_it ≤ Σ_{τ≤t} x^b_iτ for communities not yet basic (the same year is allowed)."""
+    p = m.problem
+    ids = p.communities["community_id"].to_numpy()
+    xb = m.x["basic"]
+    for (i, t), v in m.x["featured"].items():
+        if p.already["basic"][i]:
+            continue
+        earlier = [(xb[(i, tau)], -1) for tau in p.years if tau <= t and (i, tau) in xb]
+        m.prob += (_expr([(v, 1), *earlier]) <= 0, f"needs_basic_{ids[i]}_{t}")
+
+
+def define_must_do(m: PlanModel) -> None:
+    p = m.problem
+    index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
+    for cid, year in sorted(p.scenario.lists.must_do.items()):
+        i = index[cid]
+        if p.already["basic"][i]:
+            continue
+        terms = [(v, 1) for (j, t), v in m.x["basic"].items() if j == i and t <= year]
+        m.prob += (_expr(terms) == 1, f"must_do_{cid}")
+
+
+def define_spending(m: PlanModel) -> None:
+    """q_gjt = capital of the upgrades in year t + running cost r_gjt of earlier upgrades."""
+    p = m.problem
+    group = p.communities["group"].to_numpy()
+    years = p.years
+    capital = defaultdict(list)
+    new_running = defaultdict(list)
+    for k in CLASSES:
+        cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
+        for (i, t), v in m.x[k].items():
+            g = group[i]
+            for j in np.flatnonzero(cap[i]):
+                capital[(g, j, t)].append((v, cap[i, j]))
+            for j in np.flatnonzero(run[i]):
+                new_running[(g, j, t)].append((v, run[i, j]))
+    cats = p.categories
+    for (g, category) in sorted(p.rules):
+        j = cats.index(category)
+        previous = None
+        for n, t in enumerate(years):
+            terms = list(capital.get((g, j, t), ()))
+            if n > 0:
+                # cumulative running cost: r_t = r_{t-1} + running cost of year t-1's upgrades
+                r = m.prob.add_variable(f"running_{g}_{category}_{t}", 0)
+                step = [(r, 1), *[(v, -a) for v, a in new_running.get((g, j, years[n - 1]), ())]]
+                if previous is not None:
+                    step.append((previous, -1))
+                m.prob += (_expr(step) == 0, f"running_def_{g}_{category}_{t}")
+                terms.append((r, 1))
+                previous = r
+            q = m.prob.add_variable(f"spend_{g}_{category}_{t}", 0)
+            m.prob += (_expr([(q, 1), *[(v, -a) for v, a in terms]]) == 0,
+                       f"spend_def_{g}_{category}_{t}")
+            m.spend[(g, j, t)] = q
+
+
+def define_funding(m: PlanModel) -> None:
+    """Σ_s y_sgjt = q_gjt with each source within its share bounds."""
+    p = m.problem
+    cats = p.categories
+    for (g, j, t), q in m.spend.items():
+        rules = p.rules[(g, cats[j])]
+        ys = []
+        for rule in rules:
+            y = m.prob.add_variable(f"pay_{rule.source_id}_{g}_{cats[j]}_{t}", 0)
+            m.pay[(rule.source_id, g, j, t)] = y
+            ys.append((y, 1))
+            if rule.min_share > 0:
+                m.prob += (_expr([(y, 1), (q, -rule.min_share)]) >= 0,
+                           f"min_share_{rule.source_id}_{g}_{cats[j]}_{t}")
+            if rule.max_share < 1:
+                m.prob += (_expr([(y, 1), (q, -rule.max_share)]) <= 0,
+                           f"max_share_{rule.source_id}_{g}_{cats[j]}_{t}")
+        m.prob += (_expr([*ys, (q, -1)]) == 0, f"funded_{g}_{cats[j]}_{t}")
+
+
+def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable, float]]:
+    """Yearly (or, with carry-over, cumulative) budget of every source. Returns the priced
+    extra-money variables of an elastic model."""
+    p = m.problem
+    by_source_year = defaultdict(list)
+    for (sid, _g, _j, t), y in m.pay.items():
+        by_source_year[(sid, t)].append((y, 1))
+    carry = p.scenario.funding.carry_over
+    extra_terms = []
+    for s, sid in enumerate(p.sources["source_id"]):
+        spent, available = [], 0.0
+        for n, t in enumerate(p.years):
+            budget = p.budget[s, n] / MONEY_UNIT
+            year_terms = by_source_year.get((sid, t), [])
+            if carry:
+                spent = spent + year_terms
+                available += budget
+            else:
+                spent, available = year_terms, budget
+            terms = list(spent)
+            if elastic:
+                e = m.prob.add_variable(f"extra_{sid}_{t}", 0)
+                extra_terms.append((e, 1.0))
+                terms.append((e, -1))
+                m.extra[(sid, t)] = e
+            if not terms:
+                continue
+            m.prob += (_expr(terms) <= available, f"budget_{sid}_{t}")
+    return extra_terms
+
+
+def _cover_terms(m: PlanModel, mask: np.ndarray, year: int, weight: np.ndarray):
+    return [(v, weight[i]) for (i, t), v in m.x["basic"].items() if mask[i] and t <= year]
+
+
+def define_targets(m: PlanModel, *, hard: bool = False) -> list[tuple[pulp.LpVariable, float]]:
+    """One row per target; soft targets get a shortfall variable priced in the objective."""
+    p = m.problem
+    penalties = []
+    w = p.communities["coverage_weight"].to_numpy(dtype=float)
+    complete = p.already["basic"]
+    block_vars: dict[tuple[str, int, float], pulp.LpVariable] = {}
+    for name, target in sorted(p.scenario.targets.items()):
+        terms, rhs, per_unit = _target_terms(m, target, w, complete, block_vars)
+        soft = not (target.hard or hard)
+        if soft:
+            d = m.prob.add_variable(f"shortfall_{name}", 0)
+            m.shortfall[name] = d
+            terms.append((d, 1))
+            penalties.append((d, _penalty(p, target, per_unit)))
+        if rhs > 0 or terms:
+            m.prob += (_expr(terms) >= rhs, f"target_{name}")
+    return penalties
+
+
+def _target_terms(m, target: Target, w, complete, block_vars):
+    """(terms, right-hand side, communities per unit of shortfall) of a target."""
+    p = m.problem
+    if target.kind == "coverage":
+        mask, total = p.target_universe(target)
+        rhs = target.min_share * total - float(w[mask & complete].sum())
+        per_unit = 1.0 / float(np.mean(w[mask])) if mask.any() else 1.0
+        return _cover_terms(m, mask, target.year, w), rhs, per_unit
+    if target.kind == "new_featured":
+        terms = [(v, 1) for (i, t), v in m.x["featured"].items() if t <= target.year]
+        return terms, float(target.min_count), 1.0
+    if target.kind == "complete_blocks":
+        streets = p.streets_in(target.zones)
+        zs = [_block_var(m, row, target, block_vars) for row in streets.itertuples()]
+        need = float(math.ceil(target.min_share * len(streets) - 1e-9))
+        return [(z, 1) for z in zs], need, float(streets["members"].map(len).mean())
+    # complete districts: every street of the district (all its zones) is a complete block
+    streets = p.streets_in(tuple(p.communities["zone"].unique()))
+    terms = []
+    for district, rows in streets.groupby("district", sort=True):
+        v = m.prob.add_variable(f"district_{_safe(district)}_{target.year}", 0, 1,
+                                cat=pulp.LpInteger)
+        for row in rows.itertuples():
+            z = _block_var(m, row, target, block_vars)
+            m.prob += (_expr([(v, 1), (z, -1)]) <= 0,
+                       f"district_{_safe(district)}_{row.street_code}_{target.year}")
+        terms.append((v, 1))
+    return terms, float(target.min_count), p.n / max(1, streets["district"].nunique())
+
+
+def _block_var(m, street, target: Target, cache) -> pulp.LpVariable:
+    """Binary 'street is a complete block at the end of target.year' with its defining row."""
+    key = (street.street_code, target.year, target.block_threshold)
+    if key in cache:
+        return cache[key]
+    p = m.problem
+    members = street.members
+    mask = np.zeros(p.n, bool)
+    mask[members] = True
+    z = m.prob.add_variable(f"block_{street.street_code}_{target.year}", 0, 1, cat=pulp.LpInteger)
+    need = target.block_threshold * len(members)
+    have = float(p.already["basic"][members].sum())
+    terms = [*_cover_terms(m, mask, target.year, np.ones(p.n)), (z, -need)]
+    m.prob += (_expr(terms) >= -have, f"block_def_{street.street_code}_{target.year}")
+    cache[key] = z
+    return z
+
+
+def _penalty(p: PlanningProblem, target: Target, communities_per_unit: float) -> float:
+    """Objective units per unit of shortfall: the scenario's, or by default ten times what one
+    community could ever add to the objective (all years at the largest weight, or its whole
+    cost), so that missing a target is never cheaper than meeting it where money allows."""
+    if target.penalty is not None:
+        return target.penalty
+    if p.scenario.objective.kind == "coverage_years":
+        per_community = len(p.years) * float(p.communities["objective_weight"].max())
+    else:
+        costs = p.capital["basic"].sum(axis=1) + p.capital["featured"].sum(axis=1)
+        per_community = float(costs.max()) / MONEY_UNIT
+    return 10.0 * per_community * communities_per_unit
+
+
+def define_objective(m: PlanModel, penalties, extra) -> None:
+    p = m.problem
+    if extra:  # diagnosis: least extra money
+        m.prob += _expr(extra)
+        return
+    if p.scenario.objective.kind == "coverage_years":
+        omega = p.communities["objective_weight"].to_numpy(dtype=float)
+        end = p.years[-1]
+        phi = p.scenario.objective.featured_weight
+        terms = [(v, omega[i] * (end - t + 1)) for (i, t), v in m.x["basic"].items()]
+        terms += [(v, phi * omega[i] * (end - t + 1)) for (i, t), v in m.x["featured"].items()]
+        terms += [(d, -pen) for d, pen in penalties]
+    else:
+        public = p.public
+        terms = [(y, 1.0) for (sid, *_), y in m.pay.items() if public[sid]]
+        terms += [(d, pen) for d, pen in penalties]
+    m.prob += _expr(terms)
+
+
+def schedule_from(model: PlanModel) -> pd.DataFrame:
+    """The schedule (community_id, class, year) of the model's current solution."""
+    ids = model.problem.communities["community_id"].to_numpy()
+    rows = [(ids[i], k, t) for k in CLASSES for (i, t), v in model.x[k].items()
+            if v.varValue is not None and v.varValue > 0.5]
+    return pd.DataFrame(rows, columns=["community_id", "class", "year"])
+
+
+def funding_from(model: PlanModel) -> pd.DataFrame:
+    """The funding table of the model's current solution, in yuan."""
+    p = model.problem
+    groups = p.groups
+    rows = []
+    for (sid, g, j, t), y in model.pay.items():
+        amount = (y.varValue or 0.0) * MONEY_UNIT
+        if amount > 0.005:
+            rows.append((t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j],
+                         amount))
+    return pd.DataFrame(rows, columns=["year", "source_id", "district", "zone", "cost_category",
+                                       "yuan"])
+
+
+def set_start(model: PlanModel, schedule: pd.DataFrame) -> None:
+    """Set the binaries to a given schedule (all others 0) as the solver's warm start."""
+    index = {cid: i for i, cid in enumerate(model.problem.communities["community_id"])}
+    chosen = {(k, index[c], int(y)) for c, k, y in schedule[["community_id", "class", "year"]]
+              .itertuples(index=False)}
+    for k in CLASSES:
+        for (i, t), v in model.x[k].items():
+            v.varValue = 1.0 if (k, i, t) in chosen else 0.0

@@ -1,0 +1,248 @@
+"""The planning problem in arrays: what the optimiser, the rule of thumb and the checker share.
+
+:func:`prepare` turns a scenario, its data and the baseline assessment into a
+:class:`PlanningProblem`: per-community costs by class and cost category (scaled as the
+scenario says), eligibility and earliest years, the funding groups (district × zone) with their
+sharing rules resolved to concrete sources, and budgets per source and year. Everything a plan is
+checked against is computed here once, so the model and the checker cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.assess import Assessment, assess
+from wzmodel.data import Dataset, load_dataset
+from wzmodel.scenario import Scenario, Target
+from wzmodel.schema import InputError, Problem
+from wzmodel.standards import CLASSES, COST_CATEGORIES, load_standards
+
+__all__ = ["PlanningProblem", "Rule", "prepare"]
+
+MAIN_GROUP = ("main_urban", "new_town")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A source's share bounds for one cost category in one funding group."""
+
+    source_id: str
+    min_share: float
+    max_share: float
+
+
+@dataclass(frozen=True)
+class PlanningProblem:
+    """Everything a plan is built and checked against (arrays aligned with ``communities``).
+
+    Attributes
+    ----------
+    communities : community_id, name, street_code, district, zone, households, group (funding
+        group index), coverage_weight, objective_weight.
+    capital, running : per class, arrays (communities × cost categories) in yuan and yuan/year.
+    already : per class, bool array — complete at the start.
+    allowed : per class, bool array — may be upgraded in the plan.
+    earliest : first year each community may be upgraded.
+    groups : funding groups (district, zone); ``rules[(group, category)]`` lists the eligible
+        sources with their share bounds.
+    sources : the funding sources; ``budget`` (sources × years) in yuan.
+    """
+
+    scenario: Scenario
+    dataset: Dataset
+    assessment: Assessment
+    communities: pd.DataFrame
+    capital: dict[str, np.ndarray]
+    running: dict[str, np.ndarray]
+    already: dict[str, np.ndarray]
+    allowed: dict[str, np.ndarray]
+    earliest: np.ndarray
+    groups: pd.DataFrame
+    rules: dict[tuple[int, str], tuple[Rule, ...]]
+    sources: pd.DataFrame
+    budget: np.ndarray
+
+    @property
+    def years(self) -> list[int]:
+        return self.scenario.years
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return COST_CATEGORIES
+
+    @property
+    def n(self) -> int:
+        return len(self.communities)
+
+    @cached_property
+    def public(self) -> dict[str, bool]:
+        return dict(zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True))
+
+    def zone_mask(self, zones) -> np.ndarray:
+        return self.communities["zone"].isin(list(zones)).to_numpy()
+
+    def target_universe(self, target: Target) -> tuple[np.ndarray, float]:
+        """Mask of the communities a coverage-type target counts, and the full weight."""
+        mask = self.zone_mask(target.zones)
+        return mask, float(self.communities["coverage_weight"].to_numpy()[mask].sum())
+
+    def streets_in(self, zones) -> pd.DataFrame:
+        """Streets whose communities lie in ``zones``: street_code, district, members (index arrays)."""
+        c = self.communities
+        sub = c[c["zone"].isin(list(zones))]
+        rows = [(s, g["district"].iloc[0], g.index.to_numpy()) for s, g in
+                sub.groupby("street_code", sort=True)]
+        return pd.DataFrame(rows, columns=["street_code", "district", "members"])
+
+
+def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProblem:
+    """Load (if needed) the scenario's data, assess it and resolve funding; every problem that
+    makes the scenario unusable is reported at once as an :class:`InputError`."""
+    standards = load_standards(scenario.standards.basic, scenario.standards.featured)
+    if dataset is None:
+        dataset = load_dataset(scenario.data, indicators=standards.indicators())
+    assessment = assess(dataset, standards)
+    problems: list[Problem] = []
+    years = scenario.years
+    status = assessment.communities
+    c = dataset.communities[["community_id", "name", "street_code", "district", "zone",
+                             "households", "residents", "share_60plus"]].copy()
+
+    measure = scenario.coverage_measure
+    c["coverage_weight"] = 1.0 if measure == "communities" else c["households"].astype(float)
+    c["objective_weight"] = _objective_weight(scenario, c, status)
+
+    cost_scale = np.array([scenario.funding.cost_scale.get(k, 1.0) for k in COST_CATEGORIES])
+    for k in scenario.funding.cost_scale:
+        if k not in COST_CATEGORIES:
+            problems.append(Problem("scenario", f"a cost category ({', '.join(COST_CATEGORIES)})",
+                                    None, "funding.cost_scale", k))
+    capital = {k: assessment.cost_matrix(k, "capital").to_numpy() * cost_scale for k in CLASSES}
+    running = {k: assessment.cost_matrix(k, "running").to_numpy() * cost_scale for k in CLASSES}
+    already = {"basic": status["is_basic"].to_numpy(), "featured": status["is_featured"].to_numpy()}
+
+    ids = c["community_id"]
+    known = set(ids)
+    lists = scenario.lists
+    for name, values in (("lists.must_do", lists.must_do), ("lists.must_not", lists.must_not),
+                         ("lists.earliest_year", lists.earliest_year)):
+        for cid in values:
+            if cid not in known:
+                problems.append(Problem("scenario", "a known community_id", None, name, cid))
+    earliest = ids.map(lists.earliest_year).fillna(years[0]).astype(int).to_numpy()
+    earliest = np.maximum(earliest, years[0])
+    excluded = ids.isin(set(lists.must_not)).to_numpy()
+    reachable = earliest <= years[-1]
+    allowed = {k: ~already[k] & ~excluded & reachable for k in CLASSES}
+
+    groups = c[["district", "zone"]].drop_duplicates().sort_values(["district", "zone"])
+    groups = groups.reset_index(drop=True)
+    group_index = {(d, z): g for g, (d, z) in enumerate(zip(groups["district"], groups["zone"],
+                                                             strict=True))}
+    c["group"] = [group_index[(d, z)] for d, z in zip(c["district"], c["zone"], strict=True)]
+
+    sources = dataset.sources.sort_values("source_id").reset_index(drop=True)
+    rules = _resolve_rules(scenario, dataset, groups, sources, capital, running, c, problems)
+    budget = _budget_matrix(scenario, dataset, sources, years, problems)
+    if problems:
+        raise InputError(problems, f"scenario {scenario.name}")
+    return PlanningProblem(scenario, dataset, assessment, c, capital, running, already, allowed,
+                           earliest, groups, rules, sources, budget)
+
+
+def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame) -> np.ndarray:
+    """Weight of one community in the coverage-years objective, normalised to mean 1."""
+    households = c["households"].to_numpy(dtype=float)
+    kind = scenario.objective.weight
+    if kind == "communities":
+        w = np.ones(len(c))
+    elif kind == "households":
+        w = households
+    elif kind == "elderly":
+        w = households * c["share_60plus"].to_numpy(dtype=float)
+    else:  # need: households, up-weighted by the share of basic criteria failed
+        w = households * (1.0 + status["basic_failures"].to_numpy(dtype=float) /
+                          max(1, status["basic_failures"].max()))
+    return w / w.mean() if len(w) else w
+
+
+def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, problems):
+    """Per funding group and cost category, the concrete sources and share bounds in force.
+
+    Rows of the chosen option apply from general to specific: a district row set replaces a zone
+    row set, which replaces the general rows (for that category).
+    """
+    option = scenario.funding.sharing_option
+    sharing = dataset.sharing[dataset.sharing["option"] == option]
+    if sharing.empty:
+        known = ", ".join(sorted(dataset.sharing["option"].unique())) or "none"
+        problems.append(Problem("sharing", f"a sharing option in the data (known: {known})", None,
+                                "funding.sharing_option", option))
+        return {}
+    sharing = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
+    by_role: dict[tuple[str, str], str] = {}
+    for sid, role, district in zip(sources["source_id"], sources["role"],
+                                   sources["district"].fillna(""), strict=True):
+        by_role[(role, district)] = sid
+
+    needed = np.zeros((len(groups), len(COST_CATEGORIES)), bool)
+    for k in CLASSES:
+        cost = capital[k] + running[k]
+        for g in range(len(groups)):
+            needed[g] |= (cost[c["group"].to_numpy() == g] > 0).any(axis=0)
+
+    rules: dict[tuple[int, str], tuple[Rule, ...]] = {}
+    for g, (district, zone) in enumerate(zip(groups["district"], groups["zone"], strict=True)):
+        for j, category in enumerate(COST_CATEGORIES):
+            rows = sharing[sharing["cost_category"] == category]
+            for scope in (rows[rows["district"] == district], rows[(rows["zone"] == zone) &
+                          (rows["district"] == "")], rows[(rows["zone"] == "") &
+                                                          (rows["district"] == "")]):
+                if not scope.empty:
+                    rows = scope
+                    break
+            else:
+                rows = rows.iloc[0:0]
+            if not needed[g, j]:
+                continue
+            resolved = []
+            for role, lo, hi in zip(rows["role"], rows["min_share"], rows["max_share"], strict=True):
+                sid = by_role.get((role, district)) if role == "district_fiscal" else \
+                    by_role.get((role, ""))
+                if sid is None:
+                    if lo > 0:
+                        problems.append(Problem(
+                            "sharing", f"a funding source with role '{role}'"
+                            + (f" for district {district}" if role == "district_fiscal" else "")
+                            + f" (option '{option}' makes it pay ≥ {100 * lo:g} % of {category})",
+                            None, "role", role))
+                    continue
+                resolved.append(Rule(sid, float(lo), float(hi)))
+            if not resolved or sum(r.max_share for r in resolved) < 1 - 1e-9:
+                problems.append(Problem(
+                    "sharing", f"sources able to pay 100 % of {category} in {district} ({zone}) "
+                    f"under option '{option}'", None, "cost_category", category))
+            rules[(g, category)] = tuple(sorted(resolved, key=lambda r: r.source_id))
+    return rules
+
+
+def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
+    b = dataset.budgets
+    table = b.pivot_table(index="source_id", columns="year", values="budget_yuan", aggfunc="sum")
+    table = table.reindex(index=sources["source_id"], columns=years)
+    for sid in sorted(scenario.funding.source_scale):
+        if sid not in set(sources["source_id"]):
+            problems.append(Problem("scenario", "a known source_id", None, "funding.source_scale",
+                                    sid))
+    missing = [(s, y) for s in table.index for y in years if pd.isna(table.loc[s, y])]
+    if missing:
+        shown = ", ".join(f"{s} {y}" for s, y in missing[:8])
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        problems.append(Problem("budgets", f"a budget for every source and year; missing: "
+                                f"{shown}{more}"))
+    scale = np.array([scenario.funding.source_scale.get(s, 1.0) for s in table.index])
+    return table.fillna(0.0).to_numpy() * scenario.funding.budget_scale * scale[:, None]

@@ -1,0 +1,226 @@
+"""Scenarios: declarative TOML files naming the data, standards, funding, targets, objective and
+solver settings of one run.
+
+A scenario is a strict pydantic model: unknown keys are rejected, every field is documented, and
+the model is immutable — :meth:`Scenario.update` returns a validated copy. A file may start from
+another with ``extends = "baseline.toml"`` and override only the keys it names (tables merge
+key by key). Paths inside a file are relative to that file.
+
+Example (``data/shanghai/scenarios/baseline.toml``)::
+
+    name = "baseline"
+    data = ".."
+    [funding]
+    sharing_option = "fiscal_led"
+    [targets.coverage_2027]
+    kind = "coverage"
+    year = 2027
+    zones = ["main_urban", "new_town"]
+    min_share = 0.60
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from wzmodel.data import ZONES
+from wzmodel.schema import InputError, Problem
+from wzmodel.solver import SolverOptions
+
+__all__ = ["Scenario", "Target", "load_scenario"]
+
+Zone = Literal["main_urban", "new_town", "new_market_town", "rural"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StandardsConfig(_Strict):
+    """Standards files; blank = the Shanghai standards shipped with the package."""
+
+    basic: Path | None = None
+    featured: Path | None = None
+
+
+class FundingConfig(_Strict):
+    sharing_option: str = Field(description="option name in the sharing table")
+    carry_over: bool = Field(True, description="unspent money of a year stays available later")
+    budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
+    source_scale: dict[str, float] = Field(
+        default_factory=dict, description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)")
+    cost_scale: dict[str, float] = Field(
+        default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)")
+
+
+class Target(_Strict):
+    """One target.
+
+    kind = ``coverage``: share of communities (or households) in ``zones`` complete (at least
+    basic) at the end of ``year`` ≥ ``min_share``. ``new_featured``: communities that become
+    featured by the end of ``year`` ≥ ``min_count``. ``complete_blocks``: streets in ``zones``
+    with ≥ ``block_threshold`` of their communities complete ≥ ``min_share`` of those streets.
+    ``complete_districts``: districts all of whose streets are complete blocks ≥ ``min_count``.
+    A soft target (``hard = false``) may be missed; each unit of shortfall (community,
+    household, street or district) costs ``penalty`` in objective units, and the shortfall is
+    reported.
+    """
+
+    kind: Literal["coverage", "new_featured", "complete_blocks", "complete_districts"]
+    year: int
+    zones: tuple[Zone, ...] = ZONES
+    min_share: float | None = Field(None, ge=0, le=1)
+    min_count: int | None = Field(None, ge=0)
+    block_threshold: float = Field(1.0, gt=0, le=1)
+    hard: bool = True
+    penalty: float | None = Field(None, ge=0, description="objective units per unit of shortfall")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _one_level(self) -> Target:
+        needs_share = self.kind in ("coverage", "complete_blocks")
+        if needs_share and self.min_share is None:
+            raise ValueError(f"a {self.kind} target needs min_share")
+        if not needs_share and self.min_count is None:
+            raise ValueError(f"a {self.kind} target needs min_count")
+        return self
+
+
+class ObjectiveConfig(_Strict):
+    """``coverage_years``: maximise Σ weight × years complete (featured years count
+    ``featured_weight`` more); ``min_public_money``: least public money meeting the targets."""
+
+    kind: Literal["coverage_years", "min_public_money"] = "coverage_years"
+    weight: Literal["communities", "households", "elderly", "need"] = "households"
+    featured_weight: float = Field(0.5, ge=0)
+
+
+class ListsConfig(_Strict):
+    must_do: dict[str, int] = Field(default_factory=dict,
+                                    description="community_id → year by which it must be basic")
+    must_not: tuple[str, ...] = ()
+    earliest_year: dict[str, int] = Field(default_factory=dict,
+                                          description="community_id → first year it may upgrade")
+
+
+class SolverConfig(_Strict):
+    name: Literal["highs", "cbc"] = "highs"
+    time_limit: float | None = Field(60.0, gt=0)
+    gap: float = Field(0.005, ge=0)
+    threads: int | None = None
+    seed: int = 0
+    warm_start: bool = True
+
+    def options(self) -> SolverOptions:
+        return SolverOptions(solver=self.name, time_limit=self.time_limit, gap=self.gap,
+                             threads=self.threads, seed=self.seed, warm_start=self.warm_start)
+
+
+class Scenario(_Strict):
+    """One run's full specification."""
+
+    name: str
+    description: str = ""
+    data: Path = Field(description="data folder (relative to the scenario file)")
+    first_year: int = 2026
+    last_year: int = 2035
+    coverage_measure: Literal["communities", "households"] = "communities"
+    standards: StandardsConfig = StandardsConfig()
+    funding: FundingConfig
+    targets: dict[str, Target] = Field(default_factory=dict)
+    objective: ObjectiveConfig = ObjectiveConfig()
+    lists: ListsConfig = ListsConfig()
+    solver: SolverConfig = SolverConfig()
+    uncertainty: dict[str, Any] = Field(default_factory=dict,
+                                        description="declarations for sweeps (wzmodel.sweep)")
+    source_file: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _years(self) -> Scenario:
+        if self.last_year < self.first_year:
+            raise ValueError("last_year is before first_year")
+        for name, t in self.targets.items():
+            if not self.first_year <= t.year <= self.last_year:
+                raise ValueError(f"target {name}: year {t.year} outside {self.first_year}–"
+                                 f"{self.last_year}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+    def update(self, **overrides: Any) -> Scenario:
+        """A validated copy with ``overrides`` deep-merged in (nested dicts merge key by key)."""
+        raw = self.model_dump(mode="json", exclude={"source_file"})
+        merged = _deep_merge(raw, overrides)
+        try:
+            return Scenario.model_validate({**merged, "source_file": self.source_file})
+        except ValidationError as exc:
+            raise InputError(_problems(exc, "scenario update")) from None
+
+    def digest(self) -> str:
+        """Stable hash of the scenario's content (for result metadata)."""
+        text = json.dumps(self.model_dump(mode="json", exclude={"source_file"}), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _problems(exc: ValidationError, file: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err["loc"]) or None
+        value = err.get("input")
+        value = None if isinstance(value, dict) else value
+        problems.append(Problem(file, err["msg"], None, where, value))
+    return problems
+
+
+def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """The file's keys merged over those of the file it extends, paths made absolute."""
+    path = path.resolve()
+    if path in seen:
+        raise InputError([Problem(str(path), "no cycle of 'extends'")])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"a readable scenario file ({exc.strerror})")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(str(path), f"valid TOML ({exc})")]) from None
+    for key in ("data",):
+        if key in raw:
+            raw[key] = str((path.parent / raw[key]).resolve())
+    for key in ("basic", "featured"):
+        if raw.get("standards", {}).get(key):
+            raw["standards"][key] = str((path.parent / raw["standards"][key]).resolve())
+    parent = raw.pop("extends", None)
+    if parent:
+        raw = _deep_merge(_read_raw(path.parent / parent, (*seen, path)), raw)
+    return raw
+
+
+def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
+    """Read a scenario file (following ``extends``), apply ``overrides``, validate strictly.
+
+    Raises :class:`~wzmodel.schema.InputError` naming every invalid or unknown key.
+    """
+    path = Path(path)
+    raw = _deep_merge(_read_raw(path), overrides)
+    try:
+        return Scenario.model_validate({**raw, "source_file": path.resolve()})
+    except ValidationError as exc:
+        raise InputError(_problems(exc, str(path))) from None
