@@ -114,12 +114,14 @@ class SolverConfig(_Strict):
     time_limit: float | None = Field(60.0, gt=0)
     gap: float = Field(0.005, ge=0)
     threads: int | None = None
+    node_limit: int | None = Field(None, gt=0, description="deterministic search limit (HiGHS)")
     seed: int = 0
     warm_start: bool = True
 
     def options(self) -> SolverOptions:
         return SolverOptions(solver=self.name, time_limit=self.time_limit, gap=self.gap,
-                             threads=self.threads, seed=self.seed, warm_start=self.warm_start)
+                             threads=self.threads, node_limit=self.node_limit, seed=self.seed,
+                             warm_start=self.warm_start)
 
 
 class Scenario(_Strict):

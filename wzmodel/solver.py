@@ -50,6 +50,8 @@ class SolverOptions:
     time_limit : wall-clock seconds, or None for no limit.
     gap : relative MIP gap at which the search stops and the result counts as optimal.
     threads : solver threads; None leaves the solver's default.
+    node_limit : stop after this many branch-and-bound nodes — a limit that, unlike a time
+        limit, gives the same result on any machine (HiGHS only).
     seed : random seed of the solver, for reproducible runs.
     msg : print the solver log.
     warm_start : pass the variables' current values (``varValue``; those left None are completed
@@ -60,6 +62,7 @@ class SolverOptions:
     time_limit: float | None = None
     gap: float = 1e-4
     threads: int | None = None
+    node_limit: int | None = None
     seed: int = 0
     msg: bool = False
     warm_start: bool = False
@@ -195,6 +198,8 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
         h.setOptionValue("threads", int(options.threads))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
+    if options.node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(options.node_limit))
 
     lp = highspy.HighsLp()
     lp.num_col_ = len(variables)
