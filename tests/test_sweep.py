@@ -1,0 +1,369 @@
+"""Sweeps: declarations, sampling, executors, resuming, results metadata, robustness metrics."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wzmodel.data import example_path
+from wzmodel.robustness import prim, regret, regret_summary, target_probabilities
+from wzmodel.scenario import load_scenario
+from wzmodel.schema import InputError
+from wzmodel.sweep import (
+    DaskExecutor,
+    ExperimentTask,
+    ProcessExecutor,
+    SequentialExecutor,
+    add_cli,
+    apply_inputs,
+    read_results,
+    read_uncertainty,
+    run_experiment,
+    run_sweep,
+    sample_design,
+)
+
+TINY = Path(example_path("tiny")) / "scenarios"
+
+
+def tiny_with(tmp_path: Path, uncertainty: str, name: str = "sweep.toml") -> Path:
+    """A scenario file extending the tiny baseline with the given [uncertainty] text."""
+    path = tmp_path / name
+    path.write_text(f'extends = "{(TINY / "baseline.toml").as_posix()}"\nname = "t"\n\n'
+                    + uncertainty, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(TINY / "uncertainty.toml")
+
+
+# ------------------------------------------------------------------------------------------
+# declarations and sampling
+# ------------------------------------------------------------------------------------------
+def test_declarations_are_parsed_into_typed_objects(scenario):
+    spec = read_uncertainty(scenario)
+    assert spec.seed == 42 and spec.method == "lhs"
+    assert [p.name for p in spec.parameters] == ["cost_overrun_service", "city_budget",
+                                                 "household_growth"]
+    assert spec.parameters[0].path == "funding.cost_scale.service_facilities"
+    assert (spec.parameters[0].low, spec.parameters[0].high) == (0.9, 1.4)
+    assert spec.levers[0].values == ("fiscal_led", "utilities_owners")
+
+
+def test_design_stays_in_bounds_and_is_reproducible(scenario):
+    spec = read_uncertainty(scenario)
+    design = sample_design(spec, 16)
+    for p in spec.parameters:
+        assert design[p.name].between(p.low, p.high).all()
+    pd.testing.assert_frame_equal(design, sample_design(spec, 16))
+    other = sample_design(spec.model_copy(update={"seed": 7}), 16)
+    assert not np.allclose(other["city_budget"], design["city_budget"])
+
+
+def test_latin_hypercube_puts_one_sample_in_each_stratum(scenario):
+    spec = read_uncertainty(scenario)
+    design = sample_design(spec, 10)
+    first = design[design["lever_id"] == 0]
+    for p in spec.parameters:
+        strata = np.floor((first[p.name] - p.low) / (p.high - p.low) * 10).astype(int)
+        assert sorted(strata) == list(range(10))
+
+
+def test_levers_are_crossed_with_one_common_sample(scenario):
+    spec = read_uncertainty(scenario)
+    design = sample_design(spec, 5)
+    assert len(design) == 2 * 5
+    assert design["experiment_id"].tolist() == list(range(10))
+    assert (design["experiment_id"] == design["lever_id"] * 5 + design["sample_id"]).all()
+    a, b = (design[design["option"] == o].reset_index(drop=True)
+            for o in ("fiscal_led", "utilities_owners"))
+    pd.testing.assert_frame_equal(a[["cost_overrun_service", "city_budget"]],
+                                  b[["cost_overrun_service", "city_budget"]])
+
+
+def test_factorial_and_sobol_methods(tmp_path):
+    text = """[uncertainty]
+seed = 1
+method = "factorial"
+[uncertainty.parameters.budget]
+path = "funding.budget_scale"
+low = 0.8
+high = 1.2
+[uncertainty.parameters.cost]
+path = "funding.cost_scale.gas"
+low = 1.0
+high = 2.0
+[uncertainty.levers.carry]
+path = "funding.carry_over"
+values = [true, false]
+"""
+    spec = read_uncertainty(load_scenario(tiny_with(tmp_path, text)))
+    grid = sample_design(spec, 3)
+    assert len(grid) == 2 * 3 * 3
+    assert sorted(set(grid["budget"])) == pytest.approx([0.8, 1.0, 1.2])
+    assert sorted(set(grid["cost"])) == pytest.approx([1.0, 1.5, 2.0])
+    sobol = spec.model_copy(update={"method": "sobol"})
+    points = sample_design(sobol, 8)
+    assert points["budget"].between(0.8, 1.2).all() and len(points) == 16
+    pd.testing.assert_frame_equal(points, sample_design(sobol, 8))
+    with pytest.raises(InputError, match="power-of-two"):
+        sample_design(sobol, 10)
+
+
+def test_declaration_errors_are_reported_together(tmp_path):
+    text = """[uncertainty]
+seed = 1
+method = "montecarlo"
+[uncertainty.parameters.backwards]
+path = "funding.budget_scale"
+low = 1.2
+high = 0.8
+[uncertainty.parameters.typo]
+path = "funding.budget_scael"
+low = 0.8
+high = 1.2
+[uncertainty.levers.extra]
+path = "funding.sharing_option"
+values = ["fiscal_led"]
+colour = "red"
+"""
+    with pytest.raises(InputError) as info:
+        read_uncertainty(load_scenario(tiny_with(tmp_path, text)))
+    text_of = str(info.value)
+    assert "uncertainty.method" in text_of
+    assert "uncertainty.parameters.backwards" in text_of and "below high" in text_of
+    assert "uncertainty.levers.extra.colour" in text_of
+
+
+def test_unknown_paths_and_values_are_rejected_before_running(tmp_path):
+    text = """[uncertainty]
+[uncertainty.parameters.typo]
+path = "funding.budget_scael"
+low = 0.8
+high = 1.2
+[uncertainty.parameters.negative]
+path = "funding.budget_scale"
+low = -1.0
+high = 1.0
+[uncertainty.parameters.streets]
+path = "dataset.streets.area"
+low = 1.0
+high = 2.0
+"""
+    with pytest.raises(InputError) as info:
+        read_uncertainty(load_scenario(tiny_with(tmp_path, text)))
+    problems = {p.column for p in info.value.problems}
+    assert problems == {"uncertainty.parameters.typo.path", "uncertainty.parameters.negative.path",
+                        "uncertainty.parameters.streets.path"}
+    with pytest.raises(InputError, match="at least one"):
+        read_uncertainty(load_scenario(tiny_with(tmp_path, "[uncertainty]\nseed = 3\n", "e.toml")))
+
+
+def test_inputs_reach_the_scenario_and_the_data(scenario):
+    from wzmodel.sweep import _dataset_for
+
+    spec = read_uncertainty(scenario)
+    data = _dataset_for(scenario)
+    changed, grown = apply_inputs(scenario, data, spec, {
+        "cost_overrun_service": 1.25, "city_budget": 0.8, "household_growth": 1.1,
+        "option": "utilities_owners"})
+    assert changed.funding.cost_scale == {"service_facilities": 1.25}
+    assert changed.funding.source_scale == {"city_fiscal": 0.8}
+    assert changed.funding.sharing_option == "utilities_owners"
+    before = data.communities["households"].to_numpy(dtype=float)
+    after = grown.communities["households"].to_numpy(dtype=float)
+    assert np.allclose(after, np.rint(before * 1.1))
+    assert data.communities["households"].to_numpy(dtype=float) == pytest.approx(before)
+
+
+# ------------------------------------------------------------------------------------------
+# running sweeps
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sequential_recheck(scenario, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sequential")
+    return run_sweep(scenario, out, samples=6, mode="recheck", reference="rule_of_thumb",
+                     executor=SequentialExecutor(), progress=False)
+
+
+def test_recheck_results_are_tidy_with_metadata(scenario, sequential_recheck):
+    results = sequential_recheck.results
+    assert results["experiment_id"].tolist() == list(range(12))
+    for column in ("cost_overrun_service", "city_budget", "household_growth", "option", "status",
+                   "holds", "met_coverage_2027", "met_featured_2027", "coverage_2027",
+                   "coverage_2030", "coverage_2035", "money_total_yuan", "money_public_yuan",
+                   "objective", "gap", "budget_violations", "violations"):
+        assert column in results.columns
+    assert results["met_coverage_2027"].dtype == bool
+    assert set(results["status"]) <= {"holds", "violated"}
+    assert (results["holds"] == (results["violations"] == 0)).all()
+    # more service-facility cost and less city money never help a fixed plan
+    first = results[results["lever_id"] == 0]
+    worst = first.loc[first["cost_overrun_service"].idxmax()]
+    assert worst["money_total_yuan"] == first["money_total_yuan"].max()
+    stored, meta = read_results(sequential_recheck.path)
+    pd.testing.assert_frame_equal(stored, results)
+    assert meta["seed"] == 42 and meta["method"] == "lhs" and meta["mode"] == "recheck"
+    assert meta["scenario_digest"] == scenario.digest()
+    assert {"wzmodel", "pulp", "highspy", "pandas", "numpy", "scipy"} <= set(meta["versions"])
+    assert len(list((sequential_recheck.path.parent / "parts").glob("*.parquet"))) == 12
+
+
+def test_same_results_on_processes_and_dask(scenario, sequential_recheck, tmp_path):
+    on_processes = run_sweep(scenario, tmp_path / "processes", samples=6, mode="recheck",
+                             reference="rule_of_thumb", executor=ProcessExecutor(2),
+                             progress=False)
+    pd.testing.assert_frame_equal(on_processes.results, sequential_recheck.results,
+                                  check_exact=True)
+    on_dask = run_sweep(scenario, tmp_path / "dask", samples=6, mode="recheck",
+                        reference="rule_of_thumb",
+                        executor=DaskExecutor(workers=2, processes=False), progress=False)
+    pd.testing.assert_frame_equal(on_dask.results, sequential_recheck.results, check_exact=True)
+
+
+class _Counting:
+    """An evaluator counting its calls, failing (like a killed run) after ``fail_after``."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.calls: list[int] = []
+        self.fail_after = fail_after
+
+    def __call__(self, task: ExperimentTask) -> dict:
+        if self.fail_after is not None and len(self.calls) == self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        self.calls.append(task.experiment_id)
+        return run_experiment(task)
+
+
+def test_an_interrupted_sweep_resumes_without_redoing_finished_experiments(
+        scenario, sequential_recheck, tmp_path):
+    interrupted = _Counting(fail_after=5)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(scenario, tmp_path, samples=6, reference="rule_of_thumb", progress=False,
+                  evaluate=interrupted)
+    assert len(list((tmp_path / "parts").glob("*.parquet"))) == 5
+    assert not (tmp_path / "results.parquet").exists()
+    assert not list((tmp_path / "parts").glob(".*"))  # no temporary files left behind
+    resumed = _Counting()
+    result = run_sweep(scenario, tmp_path, samples=6, reference="rule_of_thumb", progress=False,
+                       evaluate=resumed)
+    assert sorted(resumed.calls) == sorted(set(range(12)) - set(interrupted.calls))
+    assert result.evaluated == 7
+    pd.testing.assert_frame_equal(result.results, sequential_recheck.results, check_exact=True)
+    again = _Counting()
+    run_sweep(scenario, tmp_path, samples=6, reference="rule_of_thumb", progress=False,
+              evaluate=again)
+    assert again.calls == []
+
+
+def test_a_folder_of_another_sweep_is_not_mixed_in(scenario, sequential_recheck):
+    with pytest.raises(InputError, match="same sweep"):
+        run_sweep(scenario, sequential_recheck.path.parent, samples=7, reference="rule_of_thumb",
+                  progress=False)
+
+
+def test_one_replanned_experiment(tmp_path):
+    text = """[uncertainty]
+samples = 1
+[uncertainty.parameters.budget]
+path = "funding.budget_scale"
+low = 1.0
+high = 1.1
+"""
+    result = run_sweep(load_scenario(tiny_with(tmp_path, text)), tmp_path / "out", mode="replan",
+                       progress=False)
+    row = result.results.iloc[0]
+    assert row["status"] in ("optimal", "feasible")
+    assert row["holds"] and row["budget_violations"] == 0
+    assert row["met_coverage_2027"] and row["met_featured_2027"]
+    assert np.isfinite(row["gap"]) and row["objective"] > 0
+
+
+@pytest.mark.slow
+def test_replanning_gives_identical_results_on_every_executor(scenario, tmp_path):
+    fast = scenario.update(solver={"threads": 1})
+    runs = [run_sweep(fast, tmp_path / str(i), samples=2, mode="replan", executor=ex,
+                      progress=False).results
+            for i, ex in enumerate((SequentialExecutor(), ProcessExecutor(2),
+                                    DaskExecutor(workers=2)))]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(other, runs[0], check_exact=True)
+    optimised = run_sweep(fast, tmp_path / "recheck", samples=2, mode="recheck",
+                          reference="optimised", progress=False).results
+    unperturbed = runs[0]
+    assert len(optimised) == len(unperturbed) == 4
+
+
+def test_cli_runs_a_sweep_and_reports_probabilities(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sweep", str(TINY / "uncertainty.toml"), "--samples", "3",
+                              "--out", str(tmp_path), "--workers", "1", "--reference",
+                              "rule_of_thumb", "--no-progress"])
+    assert args.func(args) == 0
+    shown = capsys.readouterr().out
+    assert "6 experiments (6 run now, 0 already done)" in shown
+    assert "p_coverage_2027" in shown and "utilities_owners" in shown
+    bad = parser.parse_args(["sweep", str(TINY / "uncertainty.toml"), "--out", str(tmp_path),
+                             "--workers", "0"])
+    with pytest.raises(InputError):
+        bad.func(bad)
+
+
+# ------------------------------------------------------------------------------------------
+# robustness metrics on known answers
+# ------------------------------------------------------------------------------------------
+def test_target_probabilities_per_lever_setting():
+    results = pd.DataFrame({
+        "option": ["a", "a", "a", "a", "b", "b", "b", "b"],
+        "met_coverage": [True, True, True, False, True, False, False, False],
+        "met_featured": [True] * 8,
+        "holds": [True, True, False, False, False, False, False, False],
+    })
+    table = target_probabilities(results, by=["option"]).set_index("option")
+    assert table.loc["a", "p_coverage"] == 0.75 and table.loc["b", "p_coverage"] == 0.25
+    assert table.loc["a", "p_featured"] == 1.0 and table.loc["b", "p_holds"] == 0.0
+    assert table.loc["a", "experiments"] == 4
+    overall = target_probabilities(results)
+    assert overall.loc[0, "p_coverage"] == 0.5 and overall.loc[0, "experiments"] == 8
+
+
+def test_regret_against_the_best_lever_in_hindsight():
+    results = pd.DataFrame({"sample_id": [0, 0, 1, 1, 2, 2],
+                            "option": ["a", "b"] * 3,
+                            "objective": [10.0, 7.0, 4.0, 9.0, 5.0, 5.0]})
+    r = regret(results, ["option"])
+    assert r["regret"].tolist() == [0.0, 3.0, 5.0, 0.0, 0.0, 0.0]
+    summary = regret_summary(r, ["option"]).set_index("option")
+    assert summary.loc["a", "max_regret"] == 5.0 and summary.loc["b", "max_regret"] == 3.0
+    assert summary.loc["a", "mean_regret"] == pytest.approx(5 / 3)
+    costs = regret(results, ["option"], maximise=False)
+    assert costs["regret"].tolist() == [3.0, 0.0, 0.0, 5.0, 0.0, 0.0]
+
+
+def test_prim_finds_the_known_failure_region():
+    rng = np.random.default_rng(3)
+    inputs = pd.DataFrame(rng.uniform(0, 1, size=(1000, 3)), columns=["x1", "x2", "x3"])
+    failed = inputs["x1"] > 0.7
+    box = prim(inputs, failed)
+    assert box.restricted == ("x1",)
+    assert box.limits.loc["x1", "low"] == pytest.approx(0.7, abs=0.02)
+    assert box.density == 1.0 and box.coverage == 1.0
+    assert "x1 >=" in box.describe()
+
+
+def test_prim_finds_a_two_sided_box_on_two_drivers():
+    rng = np.random.default_rng(5)
+    inputs = pd.DataFrame(rng.uniform(0, 1, size=(2000, 3)), columns=["a", "b", "c"])
+    cases = (inputs["a"] < 0.4) & (inputs["b"] > 0.5)
+    box = prim(inputs, cases)
+    assert set(box.restricted) == {"a", "b"}
+    assert box.limits.loc["a", "high"] == pytest.approx(0.4, abs=0.03)
+    assert box.limits.loc["b", "low"] == pytest.approx(0.5, abs=0.03)
+    assert box.density > 0.95 and box.coverage >= 0.8
