@@ -1,0 +1,208 @@
+"""Siting of service complexes: hand-checkable cases, input errors, CLI, map, joint planning."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from wzmodel import cli
+from wzmodel.data import example_path, load_dataset
+from wzmodel.schema import InputError
+from wzmodel.siting import SitingConfig, add_cli, joint_vs_separate, read_distances, site_complexes
+from wzmodel.siting_plots import map_sites
+from wzmodel.standards import load_standards
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_dataset(example_path(), indicators=load_standards().indicators())
+
+
+@pytest.fixture(scope="module")
+def line(tiny):
+    """Five main-urban communities on a line (radius 1,000 m network = 769 m straight).
+
+    A (0 m) and B (500 m) need 300 and 450 m²; C (5,000 m) and D (5,400 m) 300 m² each; E
+    (20 km) 300 m², out of everyone's reach. Site S1 (250 m, 800 m², 1 M yuan) serves A and B;
+    S3 next to it costs twice as much; S2 (5,200 m, 400 m², 1 M yuan, from 2028) and the existing
+    complex F1 (200 m² spare) serve C and D.
+    """
+    street = tiny.streets.iloc[0]
+    assert street["zone"] == "main_urban"
+    households = {"A": 1000, "B": 1500, "C": 1000, "D": 1000, "E": 1000}
+    x = {"A": 0.0, "B": 500.0, "C": 5000.0, "D": 5400.0, "E": 20000.0}
+    communities = pd.DataFrame({
+        "community_id": list(households), "street_code": street["street_code"],
+        "district": street["district"], "zone": "main_urban", "x_m": list(x.values()),
+        "y_m": 0.0, "households": list(households.values()), "service_floor_m2": 0.0})
+    sites = pd.DataFrame({
+        "site_id": ["S1", "S2", "S3"], "street_code": street["street_code"],
+        "x_m": [250.0, 5200.0, 250.0], "y_m": [0.0, 0.0, 100.0],
+        "capacity_m2": [800.0, 400.0, 800.0], "capital_cost_yuan": [1e6, 1e6, 2e6],
+        "running_cost_yuan_per_year": 0.0, "earliest_year": [2026, 2028, 2026],
+        "kind": "fit_out"})
+    facilities = pd.DataFrame({"facility_id": ["F1"], "street_code": street["street_code"],
+                               "x_m": [5000.0], "y_m": [100.0], "spare_capacity_m2": [200.0]})
+    return replace(tiny, communities=communities, sites=sites, facilities=facilities)
+
+
+def _served(plan) -> dict[str, float]:
+    return plan.communities.set_index("community_id")["served_m2"].round(6).to_dict()
+
+
+EXACT = "highs"  # gap 0 through the location kernels' solver spec
+
+
+# --------------------------------------------------------------------------------------------
+def test_radius_existing_first_and_cheapest_site(line):
+    plan = site_complexes(line, solver=EXACT)
+    assert plan.outcome.status == "optimal"
+    assert sorted(plan.sites["site_id"]) == ["S1", "S2"]          # S3 is the dearer twin of S1
+    assert _served(plan) == {"A": 300, "B": 450, "C": 300, "D": 300, "E": 0}  # E out of reach
+    assert plan.kpi("unmet_m2") == pytest.approx(300)
+    assert plan.kpi("served_by_existing_m2") == pytest.approx(200)  # F1 used to the full
+    assert plan.kpi("capital_yuan") == pytest.approx(2e6)
+    assert plan.kpi("households_fully_served") == pytest.approx(4500)
+    assert plan.sites.set_index("site_id").at["S2", "year"] >= 2028   # its earliest year
+    a = plan.allocation
+    assert a["distance_m"].max() <= 1000 + 1e-9
+    assert a.loc[a["community_id"] == "A", "distance_m"].iloc[0] == pytest.approx(250 * 1.3)
+
+
+def test_capacity_binds(line):
+    sites = line.sites.assign(capacity_m2=[800.0, 300.0, 800.0])
+    plan = site_complexes(replace(line, sites=sites), solver=EXACT)
+    served = _served(plan)
+    assert served["C"] + served["D"] == pytest.approx(500)           # 200 spare + 300 new
+    assert plan.kpi("unmet_m2") == pytest.approx(300 + 100)
+    used = plan.allocation.groupby("site_or_facility_id")["floor_m2"].sum()
+    assert used["S2"] == pytest.approx(300) and used["F1"] == pytest.approx(200)
+
+
+def test_budget_binds_and_yearly_budgets(line):
+    plan = site_complexes(line, budget_yuan=1.5e6, solver=EXACT)
+    assert list(plan.sites["site_id"]) == ["S1"]                     # 800 m² beats S2's 400
+    assert plan.kpi("unmet_m2") == pytest.approx(300 + 400)
+    yearly = site_complexes(line, budget_yuan={2026: 1e6, 2029: 1e6}, solver=EXACT)
+    years = yearly.sites.set_index("site_id")["year"]
+    assert sorted(years.index) == ["S1", "S2"] and years["S2"] >= 2029
+    assert (yearly.sites["year"] < 2029).sum() <= 1
+
+
+def test_due_year_and_max_sites_and_max_households(line):
+    early = SitingConfig(due_year_by_zone={"main_urban": 2027})
+    plan = site_complexes(line, early, solver=EXACT)
+    assert list(plan.sites["site_id"]) == ["S1"]                     # S2 opens 2028 at best
+    assert _served(plan)["C"] + _served(plan)["D"] == pytest.approx(200)
+    one = site_complexes(line, SitingConfig(max_new_sites=1), solver=EXACT)
+    assert len(one.sites) == 1
+    best = site_complexes(line, SitingConfig(objective="max_households"), budget_yuan=1e6,
+                          solver=EXACT)
+    assert list(best.sites["site_id"]) == ["S1"]                     # 2,500 households > 2,000
+    assert best.kpi("households_fully_served") == pytest.approx(2500)
+
+
+# --------------------------------------------------------------------------------------------
+def test_distance_table_is_used_and_validated(line, tmp_path):
+    good = tmp_path / "d.csv"
+    good.write_text("community_id,site_id,distance_m\nA,S1,900\nB,S1,1200\nC,F1,100\n")
+    plan = site_complexes(line, distances=good, solver=EXACT)
+    assert _served(plan) == {"A": 300, "B": 0, "C": 200, "D": 0, "E": 0}  # B beyond 1,000 m
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("community_id,site_id,distance_m\nA,S1,900\nZZ,S1,10\nB,S9,10\nC,S1,-5\n")
+    with pytest.raises(InputError) as err:
+        read_distances(bad, line)
+    shown = {(p.row, p.column) for p in err.value.problems}
+    assert (5, "distance_m") in shown                                    # negative distance
+    assert err.value.problems[0].file == "bad.csv"
+    bad.write_text("community_id,site_id,distance_m\nA,S1,900\nZZ,S1,10\nB,S9,10\n")
+    with pytest.raises(InputError) as err:
+        read_distances(bad, line)
+    shown = {(p.row, p.column, p.value) for p in err.value.problems}
+    assert shown == {(3, "community_id", "ZZ"), (4, "site_id", "S9")}
+
+
+def test_too_many_sites_is_an_input_error(line):
+    with pytest.raises(InputError, match="max_new_sites"):
+        site_complexes(line, SitingConfig(max_new_sites=4))
+
+
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def site_cli(monkeypatch):
+    monkeypatch.setattr(cli, "_EXTENSIONS", [*cli._EXTENSIONS, add_cli]
+                        if add_cli not in cli._EXTENSIONS else cli._EXTENSIONS)
+
+
+def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["site", str(example_path()), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "households_fully_served" in text and "Written to" in text
+    for name in ("sites", "allocation", "communities", "kpis"):
+        assert (out / f"siting_{name}.csv").exists()
+    assert (out / "siting_map.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("case", ["negative_capacity", "unknown_community", "too_many_sites"])
+def test_cli_errors_are_clean(site_cli, tmp_path, capsys, case):
+    data = tmp_path / "data"
+    shutil.copytree(example_path(), data)
+    args = ["site", str(data), "--out", str(tmp_path / "out")]
+    if case == "negative_capacity":
+        sites = pd.read_csv(data / "sites.csv", dtype=str)
+        sites.loc[1, "capacity_m2"] = "-50"
+        sites.to_csv(data / "sites.csv", index=False)
+        expected = "capacity_m2"
+    elif case == "unknown_community":
+        (tmp_path / "d.csv").write_text("community_id,site_id,distance_m\nNOPE,S310101017-1,5\n")
+        args += ["--distances", str(tmp_path / "d.csv")]
+        expected = "NOPE"
+    else:
+        args += ["--max-sites", "99"]
+        expected = "exceeds the number of candidate sites"
+    assert cli.main(args) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------------------------
+def test_map_has_the_expected_artists(line):
+    plan = site_complexes(line, solver=EXACT)
+    fig = map_sites(plan.communities, plan.candidates, plan.allocation, title="line")
+    ax = fig.axes[0]
+    labels = {c.get_label() for c in ax.collections}
+    assert {"catchment", "communities", "candidate sites", "opened sites",
+            "existing complexes"} <= labels
+    catchment = next(c for c in ax.collections if c.get_label() == "catchment")
+    assert len(catchment.get_segments()) == len(plan.allocation)
+    opened = next(c for c in ax.collections if c.get_label() == "opened sites")
+    assert len(opened.get_offsets()) == 2
+    assert ax.get_aspect() == 1.0 and "m" in ax.get_xlabel()
+    assert ax.get_legend() is not None
+
+
+# --------------------------------------------------------------------------------------------
+def test_joint_costs_no_more_than_separate(tiny):
+    from wzmodel.scenario import load_scenario
+
+    scenario = load_scenario(example_path() / "scenarios" / "baseline.toml")
+    # one street, its coverage target only: small enough for a fast test
+    scenario = scenario.model_copy(update={"targets": {
+        k: t for k, t in scenario.targets.items() if t.kind == "coverage"}})
+    street = tiny.communities["street_code"] == "310101017"
+    table = joint_vs_separate(scenario, dataset=tiny.subset(tiny.communities.loc[
+        street, "community_id"])).set_index("strategy")
+    separate, same = table.loc["separate"], table.loc["joint_same_schedule"]
+    assert same["existing_floor_m2"] > 0                        # F1's spare floor is shared
+    assert same["total_money_yuan"] <= separate["total_money_yuan"] - 1.0
+    assert same["coverage_years"] == separate["coverage_years"]
+    assert table.loc["joint_replanned", "status"] in ("optimal", "feasible")
