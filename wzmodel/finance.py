@@ -1,0 +1,815 @@
+"""The cost-sharing workbench for finance staff: who pays what under which sharing option.
+
+Four questions, one function each:
+
+* :func:`compare` — re-plan several scenarios (typically one per sharing option) and put them side
+  by side: coverage in 2027/2030/2035, targets met, money per source and year, each district's
+  fiscal burden (total and per resident), leverage (non-fiscal yuan per fiscal yuan) and the
+  district budgets that are used up. :meth:`Comparison.write` saves every plan (checkable with
+  ``wzmodel check``), an Excel workbook laid out for finance staff and the figures.
+* :func:`marginal_value` — what one more 100 M yuan from a source buys: re-solves with that
+  source's budget raised, plus LP-relaxation duals of the budget rows as a fast indication.
+* :func:`split_shared_cost` — fair division of a shared service complex among the communities or
+  districts it serves (proportional, Shapley, nucleolus from :mod:`wzmodel.sharing`), with
+  :func:`service_complex_cost` as the documented stand-alone cost function.
+* :func:`load_sharing_option` / :func:`scenario_with_option` — a sharing option written in Excel
+  (template: ``data/templates/sharing_option_template.xlsx``), validated and injected into a run.
+
+Money is in yuan throughout; "fiscal" means the sources whose role is ``city_fiscal`` or
+``district_fiscal``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from wzmodel.data import Dataset, load_dataset, sharing_problems
+from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+from wzmodel.planner import Plan, build, make_plan, prepare
+from wzmodel.planner.model import MONEY_UNIT
+from wzmodel.planner.plan import HEADLINE_YEARS
+from wzmodel.planner.problem import PlanningProblem
+from wzmodel.scenario import Scenario, load_scenario
+from wzmodel.schema import InputError, Problem, read_table
+from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
+from wzmodel.solver import SolverOptions, solve
+from wzmodel.standards import load_standards
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FISCAL_ROLES",
+    "Comparison",
+    "add_cli",
+    "cmd_compare",
+    "compare",
+    "dataset_with_sharing",
+    "district_labels",
+    "load_sharing_option",
+    "marginal_value",
+    "scenario_with_option",
+    "service_complex_cost",
+    "service_floor_gap_m2",
+    "split_shared_cost",
+]
+
+FISCAL_ROLES = ("city_fiscal", "district_fiscal")
+CAP_USED_SHARE = 0.99
+"""A budget counts as used up ("at its cap") when this share of it is spent."""
+PER_100M_YUAN = 100e6
+MAIN_ZONE_GROUP = "main_urban+new_town"
+LP_DUAL_METHOD = "LP-relaxation dual (indication only)"
+RESOLVE_METHOD = "re-solve (MIP)"
+FUNDER_LABELS = {
+    "city_fiscal": "city fiscal",
+    "district_fiscal": "district fiscal (all districts)",
+    "utility_gas": "gas utility",
+    "utility_water": "water utility",
+    "utility_drainage": "drainage utility",
+    "owners": "owners & maintenance funds",
+    "social_capital": "social capital",
+    "community": "community funds",
+}
+"""Readable names of funder roles, used to group sources in tables and figures."""
+
+
+# ============================================================================================
+# Comparing sharing options
+# ============================================================================================
+@dataclass
+class Comparison:
+    """Several plans side by side.
+
+    Attributes
+    ----------
+    summary : one row per option: option (scenario name), sharing_option, status, gap,
+        coverage_2027/2030/2035 (share of communities complete in the main urban area and new
+        towns), targets_met, targets, money_total_yuan, fiscal_yuan, non_fiscal_yuan, leverage
+        (non-fiscal yuan per fiscal yuan), districts_at_cap, diagnosis. Options without a solution
+        keep their status and diagnosis, with blank figures.
+    targets : option, target, kind, year, hard, required_level, achieved_level, met.
+    coverage : option, year, zone_group, coverage_communities, coverage_households (shares).
+    money : option, year, source_id, role, funder, fiscal, yuan — per source and year.
+    district_burden : option, district, district_label, year, yuan, residents, yuan_per_resident —
+        what each district's fiscal pot pays (every district and year, zeros included).
+    budget_use : option, source_id, role, district, year, spent_yuan, available_yuan, used_share,
+        at_cap — spending against the budget (both cumulative when money carries over).
+    plans : the plans, by option.
+    """
+
+    summary: pd.DataFrame
+    targets: pd.DataFrame
+    coverage: pd.DataFrame
+    money: pd.DataFrame
+    district_burden: pd.DataFrame
+    budget_use: pd.DataFrame
+    plans: dict[str, Plan] = field(default_factory=dict)
+    external_sharing: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.summary["option"])
+
+    # ----------------------------------------------------------------------------------------
+    def side_by_side(self) -> pd.DataFrame:
+        """Headline figures: one row per metric (with its unit), one column per option."""
+        s = self.summary.set_index("option")
+        rows: list[tuple[str, str, pd.Series]] = [
+            ("solver status", "", s["status"]),
+            ("solver gap", "%", 100 * s["gap"]),
+        ]
+        rows += [(f"coverage {y} (main urban + new towns)", "% of communities",
+                  100 * s[f"coverage_{y}"]) for y in HEADLINE_YEARS]
+        rows += [
+            ("targets met", "count", s["targets_met"].astype(object).where(
+                s["targets_met"].notna(), None).map(_count) + " of " + s["targets"].map(_count)),
+            ("money, all sources", "M yuan", s["money_total_yuan"] / 1e6),
+            ("fiscal money (city + districts)", "M yuan", s["fiscal_yuan"] / 1e6),
+            ("non-fiscal money", "M yuan", s["non_fiscal_yuan"] / 1e6),
+            ("leverage", "non-fiscal yuan per fiscal yuan", s["leverage"]),
+        ]
+        for funder, block in self.money.groupby("funder", sort=False):
+            total = block.groupby("option")["yuan"].sum().reindex(s.index, fill_value=0.0)
+            total = total.where(s["status"].isin(["optimal", "feasible"]))
+            rows.append((f"  {funder}", "M yuan", total / 1e6))
+        rows.append(("districts at budget cap", "", s["districts_at_cap"]))
+        table = pd.DataFrame({name: values for name, _, values in rows}).T
+        table.insert(0, "unit", [unit for _, unit, _ in rows])
+        table.index.name = "metric"
+        return table.reset_index()
+
+    def money_by_source(self) -> pd.DataFrame:
+        """Total money per source over all years: source_id, role, one column per option (yuan)."""
+        wide = self.money.pivot_table(index=["source_id", "role"], columns="option", values="yuan",
+                                      aggfunc="sum", fill_value=0.0)
+        return wide.reindex(columns=self.options, fill_value=0.0).reset_index()
+
+    def text(self) -> str:
+        """The readable side-by-side table the CLI prints."""
+        table = self.side_by_side()
+        shown = table.copy()
+        for option in self.options:
+            shown[option] = [_fmt(v) for v in table[option]]
+        lines = ["Sharing options side by side", "",
+                 shown.to_string(index=False), ""]
+        burden = self.district_burden.groupby(["option", "district_label"])["yuan"].sum()
+        if not burden.empty:
+            wide = (burden.unstack("option").reindex(columns=self.options) / 1e6).round(1)
+            lines += ["District fiscal burden, all years (M yuan):",
+                      wide.rename_axis(index="district", columns=None).to_string(), ""]
+        for row in self.summary.itertuples():
+            if row.diagnosis:
+                lines += [f"{row.option}: {row.diagnosis}", ""]
+        lines.append(DATA_NOTE)
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------------------------------
+    def workbook_sheets(self) -> dict[str, pd.DataFrame]:
+        """The workbook's views, one frame per sheet, units in the column headers."""
+        million = {o: f"{o} [M yuan]" for o in self.options}
+        by_source = self.money_by_source()
+        by_source[self.options] = by_source[self.options] / 1e6
+        by_year = (self.money.pivot_table(index=["year", "source_id", "role"], columns="option",
+                                          values="yuan", aggfunc="sum", fill_value=0.0)
+                   .reindex(columns=self.options, fill_value=0.0) / 1e6).reset_index()
+        burden = (self.district_burden.pivot_table(
+            index=["district", "district_label", "year"], columns="option", values="yuan",
+            aggfunc="sum", fill_value=0.0).reindex(columns=self.options, fill_value=0.0) / 1e6
+        ).reset_index()
+        unsolved = [o for o, ok in zip(self.options, self.summary["status"].isin(
+            ["optimal", "feasible"]), strict=True) if not ok]
+        for frame in (by_source, by_year, burden):
+            frame[self.options] = frame[self.options].round(6)
+            frame[unsolved] = math.nan  # no plan: blank, not zero
+        return {
+            "summary": self.side_by_side(),
+            "money_by_source": by_source.rename(columns=million),
+            "money_by_year": by_year.rename(columns=million),
+            "district_burden": burden.rename(columns=million),
+            "burden_per_resident": self._per_resident_sheet(),
+            "budget_use": self.budget_use,
+            "districts_at_cap": self._at_cap_sheet(),
+            "targets": self.targets,
+            "coverage": self.coverage,
+        }
+
+    def _per_resident_sheet(self) -> pd.DataFrame:
+        b = self.district_burden
+        wide = b.pivot_table(index=["district", "district_label", "year", "residents"],
+                             columns="option", values="yuan_per_resident", aggfunc="sum")
+        wide = wide.reindex(columns=self.options).reset_index()
+        if not b.empty:  # city-wide row: all districts' burden over all their residents
+            residents = b.drop_duplicates("district")["residents"].sum()
+            total = {o: b.loc[b["option"] == o, "yuan"].sum() / residents
+                     for o in set(b["option"])}
+            wide = pd.concat([wide, pd.DataFrame([{"district": "all districts, all years",
+                                                   "residents": residents, **total}])],
+                             ignore_index=True)
+        return wide.rename(columns={"residents": "residents [persons]",
+                                    **{o: f"{o} [yuan/resident]" for o in self.options}})
+
+    def _at_cap_sheet(self) -> pd.DataFrame:
+        u = self.budget_use
+        capped = u[u["at_cap"] & (u["role"] == "district_fiscal")]
+        return (capped.groupby(["option", "district", "source_id"], as_index=False)["year"]
+                .agg(lambda ys: ", ".join(map(str, sorted(ys))))
+                .rename(columns={"year": "years_at_cap"}))
+
+    def to_excel(self, path: str | Path) -> None:
+        """The finance workbook: one sheet per view, totals rows, frozen headers."""
+        units = {"spent_yuan": "yuan", "available_yuan": "yuan", "used_share": "share",
+                 "coverage_communities": "share", "coverage_households": "share",
+                 "required_level": "share or count", "achieved_level": "share or count"}
+        write_excel(self.workbook_sheets(), Path(path), units=units,
+                    totals={"money_by_source", "money_by_year", "district_burden"},
+                    note=DATA_NOTE)
+
+    def figures(self) -> dict[str, Figure]:
+        """The comparison's figures by file stem (see :mod:`wzmodel.finance_plots`)."""
+        from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
+
+        return {"money_by_funder": money_by_funder_figure(
+                    self.money, options=self.options, funders=list(FUNDER_LABELS.values())),
+                "district_burden_per_resident": district_burden_heatmap(
+                    self.district_burden, options=self.options)}
+
+    def write(self, folder: str | Path) -> Path:
+        """Write atomically: each plan under ``folder/<option>/``, the summary tables as CSV,
+        ``comparison.xlsx`` and the figures as PNG. Options without a solution get no plan folder
+        (their status and diagnosis are in the summary)."""
+        import matplotlib.pyplot as plt
+
+        with atomic_folder(folder) as tmp:
+            for option, plan in self.plans.items():
+                if plan.outcome.get("status") in ("optimal", "feasible"):
+                    plan.write(tmp / option)
+                    if option in self.external_sharing:  # lets the checker rebuild the option
+                        write_csv(self.external_sharing[option],
+                                  tmp / option / "sharing_option.csv")
+            for name in ("summary", "targets", "coverage", "money", "district_burden",
+                         "budget_use"):
+                write_csv(getattr(self, name), tmp / f"{name}.csv")
+            self.to_excel(tmp / "comparison.xlsx")
+            for stem, figure in self.figures().items():
+                figure.savefig(tmp / f"{stem}.png", dpi=120, metadata={"Software": None})
+                plt.close(figure)
+        return Path(folder)
+
+
+def compare(scenarios: Sequence[Scenario], *,
+            datasets: Mapping[str, Dataset] | None = None) -> Comparison:
+    """Plan each scenario and compare the plans side by side.
+
+    Parameters
+    ----------
+    scenarios : the scenarios to compare, typically one per sharing option; their names label the
+        options and must be distinct.
+    datasets : data to use instead of a scenario's data folder, by scenario name (e.g. with an
+        Excel sharing option injected by :func:`scenario_with_option`).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    InputError
+        Before anything is solved, listing the problems of every scenario (unknown sharing
+        option, sources unable to pay a category, missing budgets, duplicate names, ...).
+    """
+    datasets = dict(datasets or {})
+    names = [s.name for s in scenarios]
+    problems = [Problem("scenarios", "distinct scenario names (they label the options)", None,
+                        "name", n) for n in sorted({n for n in names if names.count(n) > 1})]
+    if not scenarios:
+        problems.append(Problem("scenarios", "at least one scenario to compare"))
+    prepared: dict[str, PlanningProblem] = {}
+    for s in scenarios:
+        try:
+            prepared[s.name] = prepare(s, datasets.get(s.name))
+        except InputError as exc:
+            problems += [dataclasses.replace(p, file=f"{s.name}: {p.file}") for p in exc.problems]
+    if problems:
+        raise InputError(problems, "compare")
+
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (
+        "targets", "coverage", "money", "district_burden", "budget_use")}
+    summary, plans = [], {}
+    for s in scenarios:
+        problem = prepared[s.name]
+        plan = make_plan(s, problem=problem)
+        plans[s.name] = plan
+        frames = _option_frames(s.name, problem, plan)
+        for key in parts:
+            parts[key].append(frames[key])
+        summary.append(_summary_row(s.name, problem, plan, frames))
+    external = {s.name: _external_rows(s, datasets[s.name]) for s in scenarios
+                if s.name in datasets}
+    return Comparison(pd.DataFrame(summary), **{k: _concat(v) for k, v in parts.items()},
+                      plans=plans, external_sharing=external)
+
+
+def _external_rows(scenario: Scenario, dataset: Dataset) -> pd.DataFrame:
+    sharing = dataset.sharing
+    return sharing[sharing["option"] == scenario.funding.sharing_option].reset_index(drop=True)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _option_frames(option: str, problem: PlanningProblem, plan: Plan) -> dict[str, pd.DataFrame]:
+    """The comparison's tidy tables for one plan (empty when the plan has no solution)."""
+    solved = plan.outcome.get("status") in ("optimal", "feasible")
+    sources = problem.sources.set_index("source_id")
+    funding = plan.funding if solved else plan.funding.iloc[0:0]
+    money = funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
+    money["role"] = money["source_id"].map(sources["role"])
+    money["funder"] = money["role"].map(FUNDER_LABELS)
+    money["fiscal"] = money["role"].isin(FISCAL_ROLES)
+    money.insert(0, "option", option)
+    money = money[["option", "year", "source_id", "role", "funder", "fiscal", "yuan"]]
+
+    targets = plan.targets[["target", "kind", "year", "hard", "required_level", "achieved_level",
+                            "met"]] if solved else plan.targets.iloc[0:0]
+    coverage = plan.coverage[["year", "zone_group", "coverage_communities",
+                              "coverage_households"]] if solved else plan.coverage.iloc[0:0]
+    return {"money": money,
+            "targets": targets.assign(option=option)[["option", *targets.columns]],
+            "coverage": coverage.assign(option=option)[["option", *coverage.columns]],
+            "district_burden": _district_burden(option, problem, money) if solved
+            else pd.DataFrame(),
+            "budget_use": _budget_use(option, problem, money) if solved else pd.DataFrame()}
+
+
+def _district_burden(option: str, problem: PlanningProblem, money: pd.DataFrame) -> pd.DataFrame:
+    """What each district's fiscal pot pays per year, total and per resident."""
+    residents = problem.communities.groupby("district")["residents"].sum()
+    pots = problem.sources[problem.sources["role"] == "district_fiscal"]
+    district_of = dict(zip(pots["source_id"], pots["district"], strict=True))
+    paid = money[money["role"] == "district_fiscal"].assign(
+        district=lambda f: f["source_id"].map(district_of))
+    paid = paid.groupby(["district", "year"])["yuan"].sum()
+    grid = pd.MultiIndex.from_product([sorted(residents.index), problem.years],
+                                      names=["district", "year"])
+    burden = paid.reindex(grid, fill_value=0.0).rename("yuan").reset_index()
+    burden["residents"] = burden["district"].map(residents).astype(int)
+    burden["yuan_per_resident"] = burden["yuan"] / burden["residents"]
+    burden.insert(1, "district_label", burden["district"].map(district_labels(problem.sources)))
+    burden.insert(0, "option", option)
+    return burden
+
+
+def _budget_use(option: str, problem: PlanningProblem, money: pd.DataFrame) -> pd.DataFrame:
+    """Spending against each source's budget per year (cumulative with carry-over)."""
+    spent = money.groupby(["source_id", "year"])["yuan"].sum()
+    carry = problem.scenario.funding.carry_over
+    rows = []
+    for s, source in enumerate(problem.sources.itertuples()):
+        series = np.array([float(spent.get((source.source_id, y), 0.0)) for y in problem.years])
+        budget = problem.budget[s]
+        used = np.cumsum(series) if carry else series
+        available = np.cumsum(budget) if carry else budget
+        for n, year in enumerate(problem.years):
+            share = used[n] / available[n] if available[n] > 0 else math.nan
+            rows.append((option, source.source_id, source.role,
+                         source.district if isinstance(source.district, str) else "", year,
+                         used[n], available[n], share,
+                         bool(available[n] > 0 and used[n] >= CAP_USED_SHARE * available[n])))
+    return pd.DataFrame(rows, columns=["option", "source_id", "role", "district", "year",
+                                       "spent_yuan", "available_yuan", "used_share", "at_cap"])
+
+
+def _summary_row(option: str, problem: PlanningProblem, plan: Plan,
+                 frames: dict[str, pd.DataFrame]) -> dict:
+    outcome = plan.outcome
+    solved = outcome.get("status") in ("optimal", "feasible")
+    money = frames["money"]
+    fiscal = float(money.loc[money["fiscal"], "yuan"].sum())
+    non_fiscal = float(money.loc[~money["fiscal"], "yuan"].sum())
+    use = frames["budget_use"]
+    capped = sorted(use.loc[use["at_cap"] & (use["role"] == "district_fiscal"), "district"]
+                    .map(district_labels(problem.sources)).unique()) if solved else []
+    row = {"option": option, "sharing_option": problem.scenario.funding.sharing_option,
+           "status": outcome.get("status"), "gap": outcome.get("gap")}
+    for y in HEADLINE_YEARS:
+        row[f"coverage_{y}"] = (plan.coverage_at(y, MAIN_ZONE_GROUP)
+                                if solved and y in problem.years else math.nan)
+    row.update({
+        "targets_met": int(plan.targets["met"].sum()) if solved else math.nan,
+        "targets": len(plan.targets),
+        "money_total_yuan": fiscal + non_fiscal if solved else math.nan,
+        "fiscal_yuan": fiscal if solved else math.nan,
+        "non_fiscal_yuan": non_fiscal if solved else math.nan,
+        "leverage": non_fiscal / fiscal if solved and fiscal > 0 else math.nan,
+        "districts_at_cap": ", ".join(capped),
+        "diagnosis": plan.diagnosis or ("" if solved else f"no plan: solver status "
+                                        f"{outcome.get('status')} {outcome.get('message', '')}"),
+    })
+    return row
+
+
+def district_labels(sources: pd.DataFrame) -> dict[str, str]:
+    """Romanised district names for figures and tables, from the district pots' source ids
+    (``district_fiscal_huangpu`` → ``Huangpu``); a district without such an id keeps its name."""
+    pots = sources[sources["role"] == "district_fiscal"]
+    labels = {}
+    for sid, district in zip(pots["source_id"], pots["district"], strict=True):
+        suffix = sid.removeprefix("district_fiscal_")
+        labels[district] = suffix.replace("_", " ").title() if suffix != sid else district
+    return labels
+
+
+def _count(value) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else f"{int(value)}"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "–" if math.isnan(value) else f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+# ============================================================================================
+# Marginal value of money
+# ============================================================================================
+def marginal_value(scenario: Scenario, *, sources: Sequence[str] | None = None,
+                   amount_yuan: float = PER_100M_YUAN, years: Sequence[int] | None = None,
+                   dataset: Dataset | None = None, base_plan: Plan | None = None,
+                   resolve: bool = True, lp_duals: bool = True) -> pd.DataFrame:
+    """What extra money from each source buys, per 100 M yuan.
+
+    For each source, ``amount_yuan`` is added to its budget, spread evenly over ``years`` (a band
+    of plan years; default all), and the scenario is re-planned; the gain against the unchanged
+    plan (objective and main-urban + new-town coverage in 2027/2030/2035) is scaled linearly to
+    100 M yuan. Both plans are MIP solutions within the scenario's gap and limits, so small gains
+    are within the solver's tolerance — the ``gap_*`` columns say how much.
+
+    With ``lp_duals`` one more row per source gives the LP-relaxation dual of its budget rows
+    (integrality relaxed, one LP solve): the objective gained per 100 M yuan at the margin of the
+    *relaxed* model — an indication only (it ignores that communities come whole and holds only
+    for small amounts).
+
+    Parameters
+    ----------
+    scenario : the scenario to examine.
+    sources : source ids (default: every source).
+    amount_yuan : extra money per source, yuan (> 0).
+    years : the band of years that receives the money (evenly), default all plan years.
+    dataset : data to use instead of the scenario's data folder.
+    base_plan : an already solved plan of ``scenario`` (saves one solve).
+    resolve : re-plan with each raised budget (one MIP solve per source).
+    lp_duals : add the LP-relaxation dual rows (one LP solve in all).
+
+    Returns
+    -------
+    DataFrame
+        source_id, years, method, extra_yuan, objective_gain (objective units; positive =
+        better), objective_gain_per_100m_yuan, coverage_<year>_gain_pp_per_100m_yuan
+        (percentage points per 100 M yuan; blank for LP duals), status, gap_base, gap_raised.
+    """
+    problem = prepare(scenario, dataset)
+    band = list(years) if years is not None else problem.years
+    source_ids = list(problem.sources["source_id"])
+    chosen = list(sources) if sources is not None else source_ids
+    issues = [Problem("marginal_value", "a known source_id", None, "sources", s)
+              for s in chosen if s not in source_ids]
+    issues += [Problem("marginal_value", f"a plan year ({problem.years[0]}–{problem.years[-1]})",
+                       None, "years", y) for y in band if y not in problem.years]
+    if not band:
+        issues.append(Problem("marginal_value", "at least one year in the band", None, "years"))
+    if not amount_yuan > 0:
+        issues.append(Problem("marginal_value", "a positive amount", None, "amount_yuan",
+                              amount_yuan))
+    if issues:
+        raise InputError(issues)
+
+    label = f"{band[0]}–{band[-1]}" if len(band) > 1 else str(band[0])
+    scale = PER_100M_YUAN / amount_yuan
+    sense = 1.0 if scenario.objective.kind == "coverage_years" else -1.0
+    columns = [n for n in problem.years if n in band]
+    rows = []
+    base = (base_plan or make_plan(scenario, problem=problem)) if resolve else None
+    for sid in chosen if resolve else ():
+        budget = problem.budget.copy()
+        s = source_ids.index(sid)
+        for year in columns:
+            budget[s, problem.years.index(year)] += amount_yuan / len(columns)
+        raised = make_plan(scenario, problem=dataclasses.replace(problem, budget=budget))
+        row = {"source_id": sid, "years": label, "method": RESOLVE_METHOD,
+               "extra_yuan": amount_yuan, "status": raised.outcome.get("status"),
+               "gap_base": base.outcome.get("gap"), "gap_raised": raised.outcome.get("gap")}
+        if base.outcome.get("objective") is not None and raised.outcome.get("objective") \
+                is not None:
+            gain = sense * (raised.outcome["objective"] - base.outcome["objective"])
+            row["objective_gain"] = gain
+            row["objective_gain_per_100m_yuan"] = gain * scale
+            for y in HEADLINE_YEARS:
+                if y in problem.years:
+                    change = (raised.coverage_at(y, MAIN_ZONE_GROUP)
+                              - base.coverage_at(y, MAIN_ZONE_GROUP))
+                    row[f"coverage_{y}_gain_pp_per_100m_yuan"] = 100 * scale * change
+        rows.append(row)
+    if lp_duals:
+        rows += _lp_dual_rows(problem, chosen, columns, label, amount_yuan, sense)
+    order = ["source_id", "years", "method", "extra_yuan", "objective_gain",
+             "objective_gain_per_100m_yuan",
+             *[f"coverage_{y}_gain_pp_per_100m_yuan" for y in HEADLINE_YEARS if y in problem.years],
+             "status", "gap_base", "gap_raised"]
+    return pd.DataFrame(rows).reindex(columns=order)
+
+
+def _lp_dual_rows(problem: PlanningProblem, sources: list[str], band: list[int], label: str,
+                  amount_yuan: float, sense: float) -> list[dict]:
+    """Objective gained per 100 M yuan by the LP relaxation's budget-row duals."""
+    model = build(problem)
+    for v in model.prob.variables():
+        if v.cat == pulp.const.LpInteger:
+            v.cat = pulp.const.LpContinuous
+    outcome = solve(model.prob, SolverOptions(solver="highs"))
+    jacobian = _budget_row_jacobian(model.prob, problem)
+    per_year = amount_yuan / len(band) / MONEY_UNIT  # model money units added each band year
+    rows = []
+    for sid in sources:
+        gain = math.nan
+        if outcome.status == "optimal":
+            gain = 0.0
+            for year in band:
+                for row_year, weight in jacobian(sid, year):
+                    c = model.prob.get_constraint_by_name(f"budget_{sid}_{row_year}")
+                    if c is not None and c.pi is not None:
+                        gain += sense * c.pi * weight * per_year
+        rows.append({"source_id": sid, "years": label, "method": LP_DUAL_METHOD,
+                     "extra_yuan": amount_yuan, "objective_gain": gain,
+                     "objective_gain_per_100m_yuan": gain * PER_100M_YUAN / amount_yuan,
+                     "status": f"LP relaxation {outcome.status}"})
+    return rows
+
+
+def _budget_row_jacobian(prob: pulp.LpProblem, problem: PlanningProblem
+                         ) -> Callable[[str, int], list[tuple[int, float]]]:
+    """How a yuan added to source s in year t enters the budget rows ``budget_{s}_{year}``.
+
+    The model states budgets either per year (unspent money moving on through a stock variable:
+    the row of year t holds B_t) or cumulatively (the row of year t holds Σ_{τ≤t} B_τ). Which one
+    is read off the rows' right-hand sides, so the duals are combined correctly for either.
+    """
+    own_year = cumulative = True
+    for s, sid in enumerate(problem.sources["source_id"]):
+        for n, year in enumerate(problem.years):
+            c = prob.get_constraint_by_name(f"budget_{sid}_{year}")
+            if c is None:
+                continue
+            rhs = -c.constant
+            b = problem.budget[s] / MONEY_UNIT
+            own_year &= math.isclose(rhs, b[n], rel_tol=1e-9, abs_tol=1e-6)
+            cumulative &= math.isclose(rhs, b[: n + 1].sum(), rel_tol=1e-9, abs_tol=1e-6)
+    if own_year:
+        return lambda sid, year: [(year, 1.0)]
+    if cumulative:
+        return lambda sid, year: [(y, 1.0) for y in problem.years if y >= year]
+    raise RuntimeError("the budget rows' right-hand sides match neither yearly nor cumulative "
+                       "budgets; the LP-dual indication needs updating for the new formulation")
+
+
+# ============================================================================================
+# Fair division of a shared service complex
+# ============================================================================================
+def service_floor_gap_m2(communities: pd.DataFrame, *, by: str = "community_id",
+                         per_household_m2: float | None = None) -> pd.Series:
+    """Service-floor-area gap of each community (or of each ``by`` group, summed), m².
+
+    gap = max(0, ``per_household_m2`` × households − service_floor_m2) per community;
+    ``per_household_m2`` defaults to the threshold of the basic standard's ``basic.service_floor``
+    criterion (0.3 m² per household in Shanghai).
+    """
+    if per_household_m2 is None:
+        criterion = next(c for c in load_standards().basic.criteria
+                         if c.indicator == "service_floor_m2")
+        per_household_m2 = float(criterion.threshold)
+    gap = (per_household_m2 * communities["households"].astype(float)
+           - communities["service_floor_m2"].astype(float)).clip(lower=0.0)
+    return gap.groupby(communities[by].to_numpy()).sum().rename("gap_m2")
+
+
+def service_complex_cost(gap_m2: Mapping[Hashable, float], *, unit_cost_yuan_per_m2: float,
+                         fixed_cost_yuan: float = 0.0, module_m2: float | None = None
+                         ) -> Callable[[frozenset], float]:
+    r"""Stand-alone cost of the complex a coalition would build for itself, in yuan.
+
+    .. math::
+
+        c(S) = \begin{cases} F + u \cdot A(S) & \text{if } A(S) > 0 \\ 0 & \text{otherwise}
+        \end{cases}, \qquad A(S) = \Bigl\lceil \frac{\sum_{i \in S} g_i}{m} \Bigr\rceil m
+
+    where :math:`g_i` is player i's service-floor gap (m², :func:`service_floor_gap_m2`),
+    :math:`u` the site's cost per m² (``unit_cost_yuan_per_m2``; e.g. a site's
+    ``capital_cost_yuan / capacity_m2``), :math:`F` the fixed part (design, approvals, site
+    preparation — paid once whatever the size) and :math:`m` the building module (floor area comes
+    in whole modules; ``None`` = any size). The fixed part and the modules are what make sharing
+    pay: one complex for all costs less than separate ones.
+    """
+    gaps = {p: float(g) for p, g in gap_m2.items()}
+    if any(g < 0 or not math.isfinite(g) for g in gaps.values()):
+        raise ValueError("service-floor gaps must be finite and non-negative")
+    if unit_cost_yuan_per_m2 < 0 or fixed_cost_yuan < 0 or (module_m2 is not None
+                                                            and module_m2 <= 0):
+        raise ValueError("costs must be non-negative and the module positive")
+
+    def cost(coalition: frozenset) -> float:
+        area = math.fsum(gaps[p] for p in coalition)
+        if area <= 0:
+            return 0.0
+        if module_m2 is not None:
+            area = math.ceil(area / module_m2 - 1e-9) * module_m2
+        return fixed_cost_yuan + unit_cost_yuan_per_m2 * area
+
+    return cost
+
+
+def split_shared_cost(cost: CostGame, players: Sequence[Hashable],
+                      methods: Sequence[str] = ("proportional", "shapley", "nucleolus"), *,
+                      weights: Mapping[Hashable, float] | None = None) -> pd.DataFrame:
+    """Divide a shared facility's cost among its players by several rules.
+
+    Parameters
+    ----------
+    cost : stand-alone cost per coalition — a mapping ``frozenset -> yuan`` or a callable (e.g.
+        :func:`service_complex_cost`); see :mod:`wzmodel.sharing`.
+    players : the communities or districts sharing the facility.
+    methods : any of ``proportional`` (to ``weights``), ``shapley`` (exact, up to
+        :data:`wzmodel.sharing.MAX_EXACT_PLAYERS` players) and ``nucleolus``.
+    weights : weights of the proportional split; default the players' stand-alone costs.
+
+    Returns
+    -------
+    DataFrame
+        player, method, share_yuan — each method's shares sum to the grand coalition's cost.
+    """
+    rules: dict[str, Callable[[], dict]] = {
+        "proportional": lambda: proportional(_grand_cost(cost, players), weights or {
+            p: _coalition_cost(cost, frozenset([p])) for p in players}),
+        "shapley": lambda: shapley(cost, players),
+        "nucleolus": lambda: nucleolus(cost, players),
+    }
+    unknown = [m for m in methods if m not in rules]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(rules)}")
+    rows = [(player, method, float(share)) for method in methods
+            for player, share in rules[method]().items()]
+    return pd.DataFrame(rows, columns=["player", "method", "share_yuan"])
+
+
+def _coalition_cost(cost: CostGame, coalition: frozenset) -> float:
+    return float(cost[coalition] if isinstance(cost, Mapping) else cost(coalition))
+
+
+def _grand_cost(cost: CostGame, players: Sequence[Hashable]) -> float:
+    return _coalition_cost(cost, frozenset(players))
+
+
+# ============================================================================================
+# Sharing options from Excel
+# ============================================================================================
+def load_sharing_option(xlsx_path: str | Path, sheet: str | int | None = None, *,
+                        dataset: Dataset | None = None) -> pd.DataFrame:
+    """Read and validate a sharing option written in a spreadsheet (or CSV).
+
+    The sheet has the columns of the ``sharing`` table (see the template
+    ``data/templates/sharing_option_template.xlsx``). Checked: types and ranges of every cell,
+    duplicate rows, min ≤ max, minimum shares summing to at most 100 % (and maximums to at least
+    100 %) per option, category and scope; with ``dataset``: every role has a funding source,
+    every district exists (and has a district fiscal pot where a district_fiscal row names it),
+    and the option's name is not already one of the dataset's options.
+
+    Returns
+    -------
+    DataFrame
+        The rows in the ``sharing`` table's columns.
+
+    Raises
+    ------
+    InputError
+        Naming the sheet, row and column of every problem found.
+    """
+    path = Path(xlsx_path)
+    frame, problems = read_table(path, "sharing", sheet=sheet)
+    label = f"{path.name} [{sheet}]" if sheet is not None else path.name
+    if not problems:
+        if frame.empty:
+            problems.append(Problem(label, "at least one sharing row"))
+        problems += sharing_problems(frame, label)
+        if dataset is not None:
+            problems += _dataset_problems(frame, dataset, label)
+    if problems:
+        raise InputError(problems, f"sharing option {label}")
+    return frame[[c for c in frame.columns if c in _sharing_columns()]]
+
+
+def _sharing_columns() -> list[str]:
+    from wzmodel.schema import table_specs
+
+    return table_specs()["sharing"].names
+
+
+def _dataset_problems(frame: pd.DataFrame, dataset: Dataset, label: str) -> list[Problem]:
+    roles = set(dataset.sources["role"])
+    districts = set(dataset.streets["district"])
+    pots = set(dataset.sources.loc[dataset.sources["role"] == "district_fiscal", "district"])
+    existing = set(dataset.sharing["option"])
+    problems = []
+    for i, r in enumerate(frame.itertuples(index=False), start=2):
+        if r.role not in roles:
+            problems.append(Problem(label, f"a role with a funding source in the data "
+                                    f"({', '.join(sorted(roles))})", i, "role", r.role))
+        if isinstance(r.district, str) and r.district:
+            if r.district not in districts:
+                problems.append(Problem(label, "a district of the data", i, "district",
+                                        r.district))
+            elif r.role == "district_fiscal" and r.district not in pots:
+                problems.append(Problem(label, "a district with a district fiscal source", i,
+                                        "district", r.district))
+        if r.option in existing:
+            problems.append(Problem(label, "an option name not already in the data's sharing "
+                                    f"table ({', '.join(sorted(existing))})", i, "option",
+                                    r.option))
+    return problems
+
+
+def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
+    """A copy of ``dataset`` with the rows of ``sharing`` appended to its sharing table (the
+    data on disk is untouched)."""
+    columns = list(dataset.sharing.columns)
+    combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
+    return dataclasses.replace(dataset, sharing=combined)
+
+
+def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,
+                         dataset: Dataset | None = None, name: str | None = None
+                         ) -> tuple[Scenario, Dataset]:
+    """The scenario run under an external sharing option (one option in ``sharing``).
+
+    Returns the scenario with ``funding.sharing_option`` (and its name, default the option's)
+    set, and its data with the option's rows added — pass both to :func:`make_plan`
+    (``dataset=``) or to :func:`compare` (``datasets={scenario.name: dataset}``).
+    """
+    options = sorted(sharing["option"].unique())
+    if len(options) != 1:
+        raise InputError([Problem("sharing option", "exactly one option in the sheet", None,
+                                  "option", ", ".join(options))])
+    option = options[0]
+    if dataset is None:
+        dataset = load_dataset(scenario.data, indicators=_indicators(scenario))
+    updated = scenario.update(name=name or option, funding={"sharing_option": option})
+    return updated, dataset_with_sharing(dataset, sharing)
+
+
+def _indicators(scenario: Scenario) -> set[str]:
+    return load_standards(scenario.standards.basic, scenario.standards.featured).indicators()
+
+
+# ============================================================================================
+# Command line
+# ============================================================================================
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``wzmodel compare``: plan each scenario, print the side-by-side table, write DIR."""
+    scenarios = [load_scenario(path) for path in args.scenarios]
+    datasets: dict[str, Dataset] = {}
+    if args.sharing_xlsx:
+        base = scenarios[0]
+        dataset = load_dataset(base.data, indicators=_indicators(base))
+        option = load_sharing_option(args.sharing_xlsx, args.sheet, dataset=dataset)
+        scenario, datasets_entry = scenario_with_option(base, option, dataset=dataset)
+        scenarios.append(scenario)
+        datasets[scenario.name] = datasets_entry
+    comparison = compare(scenarios, datasets=datasets)
+    print(comparison.text())
+    if args.out:
+        comparison.write(args.out)
+        print(f"\nWritten to {args.out}: comparison.xlsx, figures, one plan folder per solved "
+              "option (check each with `wzmodel check`)")
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``compare SCENARIO.toml [SCENARIO.toml ...] --out DIR [--sharing-xlsx FILE]``."""
+    p = subparsers.add_parser("compare", help="compare sharing options (scenarios) side by side")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument("--out", metavar="DIR", help="folder for the plans, workbook and figures")
+    p.add_argument("--sharing-xlsx", metavar="FILE",
+                   help="also compare a sharing option written in Excel (on the first scenario)")
+    p.add_argument("--sheet", help="sheet of --sharing-xlsx (default: the first)")
+    p.set_defaults(func=cmd_compare)
