@@ -135,7 +135,7 @@ def test_districts_at_cap_match_budget_use(comparison):
 def test_text_table_is_readable(comparison):
     text = comparison.text()
     assert "fiscal_led" in text and "utilities_owners" in text
-    assert "leverage" in text and "M yuan" in text
+    assert "leverage" in text and "M yuan" in text and "used up" in text
 
 
 def test_written_plans_pass_the_checker(written):

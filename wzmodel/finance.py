@@ -132,8 +132,9 @@ class Comparison:
         rows += [(f"coverage {y} (main urban + new towns)", "% of communities",
                   100 * s[f"coverage_{y}"]) for y in HEADLINE_YEARS]
         rows += [
-            ("targets met", "count", s["targets_met"].astype(object).where(
-                s["targets_met"].notna(), None).map(_count) + " of " + s["targets"].map(_count)),
+            ("targets met", "count", pd.Series(
+                [f"{_count(met)} of {_count(n)}" for met, n in zip(s["targets_met"], s["targets"],
+                                                                  strict=True)], index=s.index)),
             ("money, all sources", "M yuan", s["money_total_yuan"] / 1e6),
             ("fiscal money (city + districts)", "M yuan", s["fiscal_yuan"] / 1e6),
             ("non-fiscal money", "M yuan", s["non_fiscal_yuan"] / 1e6),
@@ -143,7 +144,6 @@ class Comparison:
             total = block.groupby("option")["yuan"].sum().reindex(s.index, fill_value=0.0)
             total = total.where(s["status"].isin(["optimal", "feasible"]))
             rows.append((f"  {funder}", "M yuan", total / 1e6))
-        rows.append(("districts at budget cap", "", s["districts_at_cap"]))
         table = pd.DataFrame({name: values for name, _, values in rows}).T
         table.insert(0, "unit", [unit for _, unit, _ in rows])
         table.index.name = "metric"
@@ -167,7 +167,13 @@ class Comparison:
         if not burden.empty:
             wide = (burden.unstack("option").reindex(columns=self.options) / 1e6).round(1)
             lines += ["District fiscal burden, all years (M yuan):",
-                      wide.rename_axis(index="district", columns=None).to_string(), ""]
+                      wide.rename_axis(index="district", columns=None).to_string(na_rep="–"),
+                      ""]
+        lines.append(f"District fiscal budgets used up (≥ {CAP_USED_SHARE:.0%} spent in some "
+                     "year, cumulatively with carry-over):")
+        for row in self.summary.itertuples():
+            lines.append(f"  {row.option}: {row.districts_at_cap or 'none'}")
+        lines.append("")
         for row in self.summary.itertuples():
             if row.diagnosis:
                 lines += [f"{row.option}: {row.diagnosis}", ""]
@@ -193,7 +199,10 @@ class Comparison:
             frame[self.options] = frame[self.options].round(6)
             frame[unsolved] = math.nan  # no plan: blank, not zero
         return {
-            "summary": self.side_by_side(),
+            "summary": pd.concat([self.side_by_side(), pd.DataFrame(
+                [{"metric": "districts at budget cap", "unit": "", **dict(zip(
+                    self.options, self.summary["districts_at_cap"], strict=True))}])],
+                ignore_index=True),
             "money_by_source": by_source.rename(columns=million),
             "money_by_year": by_year.rename(columns=million),
             "district_burden": burden.rename(columns=million),
@@ -432,12 +441,11 @@ def district_labels(sources: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-def _count(value) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) \
-        else f"{int(value)}"
+def _count(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{int(value)}"
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         return "–" if math.isnan(value) else f"{value:,.2f}"
     return "" if value is None else str(value)

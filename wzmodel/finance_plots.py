@@ -29,11 +29,11 @@ def money_by_funder_figure(money: pd.DataFrame, *, options: Sequence[str] | None
         are left out.
     """
     options = list(options) if options is not None else list(dict.fromkeys(money["option"]))
+    order = list(funders if funders is not None else dict.fromkeys(money["funder"]))
+    colours = dict(zip(order, _palette(len(order)), strict=True))  # stable across figures
     present = set(money["funder"])
-    funders = [f for f in (funders if funders is not None else dict.fromkeys(money["funder"]))
-               if f in present]
+    funders = [f for f in order if f in present]
     years = sorted(money["year"].unique()) if not money.empty else []
-    colours = dict(zip(funders, _palette(len(funders)), strict=True))
     fig = Figure(figsize=(4.2 * max(1, len(options)) + 1.5, 4.6), layout="constrained")
     axes = fig.subplots(1, max(1, len(options)), sharey=True, squeeze=False)[0]
     for ax, option in zip(axes, options, strict=False):
@@ -98,7 +98,7 @@ def district_burden_heatmap(burden: pd.DataFrame, *, options: Sequence[str] | No
 def _title(ax, option: str, *, has_plan: bool) -> None:
     ax.set_title(option)
     if not has_plan:
-        ax.text(0.5, 0.5, "no plan\n(no feasible solution)", transform=ax.transAxes,
+        ax.text(0.5, 0.5, "no plan\n(see the solver status)", transform=ax.transAxes,
                 ha="center", va="center", color="0.4")
 
 
