@@ -103,11 +103,12 @@ class SolveOutcome:
         if not self.has_solution:
             text = f"{self.status} after {self.seconds:.1f} s ({self.solver})"
             return f"{text}: {self.message}" if self.message else text
-        gap = "n/a" if self.gap is None else f"{100 * self.gap:.3f} %"
-        return (
-            f"{self.status} ({self.solver}) objective {self.objective:,.6g}, "
-            f"bound {self.bound:,.6g}, gap {gap}, {self.seconds:.1f} s"
-        )
+        if self.bound is None or self.gap is None:
+            bound = "no bound yet"
+        else:
+            bound = f"bound {self.bound:,.6g}, gap {100 * self.gap:.3f} %"
+        return (f"{self.status} ({self.solver}) objective {self.objective:,.6g}, {bound}, "
+                f"{self.seconds:.1f} s")
 
 
 def relative_gap(objective: float, bound: float) -> float:

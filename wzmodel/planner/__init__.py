@@ -1,13 +1,16 @@
 """Upgrade planning: which communities reach which class in which year, paid by whom.
 
-``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb → build (with an optional
-user hook) → solve (warm-started from the rule of thumb) → evaluate; see
+``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
+rolling-horizon start → build (with an optional user hook) → solve (warm-started) → evaluate;
+the scenario's time limit covers the start and the solve together. See
 :mod:`wzmodel.planner.model` for the formulation.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from wzmodel.data import Dataset
 from wzmodel.planner.diagnose import Diagnosis, diagnose
@@ -15,6 +18,7 @@ from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.planner.staged import staged_schedule
 from wzmodel.scenario import Scenario
 from wzmodel.solver import solve
 
@@ -37,12 +41,24 @@ def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
     When the hard targets cannot be met the returned plan has no schedule, its outcome status is
     ``infeasible`` and ``plan.diagnosis`` says what extra money (or shortfall) it would take.
     """
+    clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
     baseline = rule_of_thumb_plan(problem)
-    model = build(problem, hook=hook)
+    options = scenario.solver.options()
+    start = None
     if scenario.solver.warm_start:
-        set_start(model, baseline.schedule)
-    outcome = solve(model.prob, scenario.solver.options())
+        staged = staged_schedule(problem, options)
+        if staged is None:
+            start, _ = rule_of_thumb(problem, targets_first=True)
+        else:
+            start, _ = rule_of_thumb(problem, fixed=staged[0], spent=staged[1])
+    model = build(problem, hook=hook)
+    if start is not None:
+        set_start(model, start)
+    if options.time_limit is not None:  # the staged start used part of the time
+        spent = time.perf_counter() - clock
+        options = replace(options, time_limit=max(1.0, options.time_limit - spent))
+    outcome = solve(model.prob, options)
     if not outcome.has_solution:
         empty = baseline.schedule.iloc[0:0]
         plan = Plan.from_schedule(problem, empty, baseline.funding.iloc[0:0], outcome,

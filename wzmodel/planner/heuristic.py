@@ -30,6 +30,10 @@ class _Purse:
         self.p = problem
         self.index = {sid: s for s, sid in enumerate(problem.sources["source_id"])}
         self.left = np.zeros(len(self.index))
+        # When topping up a fixed plan: money still free per source up to each year's end
+        # (cumulative); spending in year n lowers it for n and every later year.
+        self.slack: np.ndarray | None = None
+        self.year_index = {y: n for n, y in enumerate(problem.years)}
         self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
         self.public_last = sorted(self.index, key=lambda sid: (problem.public[sid], sid))
 
@@ -68,15 +72,23 @@ class _Purse:
         for year_, sid, g, category, a in payments:
             if a > 0:
                 self.ledger[(year_, sid, g, category)] += a
+                if self.slack is not None:
+                    self.slack[self.index[sid], self.year_index[year_]:] -= a
         return True
 
 
-def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_household"
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_household",
+                  targets_first: bool = False, fixed: pd.DataFrame | None = None,
+                  spent: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule-of-thumb plan: (schedule, funding) tables like an optimised plan's.
 
     ``rank_by``: ``"cost_per_household"`` (cheapest first) or ``"need"`` (most basic criteria
-    failed per yuan first).
+    failed per yuan first). With ``targets_first`` the communities that count for an unmet hard
+    coverage target are funded first (cheapest per unit of coverage) in the years up to the
+    target — not what the practice does, but a good starting plan for the optimiser. ``fixed``
+    is a schedule the rule keeps, ``spent`` (sources × years, yuan) the money that schedule
+    already uses (capital and running costs); the rule then spends what is left, and the
+    returned funding covers only what it added.
     """
     p = problem
     c = p.communities
@@ -86,6 +98,11 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
     run_b, run_f = p.running["basic"], p.running["featured"]
     basic_year = np.where(p.already["basic"], p.years[0] - 1, 0)
     featured_year = np.where(p.already["featured"], p.years[0] - 1, 0)
+    committed = {k: np.zeros(p.n, dtype=int) for k in ("basic", "featured")}
+    if fixed is not None:
+        index = {cid: i for i, cid in enumerate(c["community_id"])}
+        for cid, klass, year in fixed[["community_id", "class", "year"]].itertuples(index=False):
+            committed[klass][index[cid]] = int(year)
 
     if rank_by == "need":
         failures = p.assessment.communities["basic_failures"].to_numpy(dtype=float)
@@ -102,25 +119,39 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
 
     featured_quota = _featured_quota(p)
     purse = _Purse(p)
+    topping_up = spent is not None
+    if topping_up:
+        if not p.scenario.funding.carry_over:  # no safe way to reserve later years' money
+            return fixed.copy(), pd.DataFrame(columns=["year", "source_id", "district", "zone",
+                                                       "cost_category", "yuan"])
+        purse.slack = np.cumsum(p.budget - spent, axis=1)
+    remaining_years = {year: p.years[-1] - year for year in p.years}
     for n, year in enumerate(p.years):
-        purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
+        if topping_up:
+            purse.left = purse.slack[:, n:].min(axis=1)
+        else:
+            purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
         # 1. running costs of everything completed in earlier years (a commitment)
         running = np.zeros((len(p.groups), len(p.categories)))
-        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"]
-        done_f = (featured_year > 0) & (featured_year < year) & ~p.already["featured"]
+        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
+        done_f = (featured_year > 0) & (featured_year < year) & ~p.already["featured"] & ~(
+            committed["featured"] > 0)
         np.add.at(running, group[done_b], run_b[done_b])
         np.add.at(running, group[done_f], run_f[done_f])
-        for g in np.flatnonzero(running.sum(axis=1) > 0):
+        for g in np.flatnonzero(running.sum(axis=1) > 0) if not topping_up else ():
             if not purse.try_pay(year, g, running[g]):
                 purse.try_pay(year, g, running[g], force=True)  # overspends; check will say so
 
         def upgrade(i: int, klass: str) -> bool:
-            if not p.allowed[klass][i] or p.earliest[i] > year:
+            if not p.allowed[klass][i] or p.earliest[i] > year or committed[klass][i]:
                 return False
             need_basic = klass == "featured" and basic_year[i] == 0
             if klass == "featured" and not need_basic and basic_year[i] > year:
                 return False
             cost = (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
+            if topping_up:  # pay all later running costs now: safe under carry-over
+                run = (run_f[i] + (run_b[i] if need_basic else 0.0)) if klass == "featured" else run_b[i]
+                cost = cost + run * remaining_years[year]
             if not purse.try_pay(year, group[i], cost):
                 return False
             if klass == "featured":
@@ -131,7 +162,10 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
                 basic_year[i] = year
             return True
 
-        # 2. must-do communities due by this year, 3. featured quota, 4. basic by rank
+        # 2. committed upgrades of this year (already paid), must-do communities due by this
+        # year, featured quota, then basic by rank
+        basic_year[committed["basic"] == year] = year  # paid for in `spent`
+        featured_year[committed["featured"] == year] = year
         for i, due in sorted(must_do.items()):
             if basic_year[i] == 0 and due >= year:
                 upgrade(i, "basic")
@@ -141,6 +175,17 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
                 break
             if featured_year[i] == 0 and upgrade(i, "featured"):
                 quota -= 1
+        if targets_first:
+            for mask, weight, need, due in _coverage_needs(p):
+                if year > due:
+                    continue
+                have = weight[mask & (basic_year > 0)].sum()
+                per_unit = cap_b.sum(axis=1) / np.maximum(weight, 1e-9)
+                for i in np.lexsort((c["community_id"].to_numpy(), per_unit)):
+                    if have >= need - 1e-9:
+                        break
+                    if mask[i] and basic_year[i] == 0 and upgrade(i, "basic"):
+                        have += weight[i]
         for i in basic_order:
             if basic_year[i] == 0:
                 upgrade(i, "basic")
@@ -156,6 +201,17 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
          for (y, sid, g, k), a in sorted(purse.ledger.items())],
         columns=["year", "source_id", "district", "zone", "cost_category", "yuan"])
     return schedule, funding
+
+
+def _coverage_needs(p: PlanningProblem):
+    """(mask, weight, required weight, year) of every hard coverage target, earliest first."""
+    w = p.communities["coverage_weight"].to_numpy(dtype=float)
+    needs = []
+    for t in sorted(p.scenario.targets.values(), key=lambda t: t.year):
+        if t.kind == "coverage" and t.hard:
+            mask, total = p.target_universe(t)
+            needs.append((mask, w, t.min_share * total, t.year))
+    return needs
 
 
 def _featured_quota(p: PlanningProblem) -> dict[int, int]:

@@ -14,7 +14,11 @@ Decisions (money in units of 10,000 yuan inside the model, for numerics):
   cumulative binary per year with monotonicity rows);
 * :math:`q_{gjt} \ge 0` — spending of group g on category j in year t; :math:`r_{gjt} \ge 0` —
   its running part;
-* :math:`y_{sgjt} \ge 0` — what source s pays of it;
+* :math:`\lambda_{gjtv} \ge 0` — the part of :math:`q_{gjt}` paid with split :math:`v`, a vertex
+  :math:`\sigma_v` of the share polytope :math:`\{\sigma : \sum_s \sigma_s = 1,
+  \underline\sigma_{sgj} \le \sigma_s \le \overline\sigma_{sgj}\}`; source s pays
+  :math:`y_{sgjt} = \sum_v \sigma_{vs} \lambda_{gjtv}` (every split within the bounds is a mix of
+  vertices, and no share rows are needed — they made the LP an order of magnitude slower);
 * :math:`z_{u}` — binary "street u is a complete block", :math:`v_d` — "district d complete";
 * :math:`\delta_\ell \ge 0` — shortfall of soft target ℓ.
 
@@ -29,12 +33,10 @@ Constraints:
    \quad (\text{running costs of everything completed, every later year})
 
    q_{gjt} = \sum_{i \in g,k} c^k_{ij} x^k_{it} + r_{gjt}, \qquad
-   \sum_{s \in S_{gj}} y_{sgjt} = q_{gjt}, \qquad
-   \underline\sigma_{sgj} q_{gjt} \le y_{sgjt} \le \overline\sigma_{sgj} q_{gjt}
+   \sum_v \lambda_{gjtv} = q_{gjt}
 
-   \sum_{g,j} y_{sgjt} \le B_{st}
-   \quad\text{or, with carry-over,}\quad
-   \sum_{\tau \le t}\sum_{g,j} y_{sgj\tau} \le \sum_{\tau \le t} B_{s\tau}
+   \sum_{g,j} y_{sgjt} + u_{st} - u_{s,t-1} \le B_{st}
+   \quad (u_{st} \ge 0 \text{ unspent money carried over; } u \equiv 0 \text{ without carry-over})
 
 Targets (each hard, or soft with :math:`+\delta_\ell` on the left and a penalty):
 coverage :math:`\sum_{i \in Z} w_i (a_i + \sum_{t \le Y} x^b_{it}) \ge \theta \sum_{i\in Z} w_i`;
@@ -80,7 +82,7 @@ class PlanModel:
     prob: pulp.LpProblem
     x: dict[str, dict[tuple[int, int], pulp.LpVariable]] = field(default_factory=dict)
     spend: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)
-    pay: dict[tuple[str, int, int, int], pulp.LpVariable] = field(default_factory=dict)
+    pay: dict[tuple[str, int, int, int], pulp.LpAffineExpression] = field(default_factory=dict)
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     extra: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     build_seconds: float = 0.0
@@ -199,54 +201,71 @@ def define_spending(m: PlanModel) -> None:
             m.spend[(g, j, t)] = q
 
 
+def split_vertices(rules) -> np.ndarray:
+    """Vertices of the share polytope {σ : Σσ = 1, min_s ≤ σ_s ≤ max_s} (rows = vertices).
+
+    A vertex has every share but at most one at a bound, so enumerating bound patterns finds
+    them all (rules name at most a handful of sources)."""
+    lo = np.array([r.min_share for r in rules])
+    hi = np.array([r.max_share for r in rules])
+    n = len(rules)
+    found = set()
+    for free in range(n):
+        others = [s for s in range(n) if s != free]
+        for pattern in range(2 ** len(others)):
+            sigma = np.empty(n)
+            for b, s in enumerate(others):
+                sigma[s] = hi[s] if pattern >> b & 1 else lo[s]
+            sigma[free] = 1.0 - sigma[others].sum()
+            if lo[free] - 1e-12 <= sigma[free] <= hi[free] + 1e-12:
+                found.add(tuple(np.round(np.clip(sigma, lo, hi), 12)))
+    return np.array(sorted(found))
+
+
 def define_funding(m: PlanModel) -> None:
-    """Σ_s y_sgjt = q_gjt with each source within its share bounds."""
+    """Each spending q_gjt is paid by a mix of the share polytope's vertices:
+    q_gjt = Σ_v λ_v and source s pays Σ_v σ_vs λ_v, so every split within the bounds is
+    reachable and no share row is needed (share rows made the LP ten times slower)."""
     p = m.problem
     cats = p.categories
+    vertices = {key: split_vertices(rules) for key, rules in p.rules.items()}
     for (g, j, t), q in m.spend.items():
         rules = p.rules[(g, cats[j])]
-        ys = []
-        for rule in rules:
-            y = m.prob.add_variable(f"pay_{rule.source_id}_{g}_{cats[j]}_{t}", 0)
-            m.pay[(rule.source_id, g, j, t)] = y
-            ys.append((y, 1))
-            if rule.min_share > 0:
-                m.prob += (_expr([(y, 1), (q, -rule.min_share)]) >= 0,
-                           f"min_share_{rule.source_id}_{g}_{cats[j]}_{t}")
-            if rule.max_share < 1:
-                m.prob += (_expr([(y, 1), (q, -rule.max_share)]) <= 0,
-                           f"max_share_{rule.source_id}_{g}_{cats[j]}_{t}")
-        m.prob += (_expr([*ys, (q, -1)]) == 0, f"funded_{g}_{cats[j]}_{t}")
+        sigma = vertices[(g, cats[j])]
+        lams = [m.prob.add_variable(f"mix_{g}_{cats[j]}_{t}_{v}", 0) for v in range(len(sigma))]
+        m.prob += (_expr([*((lam, 1) for lam in lams), (q, -1)]) == 0, f"funded_{g}_{cats[j]}_{t}")
+        for s, rule in enumerate(rules):
+            terms = [(lam, sigma[v, s]) for v, lam in enumerate(lams) if sigma[v, s] > 0]
+            m.pay[(rule.source_id, g, j, t)] = _expr(terms)
 
 
 def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable, float]]:
-    """Yearly (or, with carry-over, cumulative) budget of every source. Returns the priced
-    extra-money variables of an elastic model."""
+    """Yearly budget of every source. With carry-over, unspent money moves to the next year
+    through a stock variable (c_st = c_s,t-1 + B_st - spending_st, c ≥ 0) — equivalent to
+    cumulative budgets but with short rows, which keeps the LP sparse and fast. Returns the
+    priced extra-money variables of an elastic model."""
     p = m.problem
     by_source_year = defaultdict(list)
     for (sid, _g, _j, t), y in m.pay.items():
-        by_source_year[(sid, t)].append((y, 1))
+        by_source_year[(sid, t)].extend(y.items())
     carry = p.scenario.funding.carry_over
     extra_terms = []
     for s, sid in enumerate(p.sources["source_id"]):
-        spent, available = [], 0.0
+        stock = None
         for n, t in enumerate(p.years):
-            budget = p.budget[s, n] / MONEY_UNIT
-            year_terms = by_source_year.get((sid, t), [])
-            if carry:
-                spent = spent + year_terms
-                available += budget
-            else:
-                spent, available = year_terms, budget
-            terms = list(spent)
+            terms = list(by_source_year.get((sid, t), ()))
+            if stock is not None:
+                terms.append((stock, -1))
             if elastic:
                 e = m.prob.add_variable(f"extra_{sid}_{t}", 0)
+                m.extra[(sid, t)] = e
                 extra_terms.append((e, 1.0))
                 terms.append((e, -1))
-                m.extra[(sid, t)] = e
-            if not terms:
-                continue
-            m.prob += (_expr(terms) <= available, f"budget_{sid}_{t}")
+            if carry and n < len(p.years) - 1:
+                stock = m.prob.add_variable(f"unspent_{sid}_{t}", 0)
+                terms.append((stock, 1))
+            if terms:
+                m.prob += (_expr(terms) <= p.budget[s, n] / MONEY_UNIT, f"budget_{sid}_{t}")
     return extra_terms
 
 
@@ -350,7 +369,7 @@ def define_objective(m: PlanModel, penalties, extra) -> None:
         terms += [(d, -pen) for d, pen in penalties]
     else:
         public = p.public
-        terms = [(y, 1.0) for (sid, *_), y in m.pay.items() if public[sid]]
+        terms = [term for (sid, *_), y in m.pay.items() if public[sid] for term in y.items()]
         terms += [(d, pen) for d, pen in penalties]
     m.prob += _expr(terms)
 
@@ -369,7 +388,7 @@ def funding_from(model: PlanModel) -> pd.DataFrame:
     groups = p.groups
     rows = []
     for (sid, g, j, t), y in model.pay.items():
-        amount = (y.varValue or 0.0) * MONEY_UNIT
+        amount = (y.value() or 0.0) * MONEY_UNIT
         if amount > 0.005:
             rows.append((t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j],
                          amount))

@@ -214,9 +214,10 @@ def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
         return "no solver (evaluated schedule)"
     text = f"{outcome['status']} ({outcome.get('solver', '')})"
     if outcome.get("objective") is not None:
-        gap = outcome.get("gap")
-        text += (f", objective {outcome['objective']:,.6g}, bound {outcome['bound']:,.6g}, gap "
-                 + (f"{100 * gap:.3f} %" if gap is not None else "unknown"))
+        gap, bound = outcome.get("gap"), outcome.get("bound")
+        text += f", objective {outcome['objective']:,.6g}"
+        text += (f", bound {bound:,.6g}, gap {100 * gap:.3f} %" if bound is not None and gap is not None
+                 else ", no bound yet (the limit came before the first relaxation was solved)")
     if timings and outcome.get("seconds") is not None:
         text += f", solve {outcome['seconds']:.1f} s"
         if outcome.get("build_seconds") is not None:
