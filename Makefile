@@ -26,7 +26,7 @@ run: setup
 ## The whole default test suite: unit and integration tests, then the notebooks under nbval.
 test: setup
 	$(PY) -m pytest tests -q
-	$(PY) -m pytest -q --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg -p no:randomly
+	$(PY) -m pytest -q --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
 
 test-fast: setup
 	$(PY) -m pytest tests -q -x

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -181,12 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.set_defaults(func=cmd_schema)
 
-    for register in _EXTENSIONS:
-        register(sub)
+    # the capability modules register their own commands (site, compare, sweep)
+    from wzmodel import finance, siting, sweep
+
+    for module in (siting, finance, sweep):
+        module.add_cli(sub)
     return parser
-
-
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: list[str] | None = None) -> int:

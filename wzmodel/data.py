@@ -100,8 +100,7 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
         tables[name] = frame
         problems += found
     problems += _extra_indicator_problems(tables["communities"], indicators or set(), folder)
-    if not problems:  # cross-table checks only make sense on well-typed tables
-        problems += _cross_table_problems(tables)
+    problems += _cross_table_problems(tables)  # cells that failed their own checks are None
     if problems:
         raise InputError(problems, str(folder))
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from wzmodel.data import ZONES
 from wzmodel.schema import InputError, Problem
+from wzmodel.siting import SitingConfig
 from wzmodel.solver import SolverOptions
 
 __all__ = ["Scenario", "Target", "load_scenario"]
@@ -139,6 +140,7 @@ class Scenario(_Strict):
     objective: ObjectiveConfig = ObjectiveConfig()
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
+    siting: SitingConfig = SitingConfig()
     uncertainty: dict[str, Any] = Field(default_factory=dict,
                                         description="declarations for sweeps (wzmodel.sweep)")
     source_file: Path | None = Field(None, exclude=True)
