@@ -1,0 +1,80 @@
+"""Planner benchmark: the full Shanghai baseline scenario and a scaling curve.
+
+    python bench/bench_plan.py                 # full baseline + scaling 1k, 2k, 4k, all
+    python bench/bench_plan.py --sizes 1000    # one size only
+
+Prints, per size: model-build time, rolling-horizon start time, solve time, status, gap, the
+coverage-years objective and the rule-of-thumb plan's, and whether the 2027 targets are met.
+Communities for a size are the first N by id within a fixed random order of streets (seeded),
+so subsets keep whole streets; budgets are scaled by the subset's share of the baseline cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from wzmodel.data import load_dataset
+from wzmodel.planner import build, make_plan, prepare, rule_of_thumb_plan
+from wzmodel.scenario import load_scenario
+
+ROOT = Path(__file__).parents[1]
+
+
+def subset(dataset, n: int, seed: int = 0):
+    streets = dataset.communities["street_code"].unique()
+    order = np.random.default_rng(seed).permutation(np.sort(streets))
+    keep, count = [], 0
+    for street in order:
+        members = dataset.communities.loc[dataset.communities["street_code"] == street,
+                                          "community_id"]
+        keep.extend(members)
+        count += len(members)
+        if count >= n:
+            break
+    return dataset.subset(keep)
+
+
+def run(size: int | None, time_limit: float) -> None:
+    scenario = load_scenario(ROOT / "data/shanghai/scenarios/baseline.toml",
+                             solver={"time_limit": time_limit})
+    full = load_dataset(scenario.data)
+    dataset = full if size is None else subset(full, size)
+    if size is not None:  # scale money with the subset's share of the gaps to close
+        whole = prepare(scenario, full).capital["basic"].sum()
+        part = prepare(scenario, dataset).capital["basic"].sum()
+        scenario = scenario.update(funding={"budget_scale": float(part / whole)})
+    t0 = time.perf_counter()
+    problem = prepare(scenario, dataset)
+    t_prepare = time.perf_counter() - t0
+    model = build(problem)
+    t0 = time.perf_counter()
+    plan = make_plan(scenario, problem=problem)
+    wall = time.perf_counter() - t0
+    rule = rule_of_thumb_plan(problem)
+    o = plan.outcome
+    gap = "n/a" if o.get("gap") is None else f"{100 * o['gap']:.2f} %"
+    met = plan.targets.set_index("target")["met"]
+    print(f"{len(dataset.communities):>6} communities | vars {len(model.prob.variables()):>7} | "
+          f"prepare {t_prepare:5.1f} s | build {model.build_seconds:5.1f} s | "
+          f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s) | {o['status']:>9} "
+          f"gap {gap:>8} | objective {plan.kpi('coverage_years'):10.1f} vs rule of thumb "
+          f"{rule.kpi('coverage_years'):10.1f} | 2027 targets met: "
+          f"{bool(met.get('coverage_2027', True) and met.get('featured_2027', True))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 2000, 4000, 0],
+                        help="community counts; 0 = all")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    args = parser.parse_args()
+    for size in args.sizes:
+        run(size or None, args.time_limit)
+
+
+if __name__ == "__main__":
+    main()
