@@ -18,9 +18,9 @@ from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
-from wzmodel.planner.staged import staged_schedule
+from wzmodel.planner.staged import fix_schedule, staged_schedule
 from wzmodel.scenario import Scenario
-from wzmodel.solver import solve
+from wzmodel.solver import SolveOutcome, SolverOptions, solve
 
 __all__ = ["Diagnosis", "Plan", "PlanModel", "PlanningProblem", "build", "diagnose", "make_plan",
            "prepare", "rule_of_thumb", "rule_of_thumb_plan"]
@@ -45,7 +45,7 @@ def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
     problem = problem or prepare(scenario, dataset)
     baseline = rule_of_thumb_plan(problem)
     options = scenario.solver.options()
-    start = None
+    start, staged = None, None
     if scenario.solver.warm_start:
         staged = staged_schedule(problem, options)
         if staged is None:
@@ -59,6 +59,9 @@ def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
         spent = time.perf_counter() - clock
         options = replace(options, time_limit=max(1.0, options.time_limit - spent))
     outcome = solve(model.prob, options)
+    if not outcome.has_solution and outcome.status != "infeasible" and staged is not None:
+        # The limit came before the search accepted the start: the start is the plan.
+        model, outcome = _evaluate_start(problem, start, hook, outcome)
     if not outcome.has_solution:
         empty = baseline.schedule.iloc[0:0]
         plan = Plan.from_schedule(problem, empty, baseline.funding.iloc[0:0], outcome,
@@ -68,3 +71,25 @@ def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
         return plan
     return Plan.from_schedule(problem, schedule_from(model), funding_from(model), outcome,
                               compare_with=baseline, build_seconds=model.build_seconds)
+
+
+def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome):
+    """The starting plan with its funding (an LP once the upgrades are fixed), reported as
+    ``feasible`` without a bound — the search ended before it proved anything better."""
+    fixed_years = problem.years[-1] + 1
+    fixer = fix_schedule(start, fixed_years)
+
+    def both(model: PlanModel) -> None:
+        fixer(model)
+        if hook is not None:
+            hook(model)
+
+    model = build(problem, hook=both)
+    lp = solve(model.prob, SolverOptions(solver=search.solver))
+    if not lp.has_solution:
+        return model, search
+    note = (f"{search.message}: the search found nothing better than the rolling-horizon start "
+            "within the limit; no bound is known")
+    return model, SolveOutcome("feasible", objective=lp.objective, bound=None, gap=None,
+                               seconds=search.seconds + lp.seconds, solver=search.solver,
+                               message=note)
