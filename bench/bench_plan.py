@@ -29,8 +29,9 @@ def subset(dataset, n: int, seed: int = 0):
     order = np.random.default_rng(seed).permutation(np.sort(streets))
     keep, count = [], 0
     for street in order:
-        members = dataset.communities.loc[dataset.communities["street_code"] == street,
-                                          "community_id"]
+        members = dataset.communities.loc[
+            dataset.communities["street_code"] == street, "community_id"
+        ]
         keep.extend(members)
         count += len(members)
         if count >= n:
@@ -39,8 +40,9 @@ def subset(dataset, n: int, seed: int = 0):
 
 
 def run(size: int | None, time_limit: float) -> None:
-    scenario = load_scenario(ROOT / "data/shanghai/scenarios/baseline.toml",
-                             solver={"time_limit": time_limit})
+    scenario = load_scenario(
+        ROOT / "data/shanghai/scenarios/baseline.toml", solver={"time_limit": time_limit}
+    )
     full = load_dataset(scenario.data)
     dataset = full if size is None else subset(full, size)
     if size is not None:  # scale money with the subset's share of the gaps to close
@@ -58,18 +60,25 @@ def run(size: int | None, time_limit: float) -> None:
     o = plan.outcome
     gap = "n/a" if o.get("gap") is None else f"{100 * o['gap']:.2f} %"
     met = plan.targets.set_index("target")["met"]
-    print(f"{len(dataset.communities):>6} communities | vars {len(model.prob.variables()):>7} | "
-          f"prepare {t_prepare:5.1f} s | build {model.build_seconds:5.1f} s | "
-          f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s) | {o['status']:>9} "
-          f"gap {gap:>8} | objective {plan.kpi('coverage_years'):10.1f} vs rule of thumb "
-          f"{rule.kpi('coverage_years'):10.1f} | 2027 targets met: "
-          f"{bool(met.get('coverage_2027', True) and met.get('featured_2027', True))}")
+    print(
+        f"{len(dataset.communities):>6} communities | vars {len(model.prob.variables()):>7} | "
+        f"prepare {t_prepare:5.1f} s | build {model.build_seconds:5.1f} s | "
+        f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s) | {o['status']:>9} "
+        f"gap {gap:>8} | objective {plan.kpi('coverage_years'):10.1f} vs rule of thumb "
+        f"{rule.kpi('coverage_years'):10.1f} | 2027 targets met: "
+        f"{bool(met.get('coverage_2027', True) and met.get('featured_2027', True))}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 2000, 4000, 0],
-                        help="community counts; 0 = all")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[1000, 2000, 4000, 0],
+        help="community counts; 0 = all",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
     for size in args.sizes:

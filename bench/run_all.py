@@ -11,8 +11,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["bench_location.py", "bench_mkp.py", "bench_plan.py", "bench_siting.py",
-         "bench_compare.py", "bench_sweep.py"]
+ORDER = [
+    "bench_location.py",
+    "bench_mkp.py",
+    "bench_plan.py",
+    "bench_siting.py",
+    "bench_compare.py",
+    "bench_sweep.py",
+]
 
 
 def main() -> int:

@@ -17,49 +17,110 @@ def met_community(cid: str, households: int = 1000, **override) -> dict:
     """A community meeting every basic and featured criterion, with ``override`` applied."""
     residents = int(households * 2.3)
     row = {
-        "community_id": cid, "name": f"社区{cid[-3:]}", "street_code": STREET, "district": DISTRICT,
-        "kind": "residents", "households": households, "residents": residents,
-        "share_60plus": 0.25, "share_0_14": 0.1, "x_m": 0.0, "y_m": 0.0,
-        "service_floor_m2": 0.3 * households, "resident_activity_floor_m2": 0.18 * households,
-        "elderly_care_floor_m2": 0.15 * households, "nursery_floor_m2": 200.0,
-        "health_station_floor_m2": 120.0, "convenience_floor_m2": 300.0,
-        "activity_ground_m2": 150.0, "green_spaces": 1, "property_management_share": 1.0,
-        "parcel_points": 1, "pocket_parks": 1, "recycling_points": 1, "sorting_points": 2,
-        "sorting_renovated_share": 1.0, "sorting_compliance_share": 0.95,
-        "illegal_structures": 0, "sign_approval_share": 0.9, "fixture_falls_per_year": 0.0,
-        "gas_pipe_renewed_share": 1.0, "gas_riser_renewed_share": 1.0,
-        "water_handover_share": 1.0, "rain_sewer_share": 1.0, "pipe_maintenance_per_year": 1.0,
-        "drain_dredging_per_year": 2.0, "emergency_shelter_m2": 1.5 * residents,
-        "hazard_inspections_per_year": 2.0, "resilience_events_per_year": 2.0,
+        "community_id": cid,
+        "name": f"社区{cid[-3:]}",
+        "street_code": STREET,
+        "district": DISTRICT,
+        "kind": "residents",
+        "households": households,
+        "residents": residents,
+        "share_60plus": 0.25,
+        "share_0_14": 0.1,
+        "x_m": 0.0,
+        "y_m": 0.0,
+        "service_floor_m2": 0.3 * households,
+        "resident_activity_floor_m2": 0.18 * households,
+        "elderly_care_floor_m2": 0.15 * households,
+        "nursery_floor_m2": 200.0,
+        "health_station_floor_m2": 120.0,
+        "convenience_floor_m2": 300.0,
+        "activity_ground_m2": 150.0,
+        "green_spaces": 1,
+        "property_management_share": 1.0,
+        "parcel_points": 1,
+        "pocket_parks": 1,
+        "recycling_points": 1,
+        "sorting_points": 2,
+        "sorting_renovated_share": 1.0,
+        "sorting_compliance_share": 0.95,
+        "illegal_structures": 0,
+        "sign_approval_share": 0.9,
+        "fixture_falls_per_year": 0.0,
+        "gas_pipe_renewed_share": 1.0,
+        "gas_riser_renewed_share": 1.0,
+        "water_handover_share": 1.0,
+        "rain_sewer_share": 1.0,
+        "pipe_maintenance_per_year": 1.0,
+        "drain_dredging_per_year": 2.0,
+        "emergency_shelter_m2": 1.5 * residents,
+        "hazard_inspections_per_year": 2.0,
+        "resilience_events_per_year": 2.0,
     }
     row.update(override)
     return row
 
 
-def write_dataset(folder: Path, communities: list[dict], *, budgets: dict[int, float],
-                  streets: list[dict] | None = None, sharing: list[dict] | None = None) -> Path:
+def write_dataset(
+    folder: Path,
+    communities: list[dict],
+    *,
+    budgets: dict[int, float],
+    streets: list[dict] | None = None,
+    sharing: list[dict] | None = None,
+) -> Path:
     """Write a complete data folder; the city pays everything unless ``sharing`` says otherwise."""
     folder.mkdir(parents=True, exist_ok=True)
     specs = table_specs()
-    streets = streets or [{"street_code": STREET, "street_name": "小东门街道", "district": DISTRICT,
-                           "zone": "main_urban"}]
-    sources = [{"source_id": "city_fiscal", "name": "city", "role": "city_fiscal", "district": "",
-                "public": True}]
-    sharing = sharing or [{"option": "city_pays", "cost_category": k, "role": "city_fiscal",
-                           "min_share": 0.0, "max_share": 1.0, "zone": "", "district": ""}
-                          for k in COST_CATEGORIES]
-    budget_rows = [{"source_id": "city_fiscal", "year": y, "budget_yuan": b}
-                   for y, b in sorted(budgets.items())]
-    for name, rows in (("streets", streets), ("communities", communities), ("sources", sources),
-                       ("budgets", budget_rows), ("sharing", sharing)):
+    streets = streets or [
+        {
+            "street_code": STREET,
+            "street_name": "小东门街道",
+            "district": DISTRICT,
+            "zone": "main_urban",
+        }
+    ]
+    sources = [
+        {
+            "source_id": "city_fiscal",
+            "name": "city",
+            "role": "city_fiscal",
+            "district": "",
+            "public": True,
+        }
+    ]
+    sharing = sharing or [
+        {
+            "option": "city_pays",
+            "cost_category": k,
+            "role": "city_fiscal",
+            "min_share": 0.0,
+            "max_share": 1.0,
+            "zone": "",
+            "district": "",
+        }
+        for k in COST_CATEGORIES
+    ]
+    budget_rows = [
+        {"source_id": "city_fiscal", "year": y, "budget_yuan": b}
+        for y, b in sorted(budgets.items())
+    ]
+    for name, rows in (
+        ("streets", streets),
+        ("communities", communities),
+        ("sources", sources),
+        ("budgets", budget_rows),
+        ("sharing", sharing),
+    ):
         frame = pd.DataFrame(rows, columns=specs[name].names)
         frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
 
 
-def write_scenario(path: Path, data: Path, *, last_year: int = 2027, targets: str = "",
-                   extra: str = "") -> Path:
-    path.write_text(f"""name = "hand"
+def write_scenario(
+    path: Path, data: Path, *, last_year: int = 2027, targets: str = "", extra: str = ""
+) -> Path:
+    path.write_text(
+        f"""name = "hand"
 data = "{data}"
 first_year = 2026
 last_year = {last_year}
@@ -79,5 +140,7 @@ featured_weight = 0.5
 gap = 0.0
 time_limit = 60
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from builders import met_community, write_dataset
+
 from wzmodel.assess import assess
 from wzmodel.cli import main
 from wzmodel.data import example_path, load_dataset
@@ -46,11 +46,13 @@ def test_five_problems_in_one_message_with_exit_code_and_nothing_written(tmp_pat
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
-    for fragment in ("row 2, column 'households': value '-5'",
-                     "column 'share_0_14'",
-                     "row 4, column 'community_id'",
-                     "row 6, column 'residents': value 'many'",
-                     "row 5, column 'district': value '火星'"):
+    for fragment in (
+        "row 2, column 'households': value '-5'",
+        "column 'share_0_14'",
+        "row 4, column 'community_id'",
+        "row 6, column 'residents': value 'many'",
+        "row 5, column 'district': value '火星'",
+    ):
         assert fragment in err
     assert not out.exists()
     assert (data / "communities.csv").read_bytes() == before  # input untouched
@@ -67,14 +69,17 @@ def test_unknown_district_reported_once_types_are_clean(tmp_path):
     assert "火星" in str(err.value)
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("households", "0", "≥ 1"),
-    ("share_60plus", "1.5", "between 0 and 1"),
-    ("kind", "town", "one of residents, villagers"),
-    ("green_spaces", "1.5", "a whole number"),
-    ("service_floor_m2", "", "the cell is empty"),
-    ("x_m", "12,5", "a number"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("households", "0", "≥ 1"),
+        ("share_60plus", "1.5", "between 0 and 1"),
+        ("kind", "town", "one of residents, villagers"),
+        ("green_spaces", "1.5", "a whole number"),
+        ("service_floor_m2", "", "the cell is empty"),
+        ("x_m", "12,5", "a number"),
+    ],
+)
 def test_each_column_rule(tmp_path, column, value, expected):
     data = copy_tiny(tmp_path)
     frame = pd.read_csv(data / "communities.csv", dtype=str, keep_default_na=False)
@@ -115,8 +120,9 @@ def test_excel_tables_are_read_like_csv(tmp_path):
     (data / "budgets.csv").unlink()
     with pytest.raises(InputError) as err:
         load_dataset(data)
-    assert ("budgets.xlsx", 3, "budget_yuan") in {(p.file, p.row, p.column)
-                                                  for p in err.value.problems}
+    assert ("budgets.xlsx", 3, "budget_yuan") in {
+        (p.file, p.row, p.column) for p in err.value.problems
+    }
 
 
 def test_missing_folder_and_table(tmp_path):
@@ -133,7 +139,9 @@ def test_data_contract_documents_every_column():
     for spec in table_specs().values():
         for column in spec.columns:
             assert f"`{column.name}`" in text
-    committed = (Path(__file__).parents[1] / "docs" / "data_contract.md").read_text(encoding="utf-8")
+    committed = (Path(__file__).parents[1] / "docs" / "data_contract.md").read_text(
+        encoding="utf-8"
+    )
     assert committed.strip() == text.strip(), "run `wzmodel schema --out docs/data_contract.md`"
 
 
@@ -145,12 +153,14 @@ def test_standards_files_are_complete_and_sourced():
         assert c.source or c.assumed
         assert c.cost_source or c.cost_assumed
     assert {"basic.service_floor", "basic.resident_activity_floor"} <= {
-        c.id for c in standards.basic.criteria}
+        c.id for c in standards.basic.criteria
+    }
 
 
 def test_bad_standards_file_lists_every_problem(tmp_path):
     bad = tmp_path / "basic.toml"
-    bad.write_text('''class = "basic"
+    bad.write_text(
+        """class = "basic"
 name = "x"
 [[criteria]]
 id = "a"
@@ -165,7 +175,9 @@ cost_category = "rockets"
 capital_yuan_per_unit = -1
 assumed = true
 cost_assumed = true
-''', encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as err:
         load_standards(basic=bad)
     columns = {p.column for p in err.value.problems}
@@ -187,10 +199,18 @@ def test_other_city_standards_without_code_changes(tmp_path):
 def test_assessment_arithmetic_by_hand(tmp_path):
     communities = [
         met_community("310101017001", 1000),  # complete, featured
-        met_community("310101017002", 1000, service_floor_m2=250.0,  # 50 m² short
-                      property_management_share=0.8),  # 200 households unmanaged
-        met_community("310101017003", 2000, gas_riser_renewed_share=0.5,  # 1,000 households
-                      illegal_structures=2),
+        met_community(
+            "310101017002",
+            1000,
+            service_floor_m2=250.0,  # 50 m² short
+            property_management_share=0.8,
+        ),  # 200 households unmanaged
+        met_community(
+            "310101017003",
+            2000,
+            gas_riser_renewed_share=0.5,  # 1,000 households
+            illegal_structures=2,
+        ),
     ]
     data = write_dataset(tmp_path / "d", communities, budgets={2026: 1.0})
     a = assess(load_dataset(data))
@@ -199,9 +219,11 @@ def test_assessment_arithmetic_by_hand(tmp_path):
     assert status["is_basic"].tolist() == [True, False, True]
     assert status.at["310101017002", "basic_capital_yuan"] == pytest.approx(50 * 3000 + 200 * 300)
     assert status.at["310101017002", "basic_running_yuan_per_year"] == pytest.approx(
-        50 * 150 + 200 * 60)
+        50 * 150 + 200 * 60
+    )
     assert status.at["310101017003", "featured_capital_yuan"] == pytest.approx(
-        1000 * 3500 + 2 * 60000)
+        1000 * 3500 + 2 * 60000
+    )
     gaps = a.gaps.set_index(["community_id", "criterion_id"])["gap"]
     assert gaps[("310101017002", "basic.service_floor")] == pytest.approx(50)
     assert gaps[("310101017003", "featured.illegal_structures")] == pytest.approx(2)
@@ -219,15 +241,21 @@ def test_assess_cli_on_shanghai(capsys, tmp_path):
     assert "basic class (every community to basic)" in out
     assert "synthetic" in out
     assert {p.name for p in (tmp_path / "a").iterdir()} == {
-        "communities.csv", "gaps.csv", "by_zone.csv", "by_district.csv", "assessment.xlsx"}
+        "communities.csv",
+        "gaps.csv",
+        "by_zone.csv",
+        "by_district.csv",
+        "assessment.xlsx",
+    }
 
 
 # --------------------------------------------------------------------------------------------
 def test_scenario_is_strict_and_extends(tmp_path):
     base = SHANGHAI / "scenarios" / "baseline.toml"
     child = tmp_path / "child.toml"
-    child.write_text(f'extends = "{base}"\nname = "child"\n[funding]\nbudget_scale = 1.2\n',
-                     encoding="utf-8")
+    child.write_text(
+        f'extends = "{base}"\nname = "child"\n[funding]\nbudget_scale = 1.2\n', encoding="utf-8"
+    )
     scenario = load_scenario(child)
     assert scenario.name == "child" and scenario.funding.budget_scale == 1.2
     assert scenario.funding.sharing_option == "fiscal_led"  # inherited

@@ -7,13 +7,13 @@ import filecmp
 import numpy as np
 import pandas as pd
 import pytest
+from builders import met_community, write_dataset, write_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import met_community, write_dataset, write_scenario
 from wzmodel.cli import main
 from wzmodel.planner import make_plan, prepare, rule_of_thumb_plan
-from wzmodel.planner.check import check_against, check_plan
+from wzmodel.planner.check import check_against
 from wzmodel.planner.plan import Plan
 from wzmodel.scenario import load_scenario
 
@@ -59,8 +59,9 @@ def test_without_carry_over_the_big_upgrade_is_impossible(hand, tmp_path):
     scenario = load_scenario(hand, funding={"carry_over": False})
     plan = make_plan(scenario)
     assert "310101017003" not in set(plan.schedule["community_id"])
-    assert plan.kpi("coverage_years") == pytest.approx(2 * 1000 / (3500 / 3) + 500 / (3500 / 3),
-                                                       abs=1e-5)
+    assert plan.kpi("coverage_years") == pytest.approx(
+        2 * 1000 / (3500 / 3) + 500 / (3500 / 3), abs=1e-5
+    )
 
 
 def test_featured_requires_basic_and_may_come_in_the_same_year(tmp_path):
@@ -136,7 +137,9 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     assert list(back.schedule["community_id"]) == ["310101017002", "310101017003"]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     floors=st.lists(st.integers(0, 300), min_size=2, max_size=5),
     parks=st.lists(st.booleans(), min_size=5, max_size=5),
@@ -145,12 +148,21 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
 )
 def test_invariants_hold_on_random_instances(tmp_path_factory, floors, parks, budget, carry):
     tmp = tmp_path_factory.mktemp("inv")
-    communities = [met_community(f"310101017{n + 1:03d}", 500 + 300 * n, service_floor_m2=float(f),
-                                 pocket_parks=int(parks[n])) for n, f in enumerate(floors)]
-    data = write_dataset(tmp / "d", communities, budgets={2026: budget, 2027: budget // 2,
-                                                         2028: budget})
-    scenario = load_scenario(write_scenario(tmp / "s.toml", data, last_year=2028),
-                             funding={"carry_over": carry})
+    communities = [
+        met_community(
+            f"310101017{n + 1:03d}",
+            500 + 300 * n,
+            service_floor_m2=float(f),
+            pocket_parks=int(parks[n]),
+        )
+        for n, f in enumerate(floors)
+    ]
+    data = write_dataset(
+        tmp / "d", communities, budgets={2026: budget, 2027: budget // 2, 2028: budget}
+    )
+    scenario = load_scenario(
+        write_scenario(tmp / "s.toml", data, last_year=2028), funding={"carry_over": carry}
+    )
     problem = prepare(scenario)
     plan = make_plan(scenario, problem=problem)
     assert plan.outcome["status"] == "optimal"
@@ -161,7 +173,9 @@ def test_invariants_hold_on_random_instances(tmp_path_factory, floors, parks, bu
         both = by_class.dropna(subset=["featured"])
         basic_year = both.get("basic", pd.Series(np.nan, index=both.index))
         already = problem.assessment.communities.set_index("community_id")["is_basic"]
-        assert all(already[c] or b <= f for c, b, f in zip(both.index, basic_year,
-                                                            both["featured"], strict=True))
+        assert all(
+            already[c] or b <= f
+            for c, b, f in zip(both.index, basic_year, both["featured"], strict=True)
+        )
     # the optimum is never worse than the rule of thumb
     assert plan.kpi("coverage_years") >= rule_of_thumb_plan(problem).kpi("coverage_years") - 1e-6

@@ -47,10 +47,16 @@ class Assessment:
         (yuan per year)."""
         value = "capital_yuan" if kind == "capital" else "running_yuan_per_year"
         sub = self.gaps[self.gaps["class"] == klass]
-        table = sub.pivot_table(index="community_id", columns="cost_category", values=value,
-                                aggfunc="sum", fill_value=0.0)
-        return table.reindex(index=self.communities["community_id"], columns=list(COST_CATEGORIES),
-                             fill_value=0.0).astype(float)
+        table = sub.pivot_table(
+            index="community_id",
+            columns="cost_category",
+            values=value,
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+        return table.reindex(
+            index=self.communities["community_id"], columns=list(COST_CATEGORIES), fill_value=0.0
+        ).astype(float)
 
     def totals(self) -> dict[str, float]:
         """City-wide headline figures."""
@@ -77,45 +83,71 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
         gap = criterion.gap(communities)
         fails = gap > 0
         failed[klass] += fails
-        rows.append(pd.DataFrame({
-            "community_id": ids[fails],
-            "class": klass,
-            "criterion_id": criterion.id,
-            "cost_category": criterion.cost_category,
-            "gap": gap[fails],
-            "gap_unit": criterion.gap_unit,
-            "capital_yuan": gap[fails] * criterion.capital_yuan_per_unit,
-            "running_yuan_per_year": gap[fails] * criterion.running_yuan_per_unit_year,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "community_id": ids[fails],
+                    "class": klass,
+                    "criterion_id": criterion.id,
+                    "cost_category": criterion.cost_category,
+                    "gap": gap[fails],
+                    "gap_unit": criterion.gap_unit,
+                    "capital_yuan": gap[fails] * criterion.capital_yuan_per_unit,
+                    "running_yuan_per_year": gap[fails] * criterion.running_yuan_per_unit_year,
+                }
+            )
+        )
     gaps = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    gaps = gaps.sort_values(["community_id", "class", "criterion_id"], kind="stable",
-                            ignore_index=True)
+    gaps = gaps.sort_values(
+        ["community_id", "class", "criterion_id"], kind="stable", ignore_index=True
+    )
 
-    status = communities[["community_id", "name", "street_code", "district", "zone", "kind",
-                          "households", "residents"]].copy()
+    status = communities[
+        [
+            "community_id",
+            "name",
+            "street_code",
+            "district",
+            "zone",
+            "kind",
+            "households",
+            "residents",
+        ]
+    ].copy()
     status["basic_failures"] = failed["basic"]
     status["featured_failures"] = failed["featured"]
     status["is_basic"] = failed["basic"] == 0
     status["is_featured"] = status["is_basic"] & (failed["featured"] == 0)
-    per_class = gaps.groupby(["community_id", "class"])[["capital_yuan", "running_yuan_per_year"]].sum()
+    per_class = gaps.groupby(["community_id", "class"])[
+        ["capital_yuan", "running_yuan_per_year"]
+    ].sum()
     for klass in CLASSES:
-        sub = per_class.xs(klass, level="class") if klass in per_class.index.get_level_values(1) \
+        sub = (
+            per_class.xs(klass, level="class")
+            if klass in per_class.index.get_level_values(1)
             else per_class.iloc[0:0]
-        status[f"{klass}_capital_yuan"] = status["community_id"].map(sub["capital_yuan"]).fillna(0.0)
-        status[f"{klass}_running_yuan_per_year"] = status["community_id"].map(
-            sub["running_yuan_per_year"]).fillna(0.0)
-    return Assessment(gaps, status, _summary(status, "zone", ZONES),
-                      _summary(status, "district", None), standards)
+        )
+        status[f"{klass}_capital_yuan"] = (
+            status["community_id"].map(sub["capital_yuan"]).fillna(0.0)
+        )
+        status[f"{klass}_running_yuan_per_year"] = (
+            status["community_id"].map(sub["running_yuan_per_year"]).fillna(0.0)
+        )
+    return Assessment(
+        gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards
+    )
 
 
 def _summary(status: pd.DataFrame, by: str, order) -> pd.DataFrame:
     g = status.groupby(by, sort=True)
-    table = pd.DataFrame({
-        "communities": g.size(),
-        "households": g["households"].sum(),
-        "basic": g["is_basic"].sum(),
-        "featured": g["is_featured"].sum(),
-    })
+    table = pd.DataFrame(
+        {
+            "communities": g.size(),
+            "households": g["households"].sum(),
+            "basic": g["is_basic"].sum(),
+            "featured": g["is_featured"].sum(),
+        }
+    )
     table["basic_share"] = table["basic"] / table["communities"]
     table["featured_share"] = table["featured"] / table["communities"]
     table["basic_capital_yuan"] = g["basic_capital_yuan"].sum()

@@ -40,45 +40,67 @@ def cmd_assess(args: argparse.Namespace) -> int:
     totals = a.totals()
     c = a.communities
     print(f"Baseline assessment of {args.data_dir}")
-    print(f"  {totals['communities']:,} communities ({(c['kind'] == 'residents').sum():,} residents'"
-          f", {(c['kind'] == 'villagers').sum():,} villagers' committees) in "
-          f"{c['street_code'].nunique()} streets, {c['district'].nunique()} districts and "
-          f"{c['zone'].nunique()} zones")
-    print(f"  already basic: {totals['basic']:,} ({totals['basic'] / totals['communities']:.1%}); "
-          f"already featured: {totals['featured']:,} "
-          f"({totals['featured'] / totals['communities']:.1%})")
+    print(
+        f"  {totals['communities']:,} communities ({(c['kind'] == 'residents').sum():,} residents'"
+        f", {(c['kind'] == 'villagers').sum():,} villagers' committees) in "
+        f"{c['street_code'].nunique()} streets, {c['district'].nunique()} districts and "
+        f"{c['zone'].nunique()} zones"
+    )
+    print(
+        f"  already basic: {totals['basic']:,} ({totals['basic'] / totals['communities']:.1%}); "
+        f"already featured: {totals['featured']:,} "
+        f"({totals['featured'] / totals['communities']:.1%})"
+    )
     print()
     table = a.by_zone.copy()
-    shown = pd.DataFrame({
-        "zone": table["zone"],
-        "communities": table["communities"].astype(int),
-        "basic %": (100 * table["basic_share"]).round(1),
-        "featured %": (100 * table["featured_share"]).round(1),
-        "to basic, M yuan": (table["basic_capital_yuan"] / 1e6).round(1),
-        "basic→featured, M yuan": (table["featured_capital_yuan"] / 1e6).round(1),
-    })
+    shown = pd.DataFrame(
+        {
+            "zone": table["zone"],
+            "communities": table["communities"].astype(int),
+            "basic %": (100 * table["basic_share"]).round(1),
+            "featured %": (100 * table["featured_share"]).round(1),
+            "to basic, M yuan": (table["basic_capital_yuan"] / 1e6).round(1),
+            "basic→featured, M yuan": (table["featured_capital_yuan"] / 1e6).round(1),
+        }
+    )
     print(shown.to_string(index=False))
     print()
     print("Capital cost to close all gaps:")
-    print(f"  basic class (every community to basic):            {_million(totals['basic_capital_yuan'])}")
-    print(f"  featured class (featured criteria, on top of basic): "
-          f"{_million(totals['featured_capital_yuan'])}")
-    print(f"  featured class in total (basic + featured gaps):    "
-          f"{_million(totals['basic_capital_yuan'] + totals['featured_capital_yuan'])}")
-    print(f"  yearly running cost once all gaps are closed:       "
-          f"{_million(totals['basic_running_yuan_per_year'] + totals['featured_running_yuan_per_year'])}"
-          " per year")
+    print(
+        f"  basic class (every community to basic):            {_million(totals['basic_capital_yuan'])}"
+    )
+    print(
+        f"  featured class (featured criteria, on top of basic): "
+        f"{_million(totals['featured_capital_yuan'])}"
+    )
+    print(
+        f"  featured class in total (basic + featured gaps):    "
+        f"{_million(totals['basic_capital_yuan'] + totals['featured_capital_yuan'])}"
+    )
+    print(
+        f"  yearly running cost once all gaps are closed:       "
+        f"{_million(totals['basic_running_yuan_per_year'] + totals['featured_running_yuan_per_year'])}"
+        " per year"
+    )
     print()
     print(DATA_NOTE)
     if args.out:
-        sheets = {"communities": a.communities, "gaps": a.gaps, "by_zone": a.by_zone,
-                  "by_district": a.by_district}
+        sheets = {
+            "communities": a.communities,
+            "gaps": a.gaps,
+            "by_zone": a.by_zone,
+            "by_district": a.by_district,
+        }
         with atomic_folder(args.out) as tmp:
             for name, frame in sheets.items():
                 write_csv(frame, tmp / f"{name}.csv")
             if not args.no_excel:
-                write_excel(sheets, tmp / "assessment.xlsx", note=DATA_NOTE,
-                            units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year"})
+                write_excel(
+                    sheets,
+                    tmp / "assessment.xlsx",
+                    note=DATA_NOTE,
+                    units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year"},
+                )
         print(f"\nWritten to {args.out}")
     return EXIT_OK
 
@@ -88,8 +110,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from wzmodel.scenario import load_scenario
 
     overrides: dict = {}
-    solver = {k: v for k, v in (("time_limit", args.time_limit), ("gap", args.gap),
-                                ("name", args.solver)) if v is not None}
+    solver = {
+        k: v
+        for k, v in (("time_limit", args.time_limit), ("gap", args.gap), ("name", args.solver))
+        if v is not None
+    }
     if solver:
         overrides["solver"] = solver
     scenario = load_scenario(args.scenario, **overrides)
@@ -115,8 +140,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for issue in issues:
             print(f"  - {issue}")
         return EXIT_VIOLATION
-    print(f"The plan in {args.plan_dir} holds: schedule, funding, sharing bounds, budgets, "
-          "running costs, coverage and targets re-verified from the files and the data.")
+    print(
+        f"The plan in {args.plan_dir} holds: schedule, funding, sharing bounds, budgets, "
+        "running costs, coverage and targets re-verified from the files and the data."
+    )
     return EXIT_OK
 
 
@@ -125,9 +152,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from wzmodel.standards import load_standards
 
     dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
-    print(f"{args.data_dir}: valid ({len(dataset.communities):,} communities, "
-          f"{len(dataset.streets)} streets, {len(dataset.sites)} sites, "
-          f"{len(dataset.sources)} sources)")
+    print(
+        f"{args.data_dir}: valid ({len(dataset.communities):,} communities, "
+        f"{len(dataset.streets)} streets, {len(dataset.sites)} sites, "
+        f"{len(dataset.sources)} sources)"
+    )
     return EXIT_OK
 
 
@@ -144,9 +173,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wzmodel", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = argparse.ArgumentParser(
+        prog="wzmodel",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -199,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"wzmodel {args.command}: internal error: {type(exc).__name__}: {exc}\n"
-              "(run with --debug for the traceback and please report it)", file=sys.stderr)
+        print(
+            f"wzmodel {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "(run with --debug for the traceback and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 

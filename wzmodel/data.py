@@ -55,8 +55,16 @@ class Dataset:
         keep = self.communities["community_id"].isin(set(community_ids))
         communities = self.communities[keep].reset_index(drop=True)
         streets = self.streets[self.streets["street_code"].isin(communities["street_code"])]
-        return Dataset(self.path, streets.reset_index(drop=True), communities, self.sites,
-                       self.facilities, self.sources, self.budgets, self.sharing)
+        return Dataset(
+            self.path,
+            streets.reset_index(drop=True),
+            communities,
+            self.sites,
+            self.facilities,
+            self.sources,
+            self.budgets,
+            self.sharing,
+        )
 
 
 def example_path(name: str = "tiny") -> Path:
@@ -108,12 +116,17 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
     communities = tables["communities"].copy()
     communities["zone"] = communities["street_code"].map(zone)
     communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
-    return Dataset(path=folder, streets=tables["streets"], communities=communities,
-                   **{k: tables[k] for k in OPTIONAL_TABLES})
+    return Dataset(
+        path=folder,
+        streets=tables["streets"],
+        communities=communities,
+        **{k: tables[k] for k in OPTIONAL_TABLES},
+    )
 
 
-def _extra_indicator_problems(communities: pd.DataFrame, indicators: set[str], folder: Path
-                              ) -> list[Problem]:
+def _extra_indicator_problems(
+    communities: pd.DataFrame, indicators: set[str], folder: Path
+) -> list[Problem]:
     declared = set(table_specs()["communities"].names)
     problems = []
     for name in sorted(indicators - declared):
@@ -122,8 +135,9 @@ def _extra_indicator_problems(communities: pd.DataFrame, indicators: set[str], f
             continue
         numbers = pd.to_numeric(communities[name], errors="coerce")
         for i in np.flatnonzero(numbers.isna().to_numpy()):
-            problems.append(Problem("communities", "a number", int(i) + 2, name,
-                                    communities[name].iloc[i]))
+            problems.append(
+                Problem("communities", "a number", int(i) + 2, name, communities[name].iloc[i])
+            )
         communities[name] = numbers
     return problems
 
@@ -131,35 +145,60 @@ def _extra_indicator_problems(communities: pd.DataFrame, indicators: set[str], f
 def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     streets, communities = t["streets"], t["communities"]
     districts = set(streets["district"])
-    problems = check_references(communities, "street_code", streets["street_code"], "communities",
-                                "street (streets.street_code)")
-    problems += check_references(communities, "district", districts, "communities",
-                                 "district (one listed in streets)")
+    problems = check_references(
+        communities,
+        "street_code",
+        streets["street_code"],
+        "communities",
+        "street (streets.street_code)",
+    )
+    problems += check_references(
+        communities, "district", districts, "communities", "district (one listed in streets)"
+    )
     street_district = streets.set_index("street_code")["district"]
     expected = communities["street_code"].map(street_district)
-    wrong = expected.notna() & communities["district"].isin(districts) & (
-        expected != communities["district"])
+    wrong = (
+        expected.notna()
+        & communities["district"].isin(districts)
+        & (expected != communities["district"])
+    )
     for i in np.flatnonzero(wrong.to_numpy()):
-        problems.append(Problem("communities", f"the district of its street ({expected.iloc[i]})",
-                                int(i) + 2, "district", communities["district"].iloc[i]))
+        problems.append(
+            Problem(
+                "communities",
+                f"the district of its street ({expected.iloc[i]})",
+                int(i) + 2,
+                "district",
+                communities["district"].iloc[i],
+            )
+        )
     for name in ("sites", "facilities"):
-        problems += check_references(t[name], "street_code", streets["street_code"], name,
-                                     "street (streets.street_code)")
+        problems += check_references(
+            t[name], "street_code", streets["street_code"], name, "street (streets.street_code)"
+        )
 
     sources = t["sources"]
     problems += check_references(sources, "district", districts, "sources", "district")
     for i, row in sources.iterrows():
         has_district = isinstance(row["district"], str) and row["district"] != ""
         if (row["role"] == "district_fiscal") != has_district:
-            problems.append(Problem(
-                "sources", "a district for district_fiscal sources and none for others",
-                int(i) + 2, "district", row["district"]))
+            problems.append(
+                Problem(
+                    "sources",
+                    "a district for district_fiscal sources and none for others",
+                    int(i) + 2,
+                    "district",
+                    row["district"],
+                )
+            )
     pots = sources[sources["role"] == "district_fiscal"]
     for d in sorted(pots["district"][pots["district"].duplicated()].unique()):
-        problems.append(Problem("sources", "one district_fiscal pot per district", None,
-                                "district", d))
-    problems += check_references(t["budgets"], "source_id", sources["source_id"], "budgets",
-                                 "source (sources.source_id)")
+        problems.append(
+            Problem("sources", "one district_fiscal pot per district", None, "district", d)
+        )
+    problems += check_references(
+        t["budgets"], "source_id", sources["source_id"], "budgets", "source (sources.source_id)"
+    )
     problems += check_references(t["sharing"], "district", districts, "sharing", "district")
     problems += sharing_problems(t["sharing"], "sharing")
     return problems
@@ -171,21 +210,41 @@ def sharing_problems(sharing: pd.DataFrame, file: str) -> list[Problem]:
     problems = []
     for i in np.flatnonzero((sharing["min_share"] > sharing["max_share"]).to_numpy()):
         row = sharing.iloc[i]
-        problems.append(Problem(file, f"min_share ≤ max_share ({row['max_share']:g})", int(i) + 2,
-                                "min_share", row["min_share"]))
+        problems.append(
+            Problem(
+                file,
+                f"min_share ≤ max_share ({row['max_share']:g})",
+                int(i) + 2,
+                "min_share",
+                row["min_share"],
+            )
+        )
     scope = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
     sums = scope.groupby(["option", "cost_category", "zone", "district"], sort=True)[
-        ["min_share", "max_share"]].sum()
+        ["min_share", "max_share"]
+    ].sum()
     for (option, category, zone, district), s in sums.iterrows():
         where = f"option '{option}', cost category '{category}'"
         where += f", zone '{zone}'" if zone else ""
         where += f", district '{district}'" if district else ""
         if s["min_share"] > 1 + 1e-9:
-            problems.append(Problem(file, f"minimum shares summing to at most 100 % for {where} "
-                                    f"(they sum to {100 * s['min_share']:.1f} %)", None,
-                                    "min_share"))
+            problems.append(
+                Problem(
+                    file,
+                    f"minimum shares summing to at most 100 % for {where} "
+                    f"(they sum to {100 * s['min_share']:.1f} %)",
+                    None,
+                    "min_share",
+                )
+            )
         if s["max_share"] < 1 - 1e-9:
-            problems.append(Problem(file, f"maximum shares summing to at least 100 % for {where} "
-                                    f"(they sum to {100 * s['max_share']:.1f} %)", None,
-                                    "max_share"))
+            problems.append(
+                Problem(
+                    file,
+                    f"maximum shares summing to at least 100 % for {where} "
+                    f"(they sum to {100 * s['max_share']:.1f} %)",
+                    None,
+                    "max_share",
+                )
+            )
     return problems

@@ -51,8 +51,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
 
 
-def write_excel(sheets: dict[str, pd.DataFrame], path: Path, *, units: dict[str, str] | None = None,
-                totals: set[str] | None = None, note: str | None = None) -> None:
+def write_excel(
+    sheets: dict[str, pd.DataFrame],
+    path: Path,
+    *,
+    units: dict[str, str] | None = None,
+    totals: set[str] | None = None,
+    note: str | None = None,
+) -> None:
     """One sheet per table; ``units`` maps column names to units shown in the header
     (``yuan`` → ``yuan [yuan]``); sheets named in ``totals`` get a totals row."""
     from openpyxl.utils import get_column_letter

@@ -55,9 +55,12 @@ class FundingConfig(_Strict):
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
     budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
     source_scale: dict[str, float] = Field(
-        default_factory=dict, description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)")
+        default_factory=dict,
+        description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)",
+    )
     cost_scale: dict[str, float] = Field(
-        default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)")
+        default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
+    )
 
 
 class Target(_Strict):
@@ -103,11 +106,13 @@ class ObjectiveConfig(_Strict):
 
 
 class ListsConfig(_Strict):
-    must_do: dict[str, int] = Field(default_factory=dict,
-                                    description="community_id → year by which it must be basic")
+    must_do: dict[str, int] = Field(
+        default_factory=dict, description="community_id → year by which it must be basic"
+    )
     must_not: tuple[str, ...] = ()
-    earliest_year: dict[str, int] = Field(default_factory=dict,
-                                          description="community_id → first year it may upgrade")
+    earliest_year: dict[str, int] = Field(
+        default_factory=dict, description="community_id → first year it may upgrade"
+    )
 
 
 class SolverConfig(_Strict):
@@ -120,9 +125,15 @@ class SolverConfig(_Strict):
     warm_start: bool = True
 
     def options(self) -> SolverOptions:
-        return SolverOptions(solver=self.name, time_limit=self.time_limit, gap=self.gap,
-                             threads=self.threads, node_limit=self.node_limit, seed=self.seed,
-                             warm_start=self.warm_start)
+        return SolverOptions(
+            solver=self.name,
+            time_limit=self.time_limit,
+            gap=self.gap,
+            threads=self.threads,
+            node_limit=self.node_limit,
+            seed=self.seed,
+            warm_start=self.warm_start,
+        )
 
 
 class Scenario(_Strict):
@@ -141,8 +152,9 @@ class Scenario(_Strict):
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
     siting: SitingConfig = SitingConfig()
-    uncertainty: dict[str, Any] = Field(default_factory=dict,
-                                        description="declarations for sweeps (wzmodel.sweep)")
+    uncertainty: dict[str, Any] = Field(
+        default_factory=dict, description="declarations for sweeps (wzmodel.sweep)"
+    )
     source_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -151,8 +163,9 @@ class Scenario(_Strict):
             raise ValueError("last_year is before first_year")
         for name, t in self.targets.items():
             if not self.first_year <= t.year <= self.last_year:
-                raise ValueError(f"target {name}: year {t.year} outside {self.first_year}–"
-                                 f"{self.last_year}")
+                raise ValueError(
+                    f"target {name}: year {t.year} outside {self.first_year}–{self.last_year}"
+                )
         return self
 
     @property
@@ -202,7 +215,9 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError([Problem(str(path), f"a readable scenario file ({exc.strerror})")]) from None
+        raise InputError(
+            [Problem(str(path), f"a readable scenario file ({exc.strerror})")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(str(path), f"valid TOML ({exc})")]) from None
     for key in ("data",):

@@ -53,8 +53,12 @@ class Column:
 
     def expectation(self) -> str:
         """What a valid value looks like, in words."""
-        parts = {"str": "text", "int": "a whole number", "float": "a number",
-                 "bool": "true or false"}[self.dtype]
+        parts = {
+            "str": "text",
+            "int": "a whole number",
+            "float": "a number",
+            "bool": "true or false",
+        }[self.dtype]
         if self.allowed:
             parts = "one of " + ", ".join(self.allowed)
         if self.min is not None and self.max is not None:
@@ -154,8 +158,9 @@ def table_specs() -> dict[str, TableSpec]:
 def _read_raw(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     """All cells as text ('' for blank), so that no value is lost before it is checked."""
     if path.suffix.lower() == ".xlsx":
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object,
-                              engine="openpyxl")
+        frame = pd.read_excel(
+            path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl"
+        )
         return frame.map(_cell_text).astype(object)
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
 
@@ -173,13 +178,17 @@ class _Collector:
     file: str
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, expected: str, row: int | None = None, column: str | None = None,
-            value: Any = None) -> None:
+    def add(
+        self, expected: str, row: int | None = None, column: str | None = None, value: Any = None
+    ) -> None:
         self.problems.append(Problem(self.file, expected, row, column, value))
 
 
 def read_table(
-    path: str | Path, spec: TableSpec | str, *, sheet: str | int | None = None,
+    path: str | Path,
+    spec: TableSpec | str,
+    *,
+    sheet: str | int | None = None,
     label: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV or .xlsx table, convert its columns and check them against ``spec``.
@@ -242,7 +251,11 @@ def _convert(text: pd.Series, c: Column, rows: np.ndarray, out: _Collector) -> p
 
     if c.dtype == "str":
         result = values.where(~blank, None).astype(object)
-        bad = ~blank & ~values.isin(c.allowed).to_numpy() if c.allowed else np.zeros(len(values), bool)
+        bad = (
+            ~blank & ~values.isin(c.allowed).to_numpy()
+            if c.allowed
+            else np.zeros(len(values), bool)
+        )
         for r, v in zip(rows[bad], values[bad], strict=True):
             out.add(c.expectation(), int(r), c.name, v)
         return result
@@ -253,8 +266,9 @@ def _convert(text: pd.Series, c: Column, rows: np.ndarray, out: _Collector) -> p
         bad = ~blank & ~is_true & ~is_false
         for r, v in zip(rows[bad], values[bad], strict=True):
             out.add(c.expectation(), int(r), c.name, v)
-        return pd.Series(np.where(is_true, True, np.where(is_false, False, None)), index=text.index,
-                         dtype=object)
+        return pd.Series(
+            np.where(is_true, True, np.where(is_false, False, None)), index=text.index, dtype=object
+        )
 
     numbers = pd.to_numeric(values.where(~blank, None), errors="coerce").astype(float)
     not_numeric = ~blank & ~np.isfinite(numbers.to_numpy())
@@ -302,15 +316,23 @@ def render_markdown() -> str:
         "",
     ]
     for spec in table_specs().values():
-        lines += [f"## `{spec.name}`", "", spec.description, "",
-                  f"Key: {', '.join(f'`{k}`' for k in spec.key)}", "",
-                  "| column | type | unit | required | valid values | description |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## `{spec.name}`",
+            "",
+            spec.description,
+            "",
+            f"Key: {', '.join(f'`{k}`' for k in spec.key)}",
+            "",
+            "| column | type | unit | required | valid values | description |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in spec.columns:
             required = "yes" if c.required else "no"
             if c.nullable:
                 required += " (may be blank)"
-            lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {required} | "
-                         f"{c.expectation()}{'; unique' if c.unique else ''} | {c.description} |")
+            lines.append(
+                f"| `{c.name}` | {c.dtype} | {c.unit} | {required} | "
+                f"{c.expectation()}{'; unique' if c.unique else ''} | {c.description} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -107,8 +107,10 @@ class SolveOutcome:
             bound = "no bound yet"
         else:
             bound = f"bound {self.bound:,.6g}, gap {100 * self.gap:.3f} %"
-        return (f"{self.status} ({self.solver}) objective {self.objective:,.6g}, {bound}, "
-                f"{self.seconds:.1f} s")
+        return (
+            f"{self.status} ({self.solver}) objective {self.objective:,.6g}, {bound}, "
+            f"{self.seconds:.1f} s"
+        )
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -178,12 +180,26 @@ def _to_arrays(prob: pulp.LpProblem):
         vals.extend(a for _, a in items)
         starts[r + 1] = len(cols)
         rhs = -c.constant
-        row_lower[r] = rhs if c.sense in (pulp.const.LpConstraintGE, pulp.const.LpConstraintEQ) else -np.inf
-        row_upper[r] = rhs if c.sense in (pulp.const.LpConstraintLE, pulp.const.LpConstraintEQ) else np.inf
-    return variables, constraints, col_lower, col_upper, integer, cost, row_lower, row_upper, (
-        starts,
-        np.array(cols, dtype=np.int64),
-        np.array(vals, dtype=float),
+        row_lower[r] = (
+            rhs if c.sense in (pulp.const.LpConstraintGE, pulp.const.LpConstraintEQ) else -np.inf
+        )
+        row_upper[r] = (
+            rhs if c.sense in (pulp.const.LpConstraintLE, pulp.const.LpConstraintEQ) else np.inf
+        )
+    return (
+        variables,
+        constraints,
+        col_lower,
+        col_upper,
+        integer,
+        cost,
+        row_lower,
+        row_upper,
+        (
+            starts,
+            np.array(cols, dtype=np.int64),
+            np.array(vals, dtype=float),
+        ),
     )
 
 
@@ -211,7 +227,9 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
     lp.row_lower_ = rl
     lp.row_upper_ = ru
     lp.offset_ = float(prob.objective.constant)
-    lp.sense_ = highspy.ObjSense.kMaximize if prob.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    lp.sense_ = (
+        highspy.ObjSense.kMaximize if prob.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    )
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = starts
     lp.a_matrix_.index_ = idx
@@ -281,7 +299,12 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
             for c, pi in zip(constraints, solution.row_dual, strict=True):
                 c.pi = float(pi)
     return SolveOutcome(
-        status, objective=objective, bound=bound, gap=gap, seconds=seconds, solver="highs",
+        status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        seconds=seconds,
+        solver="highs",
         message=message,
     )
 
@@ -308,8 +331,9 @@ def _solve_cbc(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
         try:
             prob.solve(solver)
         except pulp.PulpSolverError as exc:
-            return SolveOutcome("error", solver="cbc", message=str(exc),
-                                seconds=time.perf_counter() - t0)
+            return SolveOutcome(
+                "error", solver="cbc", message=str(exc), seconds=time.perf_counter() - t0
+            )
         seconds = time.perf_counter() - t0
         text = log.read_text(errors="replace") if log.exists() else ""
 
@@ -326,15 +350,18 @@ def _solve_cbc(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
     else:
         status = "error"
     if status not in ("optimal", "feasible"):
-        return SolveOutcome(status, seconds=seconds, solver="cbc", message=pulp.LpStatus[prob.status])
+        return SolveOutcome(
+            status, seconds=seconds, solver="cbc", message=pulp.LpStatus[prob.status]
+        )
 
     objective = float(prob.objective.value())
     bound = _cbc_bound(text)
     if status == "optimal" and bound is None:
         bound = objective
     gap = relative_gap(objective, bound) if bound is not None else None
-    return SolveOutcome(status, objective=objective, bound=bound, gap=gap, seconds=seconds,
-                        solver="cbc")
+    return SolveOutcome(
+        status, objective=objective, bound=bound, gap=gap, seconds=seconds, solver="cbc"
+    )
 
 
 def _cbc_bound(log: str) -> float | None:

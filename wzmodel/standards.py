@@ -43,7 +43,9 @@ class Criterion(BaseModel):
     indicator: str = Field(description="communities column tested")
     op: Literal[">=", "<="]
     threshold: float
-    base: str | float = Field(1, description="communities column or number the threshold scales with")
+    base: str | float = Field(
+        1, description="communities column or number the threshold scales with"
+    )
     measure: Literal["amount", "rate"]
     gap_unit: str
     cost_category: str
@@ -64,8 +66,11 @@ class Criterion(BaseModel):
     def gap(self, communities: pd.DataFrame) -> np.ndarray:
         """Gap quantity (``gap_unit``) of every community; 0 where the criterion is met."""
         value = communities[self.indicator].to_numpy(dtype=float)
-        base = (communities[self.base].to_numpy(dtype=float) if isinstance(self.base, str)
-                else np.full(len(communities), float(self.base)))
+        base = (
+            communities[self.base].to_numpy(dtype=float)
+            if isinstance(self.base, str)
+            else np.full(len(communities), float(self.base))
+        )
         if self.measure == "amount":
             diff = self.threshold * base - value
         else:
@@ -131,25 +136,37 @@ def _load_one(path: Path, expected_class: str, problems: list[Problem]) -> Stand
                 row = loc[1] + 1
             column = ".".join(str(x) for x in loc[2:] if not isinstance(x, int)) or None
             value = err.get("input") if not isinstance(err.get("input"), dict) else None
-            problems.append(Problem(str(path) + (f" criterion {row}" if row else ""),
-                                    err["msg"], None, column, value))
+            problems.append(
+                Problem(
+                    str(path) + (f" criterion {row}" if row else ""),
+                    err["msg"],
+                    None,
+                    column,
+                    value,
+                )
+            )
         return None
     if standard.class_ != expected_class:
-        problems.append(Problem(str(path), f"class = \"{expected_class}\"", None, "class",
-                                standard.class_))
+        problems.append(
+            Problem(str(path), f'class = "{expected_class}"', None, "class", standard.class_)
+        )
     ids = [c.id for c in standard.criteria]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(Problem(str(path), "unique criterion ids", None, "id", dup))
     return standard
 
 
-def load_standards(basic: str | Path | None = None, featured: str | Path | None = None) -> Standards:
+def load_standards(
+    basic: str | Path | None = None, featured: str | Path | None = None
+) -> Standards:
     """Load the standards (defaults: the Shanghai files shipped with the package).
 
     Raises :class:`~wzmodel.schema.InputError` listing every problem in either file.
     """
-    paths = (Path(basic) if basic else _default_path("basic"),
-             Path(featured) if featured else _default_path("featured"))
+    paths = (
+        Path(basic) if basic else _default_path("basic"),
+        Path(featured) if featured else _default_path("featured"),
+    )
     problems: list[Problem] = []
     loaded = [_load_one(p, k, problems) for p, k in zip(paths, CLASSES, strict=True)]
     if problems:

@@ -22,20 +22,35 @@ from wzmodel.planner.staged import fix_schedule, staged_schedule
 from wzmodel.scenario import Scenario
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
 
-__all__ = ["Diagnosis", "Plan", "PlanModel", "PlanningProblem", "build", "diagnose", "make_plan",
-           "prepare", "rule_of_thumb", "rule_of_thumb_plan"]
+__all__ = [
+    "Diagnosis",
+    "Plan",
+    "PlanModel",
+    "PlanningProblem",
+    "build",
+    "diagnose",
+    "make_plan",
+    "prepare",
+    "rule_of_thumb",
+    "rule_of_thumb_plan",
+]
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
     """The rule-of-thumb plan as a Plan."""
     schedule, funding = rule_of_thumb(problem, rank_by=rank_by)
-    return Plan.from_schedule(problem, schedule, funding, name=f"{problem.scenario.name} "
-                              f"(rule of thumb)")
+    return Plan.from_schedule(
+        problem, schedule, funding, name=f"{problem.scenario.name} (rule of thumb)"
+    )
 
 
-def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
-              problem: PlanningProblem | None = None,
-              hook: Callable[[PlanModel], None] | None = None) -> Plan:
+def make_plan(
+    scenario: Scenario,
+    *,
+    dataset: Dataset | None = None,
+    problem: PlanningProblem | None = None,
+    hook: Callable[[PlanModel], None] | None = None,
+) -> Plan:
     """Plan a scenario: the optimised plan, compared with the rule of thumb.
 
     When the hard targets cannot be met the returned plan has no schedule, its outcome status is
@@ -64,13 +79,20 @@ def make_plan(scenario: Scenario, *, dataset: Dataset | None = None,
         model, outcome = _evaluate_start(problem, start, hook, outcome)
     if not outcome.has_solution:
         empty = baseline.schedule.iloc[0:0]
-        plan = Plan.from_schedule(problem, empty, baseline.funding.iloc[0:0], outcome,
-                                  build_seconds=model.build_seconds)
+        plan = Plan.from_schedule(
+            problem, empty, baseline.funding.iloc[0:0], outcome, build_seconds=model.build_seconds
+        )
         if outcome.status == "infeasible":
             plan.diagnosis = diagnose(problem).text
         return plan
-    return Plan.from_schedule(problem, schedule_from(model), funding_from(model), outcome,
-                              compare_with=baseline, build_seconds=model.build_seconds)
+    return Plan.from_schedule(
+        problem,
+        schedule_from(model),
+        funding_from(model),
+        outcome,
+        compare_with=baseline,
+        build_seconds=model.build_seconds,
+    )
 
 
 def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome):
@@ -88,8 +110,16 @@ def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome)
     lp = solve(model.prob, SolverOptions(solver=search.solver))
     if not lp.has_solution:
         return model, search
-    note = (f"{search.message}: the search found nothing better than the rolling-horizon start "
-            "within the limit; no bound is known")
-    return model, SolveOutcome("feasible", objective=lp.objective, bound=None, gap=None,
-                               seconds=search.seconds + lp.seconds, solver=search.solver,
-                               message=note)
+    note = (
+        f"{search.message}: the search found nothing better than the rolling-horizon start "
+        "within the limit; no bound is known"
+    )
+    return model, SolveOutcome(
+        "feasible",
+        objective=lp.objective,
+        bound=None,
+        gap=None,
+        seconds=search.seconds + lp.seconds,
+        solver=search.solver,
+        message=note,
+    )

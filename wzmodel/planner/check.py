@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wzmodel.data import load_dataset
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
-from wzmodel.schema import InputError, Problem
+from wzmodel.schema import InputError, Problem, read_table
 
-__all__ = ["check_plan", "check_against"]
+__all__ = ["check_against", "check_plan"]
 
 ABS_TOL_YUAN = 1.0
 REL_TOL = 1e-6
@@ -33,15 +34,29 @@ def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[st
     """Violations of the plan written in ``folder`` (``data`` overrides the data folder)."""
     folder = Path(folder)
     if not (folder / "plan.json").exists():
-        raise InputError([Problem(str(folder), "a plan folder written by `wzmodel plan` "
-                                  "(plan.json is missing)")])
+        raise InputError(
+            [Problem(str(folder), "a plan folder written by `wzmodel plan` (plan.json is missing)")]
+        )
     info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     config = dict(info["meta"]["scenario_config"])
     if data is not None:
         config["data"] = str(Path(data).resolve())
     scenario = Scenario.model_validate(config)
     plan = Plan.read(folder)
-    return check_against(plan, prepare(scenario))
+    dataset = None
+    extra_option = folder / "sharing_option.csv"  # an option brought in from Excel
+    if extra_option.exists():
+        from wzmodel.finance import dataset_with_sharing
+        from wzmodel.standards import load_standards
+
+        rows, problems = read_table(extra_option, "sharing")
+        if problems:
+            raise InputError(problems, str(folder))
+        standards = load_standards(scenario.standards.basic, scenario.standards.featured)
+        dataset = dataset_with_sharing(
+            load_dataset(scenario.data, indicators=standards.indicators()), rows
+        )
+    return check_against(plan, prepare(scenario, dataset))
 
 
 def _tol(amount: float) -> float:
@@ -75,18 +90,23 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
         if r.year not in p.years:
             issues.append(f"community {r.community_id}: year {r.year} outside the plan years")
         elif not p.allowed[r[1]][i]:
-            issues.append(f"community {r.community_id} may not be upgraded to {r[1]} (already "
-                          "complete or excluded)")
+            issues.append(
+                f"community {r.community_id} may not be upgraded to {r[1]} (already "
+                "complete or excluded)"
+            )
         elif r.year < p.earliest[i]:
-            issues.append(f"community {r.community_id} upgraded in {r.year}, before its earliest "
-                          f"year {p.earliest[i]}")
+            issues.append(
+                f"community {r.community_id} upgraded in {r.year}, before its earliest "
+                f"year {p.earliest[i]}"
+            )
     if issues:
         return issues
     years = ev.completion_years(p, schedule)
     bad = (years["featured"] > 0) & ((years["basic"] == 0) | (years["basic"] > years["featured"]))
     for i in np.flatnonzero(bad):
-        issues.append(f"community {p.communities.at[i, 'community_id']} is featured before it is "
-                      "basic")
+        issues.append(
+            f"community {p.communities.at[i, 'community_id']} is featured before it is basic"
+        )
     for cid, due in sorted(p.scenario.lists.must_do.items()):
         y = years["basic"][index[cid]]
         if y == 0 or y > due:
@@ -103,11 +123,15 @@ def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProb
         a, b = float(paid.get(key, 0.0)), float(need.get(key, 0.0))
         if abs(a - b) > _tol(b):
             y, d, z, k = key
-            issues.append(f"funding for {k} in {d} ({z}) in {y} is {a:,.0f} yuan but the schedule "
-                          f"needs {b:,.0f} yuan (capital of that year's upgrades plus running "
-                          "costs of earlier ones)")
-    group_of = {(d, z): g for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"],
-                                                         strict=True))}
+            issues.append(
+                f"funding for {k} in {d} ({z}) in {y} is {a:,.0f} yuan but the schedule "
+                f"needs {b:,.0f} yuan (capital of that year's upgrades plus running "
+                "costs of earlier ones)"
+            )
+    group_of = {
+        (d, z): g
+        for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"], strict=True))
+    }
     for key, block in funding.groupby(keys, sort=True):
         y, d, z, k = key
         total = float(block["yuan"].sum())
@@ -118,14 +142,20 @@ def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProb
             amount = float(paid_by.get(sid, 0.0))
             rule = rules.get(sid)
             if rule is None:
-                issues.append(f"{sid} pays {amount:,.0f} yuan of {k} in {d} ({z}) in {y} but is not "
-                              "an eligible source there")
+                issues.append(
+                    f"{sid} pays {amount:,.0f} yuan of {k} in {d} ({z}) in {y} but is not "
+                    "an eligible source there"
+                )
             elif amount < rule.min_share * total - _tol(total):
-                issues.append(f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, below "
-                              f"its minimum share {rule.min_share:.0%}")
+                issues.append(
+                    f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, below "
+                    f"its minimum share {rule.min_share:.0%}"
+                )
             elif amount > rule.max_share * total + _tol(total):
-                issues.append(f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, above "
-                              f"its maximum share {rule.max_share:.0%}")
+                issues.append(
+                    f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, above "
+                    f"its maximum share {rule.max_share:.0%}"
+                )
     return issues
 
 
@@ -141,8 +171,10 @@ def _budget_issues(funding: pd.DataFrame, p: PlanningProblem) -> list[str]:
             available = available + p.budget[s, n] if carry else p.budget[s, n]
             if used > available + _tol(available):
                 what = "cumulative spending" if carry else "spending"
-                issues.append(f"budget exceeded: {sid} in {year} — {what} {used:,.0f} yuan, "
-                              f"budget {available:,.0f} yuan")
+                issues.append(
+                    f"budget exceeded: {sid} in {year} — {what} {used:,.0f} yuan, "
+                    f"budget {available:,.0f} yuan"
+                )
     unknown = sorted(set(funding["source_id"]) - set(p.sources["source_id"]))
     for sid in unknown:
         issues.append(f"funding names an unknown source {sid}")
@@ -152,14 +184,21 @@ def _budget_issues(funding: pd.DataFrame, p: PlanningProblem) -> list[str]:
 def _reported_issues(plan: Plan, p: PlanningProblem, years) -> list[str]:
     issues = []
     coverage = ev.coverage_table(p, years)
-    merged = coverage.merge(plan.coverage, on=["year", "zone_group"], how="outer",
-                            suffixes=("", "_reported"), indicator=True)
+    merged = coverage.merge(
+        plan.coverage,
+        on=["year", "zone_group"],
+        how="outer",
+        suffixes=("", "_reported"),
+        indicator=True,
+    )
     for r in merged.to_dict("records"):
         if r["_merge"] != "both" or any(
-                abs(r[c] - r[f"{c}_reported"]) > 1e-6
-                for c in ("coverage_communities", "coverage_households")):
-            issues.append(f"reported coverage of {r['zone_group']} in {r['year']} does not match "
-                          "the schedule")
+            abs(r[c] - r[f"{c}_reported"]) > 1e-6
+            for c in ("coverage_communities", "coverage_households")
+        ):
+            issues.append(
+                f"reported coverage of {r['zone_group']} in {r['year']} does not match the schedule"
+            )
     targets = ev.target_table(p, years).set_index("target")
     reported = plan.targets.set_index("target")
     for name in sorted(set(targets.index) | set(reported.index)):
@@ -168,9 +207,10 @@ def _reported_issues(plan: Plan, p: PlanningProblem, years) -> list[str]:
             continue
         t, r = targets.loc[name], reported.loc[name]
         if bool(t["met"]) != bool(r["met"]) or abs(t["achieved"] - r["achieved"]) > 1e-6:
-            issues.append(f"target {name}: reported {'met' if r['met'] else 'missed'} with "
-                          f"{r['achieved']:g}, the schedule gives {t['achieved']:g}")
+            issues.append(
+                f"target {name}: reported {'met' if r['met'] else 'missed'} with "
+                f"{r['achieved']:g}, the schedule gives {t['achieved']:g}"
+            )
         if bool(t["hard"]) and not bool(t["met"]):
-            issues.append(f"hard target {name} is not met ({t['achieved']:g} of "
-                          f"{t['required']:g})")
+            issues.append(f"hard target {name} is not met ({t['achieved']:g} of {t['required']:g})")
     return issues

@@ -36,27 +36,40 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
     elastic = build(problem, elastic_budgets=True)
     outcome = solve(elastic.prob, options)
     if outcome.has_solution:
-        rows = [(sid, t, (v.varValue or 0.0) * MONEY_UNIT) for (sid, t), v in elastic.extra.items()
-                if (v.varValue or 0.0) * MONEY_UNIT > 0.5]
+        rows = [
+            (sid, t, (v.varValue or 0.0) * MONEY_UNIT)
+            for (sid, t), v in elastic.extra.items()
+            if (v.varValue or 0.0) * MONEY_UNIT > 0.5
+        ]
         extra = pd.DataFrame(rows, columns=["source_id", "year", "yuan"])
         total = extra["yuan"].sum()
-        exact = "" if outcome.status == "optimal" else (
-            f" (best found; the least amount is at least {outcome.bound * MONEY_UNIT / 1e6:,.1f}"
-            " million yuan)")
-        lines.append(f"The smallest extra money that would meet them is {total / 1e6:,.1f} million "
-                     f"yuan{exact}:")
+        exact = (
+            ""
+            if outcome.status == "optimal"
+            else (
+                f" (best found; the least amount is at least {outcome.bound * MONEY_UNIT / 1e6:,.1f}"
+                " million yuan)"
+            )
+        )
+        lines.append(
+            f"The smallest extra money that would meet them is {total / 1e6:,.1f} million "
+            f"yuan{exact}:"
+        )
         by_source = extra.groupby("source_id")
         for sid, part in by_source:
             years = ", ".join(f"{r.yuan / 1e6:,.1f} M in {r.year}" for r in part.itertuples())
             lines.append(f"  - {sid}: {years}")
     else:
         extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
-        lines.append("No amount of extra money meets them: other constraints (earliest years, "
-                     "must-not lists, targets beyond the communities that can be upgraded) "
-                     f"prevent it ({outcome.status}).")
+        lines.append(
+            "No amount of extra money meets them: other constraints (earliest years, "
+            "must-not lists, targets beyond the communities that can be upgraded) "
+            f"prevent it ({outcome.status})."
+        )
 
-    soft = problem.scenario.update(targets={name: {"hard": False}
-                                            for name in problem.scenario.targets})
+    soft = problem.scenario.update(
+        targets={name: {"hard": False} for name in problem.scenario.targets}
+    )
     relaxed_problem = prepare(soft, problem.dataset)
     relaxed = build(relaxed_problem)
     outcome = solve(relaxed.prob, options)
@@ -68,6 +81,8 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
         if not missed.empty:
             lines.append("With the budgets as they are, the best plan falls short by:")
             for r in missed.itertuples():
-                lines.append(f"  - {r.target}: {r.shortfall:,.0f} {r.shortfall_unit} "
-                             f"(reaches {r.achieved:,.0f} of the {r.required:,.0f} required)")
+                lines.append(
+                    f"  - {r.target}: {r.shortfall:,.0f} {r.shortfall_unit} "
+                    f"(reaches {r.achieved:,.0f} of the {r.required:,.0f} required)"
+                )
     return Diagnosis(extra, shortfall, "\n".join(lines))

@@ -14,8 +14,14 @@ import pandas as pd
 from wzmodel.planner.problem import MAIN_GROUP, PlanningProblem
 from wzmodel.standards import CLASSES
 
-__all__ = ["ZONE_GROUPS", "completion_years", "coverage_table", "spending", "target_table",
-           "coverage_years"]
+__all__ = [
+    "ZONE_GROUPS",
+    "completion_years",
+    "coverage_table",
+    "coverage_years",
+    "spending",
+    "target_table",
+]
 
 ZONE_GROUPS: dict[str, tuple[str, ...]] = {
     "main_urban": ("main_urban",),
@@ -56,10 +62,29 @@ def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataF
         for year in p.years:
             basic = _complete_by(years["basic"], year) & mask
             featured = _complete_by(years["featured"], year) & mask
-            rows.append((year, group, int(mask.sum()), int(basic.sum()), int(featured.sum()),
-                         basic.sum() / mask.sum(), hh[basic].sum() / hh[mask].sum()))
-    return pd.DataFrame(rows, columns=["year", "zone_group", "communities", "complete",
-                                       "featured", "coverage_communities", "coverage_households"])
+            rows.append(
+                (
+                    year,
+                    group,
+                    int(mask.sum()),
+                    int(basic.sum()),
+                    int(featured.sum()),
+                    basic.sum() / mask.sum(),
+                    hh[basic].sum() / hh[mask].sum(),
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "zone_group",
+            "communities",
+            "complete",
+            "featured",
+            "coverage_communities",
+            "coverage_households",
+        ],
+    )
 
 
 def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -90,19 +115,48 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
                 achieved, required, unit = float(districts.sum()), float(t.min_count), "districts"
                 shown = (achieved, required)
         met = achieved >= required - 1e-6
-        rows.append((name, t.kind, t.year, ",".join(t.zones), t.hard, shown[1], shown[0],
-                     required, achieved, max(0.0, required - achieved), unit, bool(met)))
-    return pd.DataFrame(rows, columns=[
-        "target", "kind", "year", "zones", "hard", "required_level", "achieved_level",
-        "required", "achieved", "shortfall", "shortfall_unit", "met"])
+        rows.append(
+            (
+                name,
+                t.kind,
+                t.year,
+                ",".join(t.zones),
+                t.hard,
+                shown[1],
+                shown[0],
+                required,
+                achieved,
+                max(0.0, required - achieved),
+                unit,
+                bool(met),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "kind",
+            "year",
+            "zones",
+            "hard",
+            "required_level",
+            "achieved_level",
+            "required",
+            "achieved",
+            "shortfall",
+            "shortfall_unit",
+            "met",
+        ],
+    )
 
 
 def _complete_blocks(p: PlanningProblem, basic_year: np.ndarray, t) -> pd.DataFrame:
     zones = t.zones if t.kind == "complete_blocks" else tuple(p.communities["zone"].unique())
     streets = p.streets_in(zones)
     done = _complete_by(basic_year, t.year)
-    streets["complete"] = [done[m].sum() >= t.block_threshold * len(m) - 1e-9
-                           for m in streets["members"]]
+    streets["complete"] = [
+        done[m].sum() >= t.block_threshold * len(m) - 1e-9 for m in streets["members"]
+    ]
     return streets
 
 
@@ -122,8 +176,15 @@ def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
             np.add.at(total, group[new], p.capital[k][new])
             np.add.at(total, group[earlier], p.running[k][earlier])
         for g, j in zip(*np.nonzero(total), strict=True):
-            rows.append((year, p.groups.at[g, "district"], p.groups.at[g, "zone"],
-                         p.categories[j], total[g, j]))
+            rows.append(
+                (
+                    year,
+                    p.groups.at[g, "district"],
+                    p.groups.at[g, "zone"],
+                    p.categories[j],
+                    total[g, j],
+                )
+            )
     return pd.DataFrame(rows, columns=["year", "district", "zone", "cost_category", "yuan"])
 
 

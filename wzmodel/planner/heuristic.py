@@ -62,7 +62,9 @@ class _Purse:
         for j in np.flatnonzero(costs > 0):
             category = self.p.categories[j]
             rules = self.p.rules[(group, category)]
-            pay = self.split(rules, float(costs[j]), left if not force else np.full_like(left, np.inf))
+            pay = self.split(
+                rules, float(costs[j]), left if not force else np.full_like(left, np.inf)
+            )
             if pay is None:
                 return False
             for sid, a in pay.items():
@@ -73,13 +75,18 @@ class _Purse:
             if a > 0:
                 self.ledger[(year_, sid, g, category)] += a
                 if self.slack is not None:
-                    self.slack[self.index[sid], self.year_index[year_]:] -= a
+                    self.slack[self.index[sid], self.year_index[year_] :] -= a
         return True
 
 
-def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_household",
-                  targets_first: bool = False, fixed: pd.DataFrame | None = None,
-                  spent: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rule_of_thumb(
+    problem: PlanningProblem,
+    *,
+    rank_by: str = "cost_per_household",
+    targets_first: bool = False,
+    fixed: pd.DataFrame | None = None,
+    spent: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule-of-thumb plan: (schedule, funding) tables like an optimised plan's.
 
     ``rank_by``: ``"cost_per_household"`` (cheapest first) or ``"need"`` (most basic criteria
@@ -114,16 +121,21 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
     featured_key = (cap_b.sum(axis=1) * ~p.already["basic"] + cap_f.sum(axis=1)) / households
     basic_order = np.lexsort((c["community_id"].to_numpy(), basic_key))
     featured_order = np.lexsort((c["community_id"].to_numpy(), featured_key))
-    must_do = {i: y for i, cid in enumerate(c["community_id"])
-               for k, y in p.scenario.lists.must_do.items() if k == cid}
+    must_do = {
+        i: y
+        for i, cid in enumerate(c["community_id"])
+        for k, y in p.scenario.lists.must_do.items()
+        if k == cid
+    }
 
     featured_quota = _featured_quota(p)
     purse = _Purse(p)
     topping_up = spent is not None
     if topping_up:
         if not p.scenario.funding.carry_over:  # no safe way to reserve later years' money
-            return fixed.copy(), pd.DataFrame(columns=["year", "source_id", "district", "zone",
-                                                       "cost_category", "yuan"])
+            return fixed.copy(), pd.DataFrame(
+                columns=["year", "source_id", "district", "zone", "cost_category", "yuan"]
+            )
         purse.slack = np.cumsum(p.budget - spent, axis=1)
     remaining_years = {year: p.years[-1] - year for year in p.years}
     for n, year in enumerate(p.years):
@@ -133,24 +145,36 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
             purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
         # 1. running costs of everything completed in earlier years (a commitment)
         running = np.zeros((len(p.groups), len(p.categories)))
-        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
-        done_f = (featured_year > 0) & (featured_year < year) & ~p.already["featured"] & ~(
-            committed["featured"] > 0)
+        done_b = (
+            (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
+        )
+        done_f = (
+            (featured_year > 0)
+            & (featured_year < year)
+            & ~p.already["featured"]
+            & ~(committed["featured"] > 0)
+        )
         np.add.at(running, group[done_b], run_b[done_b])
         np.add.at(running, group[done_f], run_f[done_f])
         for g in np.flatnonzero(running.sum(axis=1) > 0) if not topping_up else ():
             if not purse.try_pay(year, g, running[g]):
                 purse.try_pay(year, g, running[g], force=True)  # overspends; check will say so
 
-        def upgrade(i: int, klass: str) -> bool:
+        def upgrade(i: int, klass: str, year: int = year) -> bool:
             if not p.allowed[klass][i] or p.earliest[i] > year or committed[klass][i]:
                 return False
             need_basic = klass == "featured" and basic_year[i] == 0
             if klass == "featured" and not need_basic and basic_year[i] > year:
                 return False
-            cost = (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
+            cost = (
+                (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
+            )
             if topping_up:  # pay all later running costs now: safe under carry-over
-                run = (run_f[i] + (run_b[i] if need_basic else 0.0)) if klass == "featured" else run_b[i]
+                run = (
+                    (run_f[i] + (run_b[i] if need_basic else 0.0))
+                    if klass == "featured"
+                    else run_b[i]
+                )
                 cost = cost + run * remaining_years[year]
             if not purse.try_pay(year, group[i], cost):
                 return False
@@ -191,15 +215,22 @@ def rule_of_thumb(problem: PlanningProblem, *, rank_by: str = "cost_per_househol
                 upgrade(i, "basic")
 
     ids = c["community_id"].to_numpy()
-    rows = [(ids[i], "basic", int(basic_year[i])) for i in np.flatnonzero(
-        (basic_year > 0) & ~p.already["basic"])]
-    rows += [(ids[i], "featured", int(featured_year[i])) for i in np.flatnonzero(
-        (featured_year > 0) & ~p.already["featured"])]
+    rows = [
+        (ids[i], "basic", int(basic_year[i]))
+        for i in np.flatnonzero((basic_year > 0) & ~p.already["basic"])
+    ]
+    rows += [
+        (ids[i], "featured", int(featured_year[i]))
+        for i in np.flatnonzero((featured_year > 0) & ~p.already["featured"])
+    ]
     schedule = pd.DataFrame(rows, columns=["community_id", "class", "year"])
     funding = pd.DataFrame(
-        [(y, sid, p.groups.at[g, "district"], p.groups.at[g, "zone"], k, a)
-         for (y, sid, g, k), a in sorted(purse.ledger.items())],
-        columns=["year", "source_id", "district", "zone", "cost_category", "yuan"])
+        [
+            (y, sid, p.groups.at[g, "district"], p.groups.at[g, "zone"], k, a)
+            for (y, sid, g, k), a in sorted(purse.ledger.items())
+        ],
+        columns=["year", "source_id", "district", "zone", "cost_category", "yuan"],
+    )
     return schedule, funding
 
 

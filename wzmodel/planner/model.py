@@ -88,16 +88,23 @@ class PlanModel:
     build_seconds: float = 0.0
 
 
-def build(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None = None,
-          elastic_budgets: bool = False) -> PlanModel:
+def build(
+    problem: PlanningProblem,
+    *,
+    hook: Callable[[PlanModel], None] | None = None,
+    elastic_budgets: bool = False,
+) -> PlanModel:
     """Build the model of ``problem``. ``hook(model)`` may add user constraints before solving.
 
     With ``elastic_budgets`` every budget row gets a priced extra-money variable and every soft
     or hard target stays hard: the least extra money that reaches the targets (diagnosis).
     """
     t0 = time.perf_counter()
-    sense = pulp.LpMaximize if (problem.scenario.objective.kind == "coverage_years"
-                                and not elastic_budgets) else pulp.LpMinimize
+    sense = (
+        pulp.LpMaximize
+        if (problem.scenario.objective.kind == "coverage_years" and not elastic_budgets)
+        else pulp.LpMinimize
+    )
     model = PlanModel(problem, pulp.LpProblem(f"plan_{_safe(problem.scenario.name)}", sense))
     define_upgrades(model)
     define_featured_requires_basic(model)
@@ -181,7 +188,7 @@ def define_spending(m: PlanModel) -> None:
             for j in np.flatnonzero(run[i]):
                 new_running[(g, j, t)].append((v, run[i, j]))
     cats = p.categories
-    for (g, category) in sorted(p.rules):
+    for g, category in sorted(p.rules):
         j = cats.index(category)
         previous = None
         for n, t in enumerate(years):
@@ -196,8 +203,10 @@ def define_spending(m: PlanModel) -> None:
                 terms.append((r, 1))
                 previous = r
             q = m.prob.add_variable(f"spend_{g}_{category}_{t}", 0)
-            m.prob += (_expr([(q, 1), *[(v, -a) for v, a in terms]]) == 0,
-                       f"spend_def_{g}_{category}_{t}")
+            m.prob += (
+                _expr([(q, 1), *[(v, -a) for v, a in terms]]) == 0,
+                f"spend_def_{g}_{category}_{t}",
+            )
             m.spend[(g, j, t)] = q
 
 
@@ -313,12 +322,15 @@ def _target_terms(m, target: Target, w, complete, block_vars):
     streets = p.streets_in(tuple(p.communities["zone"].unique()))
     terms = []
     for district, rows in streets.groupby("district", sort=True):
-        v = m.prob.add_variable(f"district_{_safe(district)}_{target.year}", 0, 1,
-                                cat=pulp.LpInteger)
+        v = m.prob.add_variable(
+            f"district_{_safe(district)}_{target.year}", 0, 1, cat=pulp.LpInteger
+        )
         for row in rows.itertuples():
             z = _block_var(m, row, target, block_vars)
-            m.prob += (_expr([(v, 1), (z, -1)]) <= 0,
-                       f"district_{_safe(district)}_{row.street_code}_{target.year}")
+            m.prob += (
+                _expr([(v, 1), (z, -1)]) <= 0,
+                f"district_{_safe(district)}_{row.street_code}_{target.year}",
+            )
         terms.append((v, 1))
     return terms, float(target.min_count), p.n / max(1, streets["district"].nunique())
 
@@ -377,8 +389,12 @@ def define_objective(m: PlanModel, penalties, extra) -> None:
 def schedule_from(model: PlanModel) -> pd.DataFrame:
     """The schedule (community_id, class, year) of the model's current solution."""
     ids = model.problem.communities["community_id"].to_numpy()
-    rows = [(ids[i], k, t) for k in CLASSES for (i, t), v in model.x[k].items()
-            if v.varValue is not None and v.varValue > 0.5]
+    rows = [
+        (ids[i], k, t)
+        for k in CLASSES
+        for (i, t), v in model.x[k].items()
+        if v.varValue is not None and v.varValue > 0.5
+    ]
     return pd.DataFrame(rows, columns=["community_id", "class", "year"])
 
 
@@ -390,17 +406,21 @@ def funding_from(model: PlanModel) -> pd.DataFrame:
     for (sid, g, j, t), y in model.pay.items():
         amount = (y.value() or 0.0) * MONEY_UNIT
         if amount > 0.005:
-            rows.append((t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j],
-                         amount))
-    return pd.DataFrame(rows, columns=["year", "source_id", "district", "zone", "cost_category",
-                                       "yuan"])
+            rows.append(
+                (t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j], amount)
+            )
+    return pd.DataFrame(
+        rows, columns=["year", "source_id", "district", "zone", "cost_category", "yuan"]
+    )
 
 
 def set_start(model: PlanModel, schedule: pd.DataFrame) -> None:
     """Set the binaries to a given schedule (all others 0) as the solver's warm start."""
     index = {cid: i for i, cid in enumerate(model.problem.communities["community_id"])}
-    chosen = {(k, index[c], int(y)) for c, k, y in schedule[["community_id", "class", "year"]]
-              .itertuples(index=False)}
+    chosen = {
+        (k, index[c], int(y))
+        for c, k, y in schedule[["community_id", "class", "year"]].itertuples(index=False)
+    }
     for k in CLASSES:
         for (i, t), v in model.x[k].items():
             v.varValue = 1.0 if (k, i, t) in chosen else 0.0

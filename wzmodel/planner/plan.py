@@ -32,11 +32,16 @@ from wzmodel.planner import evaluate as ev
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.solver import SolveOutcome
 
-__all__ = ["Plan", "TABLES"]
+__all__ = ["TABLES", "Plan"]
 
 TABLES = ("schedule", "funding", "coverage", "targets", "money", "kpis")
-UNITS = {"yuan": "yuan", "coverage_communities": "share", "coverage_households": "share",
-         "required_level": "share or count", "achieved_level": "share or count"}
+UNITS = {
+    "yuan": "yuan",
+    "coverage_communities": "share",
+    "coverage_households": "share",
+    "required_level": "share or count",
+    "achieved_level": "share or count",
+}
 HEADLINE_YEARS = (2027, 2030, 2035)
 
 
@@ -57,29 +62,50 @@ class Plan:
 
     # ----------------------------------------------------------------------------------------
     @classmethod
-    def from_schedule(cls, problem: PlanningProblem, schedule: pd.DataFrame,
-                      funding: pd.DataFrame, outcome: SolveOutcome | None = None, *,
-                      name: str | None = None, compare_with: Plan | None = None,
-                      build_seconds: float | None = None) -> Plan:
+    def from_schedule(
+        cls,
+        problem: PlanningProblem,
+        schedule: pd.DataFrame,
+        funding: pd.DataFrame,
+        outcome: SolveOutcome | None = None,
+        *,
+        name: str | None = None,
+        compare_with: Plan | None = None,
+        build_seconds: float | None = None,
+    ) -> Plan:
         """Evaluate a schedule and its funding into a Plan (coverage, targets, KPIs)."""
-        schedule = schedule.sort_values(["class", "year", "community_id"], kind="stable",
-                                        ignore_index=True)
+        schedule = schedule.sort_values(
+            ["class", "year", "community_id"], kind="stable", ignore_index=True
+        )
         years = ev.completion_years(problem, schedule)
         needed = ev.spending(problem, years)
         funding = _reconcile(funding, needed)
         coverage = ev.coverage_table(problem, years)
         targets = ev.target_table(problem, years)
-        money = (funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
-                 if not funding.empty else pd.DataFrame(columns=["year", "source_id", "yuan"]))
+        money = (
+            funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
+            if not funding.empty
+            else pd.DataFrame(columns=["year", "source_id", "yuan"])
+        )
         public = problem.public
         total = float(funding["yuan"].sum()) if not funding.empty else 0.0
-        public_total = float(funding.loc[funding["source_id"].map(public), "yuan"].sum()) \
-            if not funding.empty else 0.0
+        public_total = (
+            float(funding.loc[funding["source_id"].map(public), "yuan"].sum())
+            if not funding.empty
+            else 0.0
+        )
         kpis = [
             ("coverage_years", ev.coverage_years(problem, years), "weighted community-years"),
-            ("communities_upgraded_basic", int((schedule["class"] == "basic").sum()), "communities"),
-            ("communities_upgraded_featured", int((schedule["class"] == "featured").sum()),
-             "communities"),
+            (
+                "communities_upgraded_basic",
+                int((schedule["class"] == "basic").sum()),
+                "communities",
+            ),
+            (
+                "communities_upgraded_featured",
+                int((schedule["class"] == "featured").sum()),
+                "communities",
+            ),
             ("money_total", total, "yuan"),
             ("money_public", public_total, "yuan"),
             ("targets_met", int(targets["met"].sum()), f"of {len(targets)}"),
@@ -87,8 +113,13 @@ class Plan:
         main = coverage[coverage["zone_group"] == "main_urban+new_town"].set_index("year")
         for y in HEADLINE_YEARS:
             if y in main.index:
-                kpis.append((f"coverage_main_urban_new_town_{y}",
-                             float(main.at[y, "coverage_communities"]), "share of communities"))
+                kpis.append(
+                    (
+                        f"coverage_main_urban_new_town_{y}",
+                        float(main.at[y, "coverage_communities"]),
+                        "share of communities",
+                    )
+                )
         kpi = pd.DataFrame(kpis, columns=["metric", "value", "unit"])
         out = _outcome_dict(outcome, build_seconds)
         meta = {
@@ -100,8 +131,17 @@ class Plan:
             "scenario_config": problem.scenario.model_dump(mode="json"),
             "versions": _versions(),
         }
-        plan = cls(name or problem.scenario.name, schedule, funding, coverage, targets, money,
-                   kpi, out, meta)
+        plan = cls(
+            name or problem.scenario.name,
+            schedule,
+            funding,
+            coverage,
+            targets,
+            money,
+            kpi,
+            out,
+            meta,
+        )
         if compare_with is not None:
             plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
@@ -113,16 +153,21 @@ class Plan:
             raise KeyError(metric)
         return float(row.iloc[0])
 
-    def coverage_at(self, year: int, zone_group: str = "main_urban+new_town",
-                    measure: str = "communities") -> float:
-        row = self.coverage[(self.coverage["year"] == year) &
-                            (self.coverage["zone_group"] == zone_group)]
+    def coverage_at(
+        self, year: int, zone_group: str = "main_urban+new_town", measure: str = "communities"
+    ) -> float:
+        row = self.coverage[
+            (self.coverage["year"] == year) & (self.coverage["zone_group"] == zone_group)
+        ]
         return float(row[f"coverage_{measure}"].iloc[0])
 
     def money_by_source(self) -> pd.DataFrame:
         """Total money per source (yuan), largest first."""
-        return (self.money.groupby("source_id", as_index=False)["yuan"].sum()
-                .sort_values(["yuan", "source_id"], ascending=[False, True], ignore_index=True))
+        return (
+            self.money.groupby("source_id", as_index=False)["yuan"]
+            .sum()
+            .sort_values(["yuan", "source_id"], ascending=[False, True], ignore_index=True)
+        )
 
     # ----------------------------------------------------------------------------------------
     def to_csv(self, folder: str | Path) -> None:
@@ -141,10 +186,16 @@ class Plan:
             self.to_csv(tmp)
             if excel:
                 self.to_excel(tmp / "plan.xlsx")
-            info = {"name": self.name, "outcome": _without_timings(self.outcome), "meta": self.meta,
-                    "diagnosis": self.diagnosis}
-            (tmp / "plan.json").write_text(json.dumps(info, indent=2, ensure_ascii=False,
-                                                      sort_keys=True) + "\n", encoding="utf-8")
+            info = {
+                "name": self.name,
+                "outcome": _without_timings(self.outcome),
+                "meta": self.meta,
+                "diagnosis": self.diagnosis,
+            }
+            (tmp / "plan.json").write_text(
+                json.dumps(info, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                encoding="utf-8",
+            )
             (tmp / "report.md").write_text(self.report(), encoding="utf-8")
         return Path(folder)
 
@@ -153,10 +204,17 @@ class Plan:
         """Read a plan written by :meth:`write`."""
         folder = Path(folder)
         info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"community_id": str})
-                  for name in TABLES}
-        return cls(info["name"], **tables, outcome=info["outcome"], meta=info["meta"],
-                   diagnosis=info.get("diagnosis", ""))
+        tables = {
+            name: pd.read_csv(folder / f"{name}.csv", dtype={"community_id": str})
+            for name in TABLES
+        }
+        return cls(
+            info["name"],
+            **tables,
+            outcome=info["outcome"],
+            meta=info["meta"],
+            diagnosis=info.get("diagnosis", ""),
+        )
 
     # ----------------------------------------------------------------------------------------
     def summary(self) -> str:
@@ -164,9 +222,11 @@ class Plan:
         lines = [f"Plan '{self.name}' — solver: {describe_outcome(self.outcome)}", "", "Targets:"]
         for t in self.targets.itertuples():
             mark = "met   " if t.met else "MISSED"
-            level = (f"{100 * t.achieved_level:.1f} % (needs {100 * t.required_level:.1f} %)"
-                     if t.kind in ("coverage", "complete_blocks")
-                     else f"{t.achieved:.0f} (needs {t.required:.0f})")
+            level = (
+                f"{100 * t.achieved_level:.1f} % (needs {100 * t.required_level:.1f} %)"
+                if t.kind in ("coverage", "complete_blocks")
+                else f"{t.achieved:.0f} (needs {t.required:.0f})"
+            )
             kind = "hard" if t.hard else "soft"
             lines.append(f"  [{mark}] {t.target} ({kind}, {t.year}): {level}")
         lines += ["", "Coverage (share of communities complete at year end):"]
@@ -175,35 +235,68 @@ class Plan:
         lines.append(header)
         for y in HEADLINE_YEARS:
             if y in set(self.coverage["year"]):
-                cells = "".join(f"{100 * self.coverage_at(y, g):21.1f}%" for g in groups
-                                if g in set(self.coverage["zone_group"]))
+                cells = "".join(
+                    f"{100 * self.coverage_at(y, g):21.1f}%"
+                    for g in groups
+                    if g in set(self.coverage["zone_group"])
+                )
                 lines.append("  " + str(y).ljust(6) + cells)
         lines += ["", "Money by source (million yuan, all years):"]
         for r in self.money_by_source().itertuples():
             lines.append(f"  {r.source_id:<34}{r.yuan / 1e6:14,.1f}")
         comparison = self.kpis[self.kpis["metric"].str.startswith("vs_rule_of_thumb")]
         if not comparison.empty:
-            lines += ["", "Against the rule of thumb (rank by cost per household, fund until the "
-                          "money runs out):"]
+            lines += [
+                "",
+                "Against the rule of thumb (rank by cost per household, fund until the "
+                "money runs out):",
+            ]
             for r in comparison.itertuples():
-                lines.append(f"  {r.metric.removeprefix('vs_rule_of_thumb_'):<40}"
-                             f"{r.value:+14,.3f} {r.unit}")
+                lines.append(
+                    f"  {r.metric.removeprefix('vs_rule_of_thumb_'):<40}{r.value:+14,.3f} {r.unit}"
+                )
         if self.diagnosis:
             lines += ["", self.diagnosis]
         return "\n".join(lines)
 
     def report(self) -> str:
         """A Markdown report of the plan."""
-        md = [f"# Plan: {self.name}", "", f"> {DATA_NOTE}", "",
-              f"Scenario `{self.meta.get('scenario')}` (digest `{self.meta.get('scenario_digest')}`),"
-              f" sharing option `{self.meta.get('sharing_option')}`.", "",
-              "## Solver", "", describe_outcome(self.outcome, timings=False), "",
-              "## Targets", "", _md_table(self.targets.drop(columns=["zones"])), "",
-              "## Coverage at year end (share of communities)", ""]
-        pivot = self.coverage.pivot(index="year", columns="zone_group",
-                                    values="coverage_communities").round(3).reset_index()
-        md += [_md_table(pivot), "", "## Money by source (yuan, all years)", "",
-               _md_table(self.money_by_source()), "", "## Key figures", "", _md_table(self.kpis), ""]
+        md = [
+            f"# Plan: {self.name}",
+            "",
+            f"> {DATA_NOTE}",
+            "",
+            f"Scenario `{self.meta.get('scenario')}` (digest `{self.meta.get('scenario_digest')}`),"
+            f" sharing option `{self.meta.get('sharing_option')}`.",
+            "",
+            "## Solver",
+            "",
+            describe_outcome(self.outcome, timings=False),
+            "",
+            "## Targets",
+            "",
+            _md_table(self.targets.drop(columns=["zones"])),
+            "",
+            "## Coverage at year end (share of communities)",
+            "",
+        ]
+        pivot = (
+            self.coverage.pivot(index="year", columns="zone_group", values="coverage_communities")
+            .round(3)
+            .reset_index()
+        )
+        md += [
+            _md_table(pivot),
+            "",
+            "## Money by source (yuan, all years)",
+            "",
+            _md_table(self.money_by_source()),
+            "",
+            "## Key figures",
+            "",
+            _md_table(self.kpis),
+            "",
+        ]
         if self.diagnosis:
             md += ["## Diagnosis", "", self.diagnosis, ""]
         return "\n".join(md)
@@ -216,8 +309,11 @@ def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
     if outcome.get("objective") is not None:
         gap, bound = outcome.get("gap"), outcome.get("bound")
         text += f", objective {outcome['objective']:,.6g}"
-        text += (f", bound {bound:,.6g}, gap {100 * gap:.3f} %" if bound is not None and gap is not None
-                 else ", no bound yet (the limit came before the first relaxation was solved)")
+        text += (
+            f", bound {bound:,.6g}, gap {100 * gap:.3f} %"
+            if bound is not None and gap is not None
+            else ", no bound yet (the limit came before the first relaxation was solved)"
+        )
     if timings and outcome.get("seconds") is not None:
         text += f", solve {outcome['seconds']:.1f} s"
         if outcome.get("build_seconds") is not None:
@@ -230,9 +326,16 @@ def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
 def _outcome_dict(outcome: SolveOutcome | None, build_seconds: float | None) -> dict:
     if outcome is None:
         return {}
-    return {"status": outcome.status, "objective": outcome.objective, "bound": outcome.bound,
-            "gap": outcome.gap, "solver": outcome.solver, "message": outcome.message,
-            "seconds": outcome.seconds, "build_seconds": build_seconds}
+    return {
+        "status": outcome.status,
+        "objective": outcome.objective,
+        "bound": outcome.bound,
+        "gap": outcome.gap,
+        "solver": outcome.solver,
+        "message": outcome.message,
+        "seconds": outcome.seconds,
+        "build_seconds": build_seconds,
+    }
 
 
 def _without_timings(outcome: dict) -> dict:
@@ -249,30 +352,48 @@ def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
     paid = f.groupby(keys)["yuan"].transform("sum")
     need = f[keys].merge(needed, on=keys, how="left")["yuan"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["yuan"] = np.where(paid.to_numpy() > 0, f["yuan"].to_numpy() * need / paid.to_numpy(),
-                             0.0)
+        f["yuan"] = np.where(
+            paid.to_numpy() > 0, f["yuan"].to_numpy() * need / paid.to_numpy(), 0.0
+        )
     f = f[f["yuan"] > 0.005]
     f["yuan"] = f["yuan"].round(2)
-    return f.sort_values(["year", "source_id", "district", "zone", "cost_category"],
-                         kind="stable", ignore_index=True)
+    return f.sort_values(
+        ["year", "source_id", "district", "zone", "cost_category"], kind="stable", ignore_index=True
+    )
 
 
 def _comparison(plan: Plan, other: Plan) -> pd.DataFrame:
     rows = [
-        ("vs_rule_of_thumb_coverage_years", plan.kpi("coverage_years") - other.kpi("coverage_years"),
-         "weighted community-years"),
-        ("vs_rule_of_thumb_money_total_million", (plan.kpi("money_total") - other.kpi("money_total"))
-         / 1e6, "million yuan"),
-        ("vs_rule_of_thumb_targets_met", plan.kpi("targets_met") - other.kpi("targets_met"),
-         "targets"),
+        (
+            "vs_rule_of_thumb_coverage_years",
+            plan.kpi("coverage_years") - other.kpi("coverage_years"),
+            "weighted community-years",
+        ),
+        (
+            "vs_rule_of_thumb_money_total_million",
+            (plan.kpi("money_total") - other.kpi("money_total")) / 1e6,
+            "million yuan",
+        ),
+        (
+            "vs_rule_of_thumb_targets_met",
+            plan.kpi("targets_met") - other.kpi("targets_met"),
+            "targets",
+        ),
     ]
     for y in HEADLINE_YEARS:
         m = f"coverage_main_urban_new_town_{y}"
         if m in set(plan.kpis["metric"]):
-            rows.append((f"vs_rule_of_thumb_{m}_pp", 100 * (plan.kpi(m) - other.kpi(m)),
-                         "percentage points"))
-    rule = [(f"rule_of_thumb_{m}", other.kpi(m), u) for m, u in
-            zip(other.kpis["metric"], other.kpis["unit"], strict=True)]
+            rows.append(
+                (
+                    f"vs_rule_of_thumb_{m}_pp",
+                    100 * (plan.kpi(m) - other.kpi(m)),
+                    "percentage points",
+                )
+            )
+    rule = [
+        (f"rule_of_thumb_{m}", other.kpi(m), u)
+        for m, u in zip(other.kpis["metric"], other.kpis["unit"], strict=True)
+    ]
     return pd.DataFrame(rows + rule, columns=["metric", "value", "unit"])
 
 

@@ -80,7 +80,9 @@ class PlanningProblem:
 
     @cached_property
     def public(self) -> dict[str, bool]:
-        return dict(zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True))
+        return dict(
+            zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True)
+        )
 
     def zone_mask(self, zones) -> np.ndarray:
         return self.communities["zone"].isin(list(zones)).to_numpy()
@@ -94,8 +96,10 @@ class PlanningProblem:
         """Streets whose communities lie in ``zones``: street_code, district, members (index arrays)."""
         c = self.communities
         sub = c[c["zone"].isin(list(zones))]
-        rows = [(s, g["district"].iloc[0], g.index.to_numpy()) for s, g in
-                sub.groupby("street_code", sort=True)]
+        rows = [
+            (s, g["district"].iloc[0], g.index.to_numpy())
+            for s, g in sub.groupby("street_code", sort=True)
+        ]
         return pd.DataFrame(rows, columns=["street_code", "district", "members"])
 
 
@@ -109,8 +113,18 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     problems: list[Problem] = []
     years = scenario.years
     status = assessment.communities
-    c = dataset.communities[["community_id", "name", "street_code", "district", "zone",
-                             "households", "residents", "share_60plus"]].copy()
+    c = dataset.communities[
+        [
+            "community_id",
+            "name",
+            "street_code",
+            "district",
+            "zone",
+            "households",
+            "residents",
+            "share_60plus",
+        ]
+    ].copy()
 
     measure = scenario.coverage_measure
     c["coverage_weight"] = 1.0 if measure == "communities" else c["households"].astype(float)
@@ -119,8 +133,15 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     cost_scale = np.array([scenario.funding.cost_scale.get(k, 1.0) for k in COST_CATEGORIES])
     for k in scenario.funding.cost_scale:
         if k not in COST_CATEGORIES:
-            problems.append(Problem("scenario", f"a cost category ({', '.join(COST_CATEGORIES)})",
-                                    None, "funding.cost_scale", k))
+            problems.append(
+                Problem(
+                    "scenario",
+                    f"a cost category ({', '.join(COST_CATEGORIES)})",
+                    None,
+                    "funding.cost_scale",
+                    k,
+                )
+            )
     capital = {k: assessment.cost_matrix(k, "capital").to_numpy() * cost_scale for k in CLASSES}
     running = {k: assessment.cost_matrix(k, "running").to_numpy() * cost_scale for k in CLASSES}
     already = {"basic": status["is_basic"].to_numpy(), "featured": status["is_featured"].to_numpy()}
@@ -128,8 +149,11 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     ids = c["community_id"]
     known = set(ids)
     lists = scenario.lists
-    for name, values in (("lists.must_do", lists.must_do), ("lists.must_not", lists.must_not),
-                         ("lists.earliest_year", lists.earliest_year)):
+    for name, values in (
+        ("lists.must_do", lists.must_do),
+        ("lists.must_not", lists.must_not),
+        ("lists.earliest_year", lists.earliest_year),
+    ):
         for cid in values:
             if cid not in known:
                 problems.append(Problem("scenario", "a known community_id", None, name, cid))
@@ -141,8 +165,9 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
 
     groups = c[["district", "zone"]].drop_duplicates().sort_values(["district", "zone"])
     groups = groups.reset_index(drop=True)
-    group_index = {(d, z): g for g, (d, z) in enumerate(zip(groups["district"], groups["zone"],
-                                                             strict=True))}
+    group_index = {
+        (d, z): g for g, (d, z) in enumerate(zip(groups["district"], groups["zone"], strict=True))
+    }
     c["group"] = [group_index[(d, z)] for d, z in zip(c["district"], c["zone"], strict=True)]
 
     sources = dataset.sources.sort_values("source_id").reset_index(drop=True)
@@ -150,8 +175,21 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     budget = _budget_matrix(scenario, dataset, sources, years, problems)
     if problems:
         raise InputError(problems, f"scenario {scenario.name}")
-    return PlanningProblem(scenario, dataset, assessment, c, capital, running, already, allowed,
-                           earliest, groups, rules, sources, budget)
+    return PlanningProblem(
+        scenario,
+        dataset,
+        assessment,
+        c,
+        capital,
+        running,
+        already,
+        allowed,
+        earliest,
+        groups,
+        rules,
+        sources,
+        budget,
+    )
 
 
 def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame) -> np.ndarray:
@@ -165,8 +203,11 @@ def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame)
     elif kind == "elderly":
         w = households * c["share_60plus"].to_numpy(dtype=float)
     else:  # need: households, up-weighted by the share of basic criteria failed
-        w = households * (1.0 + status["basic_failures"].to_numpy(dtype=float) /
-                          max(1, status["basic_failures"].max()))
+        w = households * (
+            1.0
+            + status["basic_failures"].to_numpy(dtype=float)
+            / max(1, status["basic_failures"].max())
+        )
     return w / w.mean() if len(w) else w
 
 
@@ -180,13 +221,23 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
     sharing = dataset.sharing[dataset.sharing["option"] == option]
     if sharing.empty:
         known = ", ".join(sorted(dataset.sharing["option"].unique())) or "none"
-        problems.append(Problem("sharing", f"a sharing option in the data (known: {known})", None,
-                                "funding.sharing_option", option))
+        problems.append(
+            Problem(
+                "sharing",
+                f"a sharing option in the data (known: {known})",
+                None,
+                "funding.sharing_option",
+                option,
+            )
+        )
         return {}
-    sharing = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
+    sharing = sharing.assign(
+        zone=sharing["zone"].fillna(""), district=sharing["district"].fillna("")
+    )
     by_role: dict[tuple[str, str], str] = {}
-    for sid, role, district in zip(sources["source_id"], sources["role"],
-                                   sources["district"].fillna(""), strict=True):
+    for sid, role, district in zip(
+        sources["source_id"], sources["role"], sources["district"].fillna(""), strict=True
+    ):
         by_role[(role, district)] = sid
 
     needed = np.zeros((len(groups), len(COST_CATEGORIES)), bool)
@@ -199,9 +250,11 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
     for g, (district, zone) in enumerate(zip(groups["district"], groups["zone"], strict=True)):
         for j, category in enumerate(COST_CATEGORIES):
             rows = sharing[sharing["cost_category"] == category]
-            for scope in (rows[rows["district"] == district], rows[(rows["zone"] == zone) &
-                          (rows["district"] == "")], rows[(rows["zone"] == "") &
-                                                          (rows["district"] == "")]):
+            for scope in (
+                rows[rows["district"] == district],
+                rows[(rows["zone"] == zone) & (rows["district"] == "")],
+                rows[(rows["zone"] == "") & (rows["district"] == "")],
+            ):
                 if not scope.empty:
                     rows = scope
                     break
@@ -210,22 +263,40 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
             if not needed[g, j]:
                 continue
             resolved = []
-            for role, lo, hi in zip(rows["role"], rows["min_share"], rows["max_share"], strict=True):
-                sid = by_role.get((role, district)) if role == "district_fiscal" else \
-                    by_role.get((role, ""))
+            for role, lo, hi in zip(
+                rows["role"], rows["min_share"], rows["max_share"], strict=True
+            ):
+                sid = (
+                    by_role.get((role, district))
+                    if role == "district_fiscal"
+                    else by_role.get((role, ""))
+                )
                 if sid is None:
                     if lo > 0:
-                        problems.append(Problem(
-                            "sharing", f"a funding source with role '{role}'"
-                            + (f" for district {district}" if role == "district_fiscal" else "")
-                            + f" (option '{option}' makes it pay ≥ {100 * lo:g} % of {category})",
-                            None, "role", role))
+                        problems.append(
+                            Problem(
+                                "sharing",
+                                f"a funding source with role '{role}'"
+                                + (f" for district {district}" if role == "district_fiscal" else "")
+                                + f" (option '{option}' makes it pay ≥ {100 * lo:g} % of {category})",
+                                None,
+                                "role",
+                                role,
+                            )
+                        )
                     continue
                 resolved.append(Rule(sid, float(lo), float(hi)))
             if not resolved or sum(r.max_share for r in resolved) < 1 - 1e-9:
-                problems.append(Problem(
-                    "sharing", f"sources able to pay 100 % of {category} in {district} ({zone}) "
-                    f"under option '{option}'", None, "cost_category", category))
+                problems.append(
+                    Problem(
+                        "sharing",
+                        f"sources able to pay 100 % of {category} in {district} ({zone}) "
+                        f"under option '{option}'",
+                        None,
+                        "cost_category",
+                        category,
+                    )
+                )
             rules[(g, category)] = tuple(sorted(resolved, key=lambda r: r.source_id))
     return rules
 
@@ -236,13 +307,15 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
     table = table.reindex(index=sources["source_id"], columns=years)
     for sid in sorted(scenario.funding.source_scale):
         if sid not in set(sources["source_id"]):
-            problems.append(Problem("scenario", "a known source_id", None, "funding.source_scale",
-                                    sid))
+            problems.append(
+                Problem("scenario", "a known source_id", None, "funding.source_scale", sid)
+            )
     missing = [(s, y) for s in table.index for y in years if pd.isna(table.loc[s, y])]
     if missing:
         shown = ", ".join(f"{s} {y}" for s, y in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-        problems.append(Problem("budgets", f"a budget for every source and year; missing: "
-                                f"{shown}{more}"))
+        problems.append(
+            Problem("budgets", f"a budget for every source and year; missing: {shown}{more}")
+        )
     scale = np.array([scenario.funding.source_scale.get(s, 1.0) for s in table.index])
     return table.fillna(0.0).to_numpy() * scenario.funding.budget_scale * scale[:, None]

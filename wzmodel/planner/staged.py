@@ -27,8 +27,9 @@ def stage_ends(problem: PlanningProblem) -> list[int]:
     return sorted(y for y in years if y >= problem.years[0])
 
 
-def staged_schedule(problem: PlanningProblem, options: SolverOptions
-                    ) -> tuple[pd.DataFrame, np.ndarray] | None:
+def staged_schedule(
+    problem: PlanningProblem, options: SolverOptions
+) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The rolling-horizon schedule and the money it uses (sources × years, yuan), or None when
     a stage finds no plan. Each stage may use ``options.time_limit`` (least-money stages usually
     take seconds); stages stop at a 1 % gap.
@@ -44,15 +45,25 @@ def staged_schedule(problem: PlanningProblem, options: SolverOptions
         stage = prepare(sub, problem.dataset)
         start = ends[n - 1] + 1 if n else problem.years[0]
         model = build(stage, hook=fix_schedule(schedule, start))
-        outcome = solve(model.prob, SolverOptions(
-            solver=options.solver, time_limit=options.time_limit, gap=max(options.gap, 0.01),
-            threads=options.threads, seed=options.seed))
+        outcome = solve(
+            model.prob,
+            SolverOptions(
+                solver=options.solver,
+                time_limit=options.time_limit,
+                gap=max(options.gap, 0.01),
+                threads=options.threads,
+                seed=options.seed,
+            ),
+        )
         if not outcome.has_solution:
             return None
         schedule = schedule_from(model)
     funding = funding_from(model)
-    spent = (funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
-             .reindex(index=problem.sources["source_id"], columns=problem.years).fillna(0.0))
+    spent = (
+        funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
+        .reindex(index=problem.sources["source_id"], columns=problem.years)
+        .fillna(0.0)
+    )
     return schedule, spent.to_numpy()
 
 
