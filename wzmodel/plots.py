@@ -1,0 +1,299 @@
+"""Briefing figures for the notebooks: tidy DataFrames and plans in, a matplotlib Figure out.
+
+Every figure has a title, units in its axis labels and a legend. Chinese names are romanised
+(:func:`romanise`), since the default fonts have no CJK glyphs. The siting map and the finance
+figures live with their models and are re-exported here, so that notebooks import one module:
+:func:`map_sites` (:mod:`wzmodel.siting_plots`), :func:`money_by_funder_figure` and
+:func:`district_burden_heatmap` (:mod:`wzmodel.finance_plots`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
+from wzmodel.siting_plots import map_sites
+
+__all__ = [
+    "DISTRICT_PINYIN",
+    "ZONE_LABELS",
+    "baseline_shares_figure",
+    "block_map",
+    "coverage_figure",
+    "district_burden_heatmap",
+    "map_sites",
+    "money_by_funder_figure",
+    "money_by_source_figure",
+    "romanise",
+    "schedule_figure",
+    "target_probability_figure",
+    "targets_figure",
+]
+
+DISTRICT_PINYIN: dict[str, str] = {
+    "黄浦": "Huangpu", "徐汇": "Xuhui", "长宁": "Changning", "静安": "Jing'an", "普陀": "Putuo",
+    "虹口": "Hongkou", "杨浦": "Yangpu", "闵行": "Minhang", "宝山": "Baoshan", "嘉定": "Jiading",
+    "浦东": "Pudong", "金山": "Jinshan", "松江": "Songjiang", "青浦": "Qingpu",
+    "奉贤": "Fengxian", "崇明": "Chongming",
+}
+"""Shanghai's 16 districts (the data's short names) in pinyin, as in the source ids."""
+
+ZONE_LABELS: dict[str, str] = {
+    "main_urban": "main urban area", "new_town": "five new towns",
+    "new_market_town": "new market towns", "rural": "rural",
+    "main_urban+new_town": "main urban area + new towns", "all": "whole area",
+}
+"""Readable names of zones and zone groups (:data:`wzmodel.planner.evaluate.ZONE_GROUPS`)."""
+
+ZONE_COLOURS: dict[str, str] = {
+    "main_urban": "#1f77b4", "new_town": "#2ca02c", "new_market_town": "#ff7f0e",
+    "rural": "#8c564b", "main_urban+new_town": "#17becf", "all": "#333333",
+}
+SOURCE_GROUPS = {"city_fiscal": "city fiscal", "district_fiscal": "district fiscal (all pots)",
+                 "utility": "utilities", "owners": "owners & maintenance funds",
+                 "social_capital": "social capital", "community": "community funds"}
+
+
+def romanise(name: str) -> str:
+    """Pinyin of a district's name (``黄浦`` → ``Huangpu``); other names unchanged."""
+    return DISTRICT_PINYIN.get(name, name)
+
+
+def _percent_axis(ax, axis: str = "y") -> None:
+    getattr(ax, f"{axis}axis").set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def baseline_shares_figure(by_zone: pd.DataFrame) -> Figure:
+    """Share of communities already basic and featured, per zone (``Assessment.by_zone``)."""
+    table = by_zone.set_index("zone")
+    zones = list(table.index)
+    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(len(zones))
+    for offset, column, label, colour in ((-0.2, "basic_share", "basic (or better)", "#4c72b0"),
+                                          (0.2, "featured_share", "featured", "#dd8452")):
+        bars = ax.bar(x + offset, table[column], width=0.4, label=label, color=colour)
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in table[column]], fontsize=8)
+    ax.set_xticks(x, [f"{ZONE_LABELS.get(z, z)}\n({int(n):,} communities)"
+                      for z, n in zip(zones, table["communities"], strict=True)])
+    _percent_axis(ax)
+    ax.set_ylabel("communities already complete (% of zone)")
+    ax.set_title("Baseline: communities that already meet the standards, by zone")
+    ax.legend(title="class")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def coverage_figure(plans: Mapping[str, object], *,
+                    groups: Sequence[str] = ("main_urban+new_town", "new_market_town", "rural"),
+                    targets: pd.DataFrame | None = None,
+                    title: str = "Coverage trajectory by zone") -> Figure:
+    """Coverage (share of communities complete at year end) over the years, one line per zone
+    group and plan (solid for the first plan, dashed for the next), with coverage targets as
+    markers.
+
+    Parameters
+    ----------
+    plans : label → :class:`wzmodel.planner.Plan` (anything with a ``coverage`` table).
+    groups : zone groups to draw.
+    targets : a plan's ``targets`` table; its ``coverage`` rows are drawn as ◆ at their year,
+        coloured like their zone group.
+    """
+    fig = Figure(figsize=(9, 5), layout="constrained")
+    ax = fig.add_subplot()
+    styles = ["-", "--", ":", "-."]
+    for style, (label, plan) in zip(styles, plans.items(), strict=False):
+        cov = plan.coverage
+        for group in groups:
+            rows = cov[cov["zone_group"] == group]
+            ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
+                    color=ZONE_COLOURS.get(group), label=f"{ZONE_LABELS.get(group, group)} — {label}")
+    if targets is not None:
+        for t in targets[targets["kind"] == "coverage"].itertuples():
+            group = "+".join(t.zones) if not isinstance(t.zones, str) else t.zones
+            group = group.replace(",", "+").replace(" ", "")
+            ax.scatter([t.year], [t.required_level], marker="D", s=70, zorder=5,
+                       color=ZONE_COLOURS.get(group, "black"), edgecolors="black",
+                       label=f"target {t.year}: {t.required_level:.0%} of "
+                             f"{ZONE_LABELS.get(group, group)}")
+    _percent_axis(ax)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("year (coverage at year end)")
+    ax.set_ylabel("communities complete (% of zone group)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def targets_figure(targets: pd.DataFrame, *, title: str = "Targets: required and achieved"
+                   ) -> Figure:
+    """Required against achieved level of every target (``Plan.targets``): shares in %, counts
+    as numbers, one panel per unit."""
+    shares = targets[targets["kind"].isin(["coverage", "complete_blocks"])]
+    counts = targets[~targets["kind"].isin(["coverage", "complete_blocks"])]
+    panels = [(p, unit) for p, unit in ((shares, "share"), (counts, "count")) if len(p)]
+    fig = Figure(figsize=(9, 0.6 * len(targets) + 2.2), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False,
+                        width_ratios=[3, 1][:len(panels)])[0]
+    for ax, (panel, unit) in zip(axes, panels, strict=True):
+        y = np.arange(len(panel))
+        colours = ["#1a9850" if m else "#d73027" for m in panel["met"]]
+        ax.barh(y, panel["achieved_level"], color=colours, height=0.5)
+        ax.scatter(panel["required_level"], y, marker="|", s=400, color="black", zorder=3)
+        ax.set_yticks(y, [f"{t} ({'hard' if h else 'soft'})"
+                          for t, h in zip(panel["target"], panel["hard"], strict=True)])
+        if unit == "share":
+            _percent_axis(ax, "x")
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("achieved share (% of communities or streets)")
+        else:
+            ax.set_xlabel("achieved count (communities)")
+        ax.grid(axis="x", alpha=0.3)
+    handles = [Line2D([], [], color="#1a9850", lw=6, label="met"),
+               Line2D([], [], color="#d73027", lw=6, label="missed"),
+               Line2D([], [], color="black", marker="|", ls="", markersize=14, label="required")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.suptitle(title)
+    return fig
+
+
+def _source_group(source_id: str) -> str:
+    for prefix, label in SOURCE_GROUPS.items():
+        if source_id.startswith(prefix):
+            return label
+    return source_id
+
+
+def money_by_source_figure(money: pd.DataFrame, *, title: str = "Money per year by source"
+                           ) -> Figure:
+    """Money paid per year stacked by source (``Plan.money``: year, source_id, yuan), in
+    million yuan; the district pots are added up, the utilities likewise."""
+    frame = money.assign(group=money["source_id"].map(_source_group))
+    table = frame.pivot_table(index="year", columns="group", values="yuan", aggfunc="sum",
+                              fill_value=0.0) / 1e6
+    order = [g for g in SOURCE_GROUPS.values() if g in table.columns]
+    order += [g for g in table.columns if g not in order]
+    fig = Figure(figsize=(9, 4.6), layout="constrained")
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(table))
+    cmap = colormaps["tab10"]
+    for i, group in enumerate(order):
+        ax.bar(table.index, table[group], bottom=bottom, label=group, color=cmap(i), width=0.8)
+        bottom += table[group].to_numpy()
+    ax.set_xticks(table.index, [str(y) for y in table.index])
+    ax.set_xlabel("year")
+    ax.set_ylabel("money paid (million yuan)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.set_title(title)
+    ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def schedule_figure(schedule: pd.DataFrame, communities: pd.DataFrame, *,
+                    title: str = "Upgrades per year by zone and class") -> Figure:
+    """Communities upgraded per year (``Plan.schedule``), stacked by zone, one panel per class.
+
+    ``communities`` gives each community's zone (community_id, zone)."""
+    zone = communities.set_index("community_id")["zone"]
+    frame = schedule.assign(zone=schedule["community_id"].map(zone))
+    years = sorted(frame["year"].unique())
+    classes = [k for k in ("basic", "featured") if k in set(frame["class"])]
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    axes = fig.subplots(1, max(1, len(classes)), sharey=True, squeeze=False)[0]
+    zones = [z for z in ZONE_COLOURS if z in set(frame["zone"])]
+    for ax, klass in zip(axes, classes, strict=False):
+        table = (frame[frame["class"] == klass].pivot_table(
+            index="year", columns="zone", values="community_id", aggfunc="count")
+            .reindex(index=years, columns=zones).fillna(0))
+        bottom = np.zeros(len(years))
+        for z in zones:
+            ax.bar(years, table[z], bottom=bottom, color=ZONE_COLOURS[z], label=ZONE_LABELS[z])
+            bottom += table[z].to_numpy()
+        ax.set_title(f"reach {klass}")
+        ax.set_xticks(years, [str(y) for y in years], rotation=45)
+        ax.set_xlabel("year")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("communities upgraded (count)")
+    axes[-1].legend(title="zone")
+    fig.suptitle(title)
+    return fig
+
+
+BLOCK_COLOURS = {"complete block": "#1a9850", "street not yet complete": "#fdae61",
+                 "outside the target zones": "#bdbdbd"}
+
+
+def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
+    """Communities on the local grid (x_m, y_m), coloured by their street's block status.
+
+    ``communities`` has x_m, y_m and ``block_status`` — one of the keys of
+    :data:`BLOCK_COLOURS`; a community's own completion is shown by a filled (complete) or
+    hollow (not complete) marker when a boolean ``complete`` column is present.
+    """
+    fig = Figure(figsize=(8.5, 8), layout="constrained")
+    ax = fig.add_subplot()
+    complete = communities["complete"].astype(bool) if "complete" in communities else None
+    for status, colour in BLOCK_COLOURS.items():
+        rows = communities["block_status"] == status
+        done = rows & complete if complete is not None else rows
+        ax.scatter(communities.loc[done, "x_m"], communities.loc[done, "y_m"], s=14,
+                   color=colour, edgecolors="none")
+        if complete is not None:
+            todo = rows & ~complete
+            ax.scatter(communities.loc[todo, "x_m"], communities.loc[todo, "y_m"], s=14,
+                       facecolors="none", edgecolors=colour, linewidths=0.9)
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=s)
+               for s, c in BLOCK_COLOURS.items()]
+    if complete is not None:
+        handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3",
+                              label="hollow: community itself not complete"))
+    ax.legend(handles=handles, title="street (block) status", loc="best", fontsize=8)
+    ax.set_aspect("equal", adjustable="datalim")
+    thousands = FuncFormatter(lambda v, _p: f"{v:,.0f}")
+    ax.xaxis.set_major_formatter(thousands)
+    ax.yaxis.set_major_formatter(thousands)
+    ax.set_xlabel("easting (m, local grid)")
+    ax.set_ylabel("northing (m, local grid)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, linewidth=0.3)
+    return fig
+
+
+def target_probability_figure(probabilities: pd.DataFrame, *, value: str = "probability",
+                              title: str = "Probability of meeting each target") -> Figure:
+    """Horizontal bars of the probability (0–1) of meeting each target; ``probabilities`` has a
+    ``target`` column and ``value``, and optionally a ``lever`` column (one bar per lever
+    setting)."""
+    lever = "lever" if "lever" in probabilities else None
+    targets = list(dict.fromkeys(probabilities["target"]))
+    settings = list(dict.fromkeys(probabilities[lever])) if lever else [None]
+    fig = Figure(figsize=(8.5, 0.7 * len(targets) * max(1, len(settings)) / 1.5 + 2),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    height = 0.8 / len(settings)
+    cmap = colormaps["tab10"]
+    for i, setting in enumerate(settings):
+        rows = probabilities if setting is None else probabilities[probabilities[lever] == setting]
+        rows = rows.set_index("target").reindex(targets)
+        y = np.arange(len(targets)) + (i - (len(settings) - 1) / 2) * height
+        bars = ax.barh(y, rows[value], height=height, color=cmap(i),
+                       label=str(setting) if setting is not None else "all samples")
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in rows[value]], fontsize=8, padding=2)
+    ax.set_yticks(np.arange(len(targets)), targets)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.1)
+    _percent_axis(ax, "x")
+    ax.set_xlabel("probability of meeting the target (% of samples)")
+    ax.set_title(title)
+    ax.legend(title=lever or "samples", loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
