@@ -136,9 +136,9 @@ def test_too_many_sites_is_an_input_error(line):
 
 # --------------------------------------------------------------------------------------------
 @pytest.fixture
-def site_cli(monkeypatch):
-    monkeypatch.setattr(cli, "_EXTENSIONS", [*cli._EXTENSIONS, add_cli]
-                        if add_cli not in cli._EXTENSIONS else cli._EXTENSIONS)
+def site_cli():
+    """The `site` command is registered by wzmodel.cli itself."""
+    assert "site" in cli.build_parser()._subparsers._group_actions[0].choices
 
 
 def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):

@@ -305,6 +305,7 @@ class Plan:
 def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
     if not outcome:
         return "no solver (evaluated schedule)"
+    bound = outcome.get("bound")
     text = f"{outcome['status']} ({outcome.get('solver', '')})"
     if outcome.get("objective") is not None:
         gap, bound = outcome.get("gap"), outcome.get("bound")
@@ -318,7 +319,7 @@ def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
         text += f", solve {outcome['seconds']:.1f} s"
         if outcome.get("build_seconds") is not None:
             text += f", build {outcome['build_seconds']:.1f} s"
-    if outcome.get("message") and outcome["status"] not in ("optimal", "feasible"):
+    if outcome.get("message") and (outcome["status"] not in ("optimal", "feasible") or bound is None):
         text += f": {outcome['message']}"
     return text
 

@@ -1,11 +1,12 @@
-"""A rolling-horizon start for the full model: meet each target year's targets in turn.
+"""A rolling-horizon start for the full model: meet each hard target year's targets in turn.
 
 The full ten-year model is large (≈ 110,000 binaries on the Shanghai data), and HiGHS needs a
 good feasible plan early to report a useful gap within its time limit. This module solves a
-sequence of short-horizon models — up to the first target year, then up to the next, ... — each
-meeting the targets that fall within it at least public money while keeping the earlier years'
-upgrades fixed (least-money models find feasible plans far faster than coverage-maximising
-ones). The rule of thumb then spends what money is left. The result is a feasible plan whenever
+sequence of models whose upgrades stop at the first hard-target year, then at the next, ... —
+each meeting the hard targets that fall within it at least public money (running costs over the
+whole horizon included) while keeping the earlier years' upgrades fixed (least-money models
+find feasible plans far faster than coverage-maximising ones). The rule of thumb then spends what
+money is left. The result is a feasible plan whenever
 the targets are reachable one stage at a time; the full model improves on it and proves the gap.
 """
 
@@ -23,28 +24,30 @@ __all__ = ["staged_schedule"]
 
 
 def stage_ends(problem: PlanningProblem) -> list[int]:
-    years = {t.year for t in problem.scenario.targets.values()} | {problem.years[-1]}
-    return sorted(y for y in years if y >= problem.years[0])
+    """The years of the hard targets: the start must meet them; the rest is the search's job."""
+    years = {t.year for t in problem.scenario.targets.values() if t.hard}
+    return sorted(y for y in years if problem.years[0] <= y <= problem.years[-1])
 
 
 def staged_schedule(
     problem: PlanningProblem, options: SolverOptions
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The rolling-horizon schedule and the money it uses (sources × years, yuan), or None when
-    a stage finds no plan. Each stage may use ``options.time_limit`` (least-money stages usually
-    take seconds); stages stop at a 1 % gap.
+    """The rolling-horizon schedule and the money it uses (sources × years, yuan; capital and
+    all later running costs), or None when a stage finds no plan. Each stage may use
+    ``options.time_limit`` (least-money stages usually take seconds); stages stop at a 1 % gap.
     """
     ends = stage_ends(problem)
+    if not ends:
+        return None
     schedule = pd.DataFrame(columns=["community_id", "class", "year"])
     for n, end in enumerate(ends):
+        # the whole horizon (so later running costs are paid for), upgrades only up to `end`
         raw = problem.scenario.model_dump(mode="json", exclude={"source_file"})
-        raw["last_year"] = end
-        raw["targets"] = {k: v for k, v in raw["targets"].items() if v["year"] <= end}
+        raw["targets"] = {k: v for k, v in raw["targets"].items() if v["hard"] and v["year"] <= end}
         raw["objective"]["kind"] = "min_public_money"  # finds feasible plans fast
-        sub = problem.scenario.model_validate(raw)
-        stage = prepare(sub, problem.dataset)
-        start = ends[n - 1] + 1 if n else problem.years[0]
-        model = build(stage, hook=fix_schedule(schedule, start))
+        stage = prepare(problem.scenario.model_validate(raw), problem.dataset)
+        first_free = ends[n - 1] + 1 if n else problem.years[0]
+        model = build(stage, hook=fix_schedule(schedule, first_free, last_free=end))
         outcome = solve(
             model.prob,
             SolverOptions(
@@ -67,8 +70,9 @@ def staged_schedule(
     return schedule, spent.to_numpy()
 
 
-def fix_schedule(schedule: pd.DataFrame, first_free_year: int):
-    """A build hook fixing every upgrade decision before ``first_free_year`` to ``schedule``."""
+def fix_schedule(schedule: pd.DataFrame, first_free_year: int, last_free: int | None = None):
+    """A build hook fixing every upgrade decision before ``first_free_year`` to ``schedule``
+    (and, with ``last_free``, forbidding upgrades after that year)."""
     chosen = set(zip(schedule["community_id"], schedule["class"], schedule["year"], strict=True))
 
     def fix(model: PlanModel) -> None:
@@ -78,5 +82,7 @@ def fix_schedule(schedule: pd.DataFrame, first_free_year: int):
                 if t < first_free_year:
                     value = 1 if (ids[i], k, t) in chosen else 0
                     v.lowBound = v.upBound = value
+                elif last_free is not None and t > last_free:
+                    v.lowBound = v.upBound = 0
 
     return fix
