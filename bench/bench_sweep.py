@@ -46,7 +46,7 @@ def main() -> None:
             print(f"{label:<32} {len(sweep.results)} experiments in {seconds[label]:7.1f} s "
                   f"({statuses})", flush=True)
     reference = next(iter(results.values()))
-    for label, frame in results.items():
+    for frame in results.values():
         pd.testing.assert_frame_equal(frame, reference, check_exact=True)
     print("identical results: yes")
     sequential = seconds["sequential"]

@@ -165,6 +165,21 @@ high = 2.0
         read_uncertainty(load_scenario(tiny_with(tmp_path, "[uncertainty]\nseed = 3\n", "e.toml")))
 
 
+def test_a_lever_value_the_data_reject_stops_the_sweep_before_it_runs(tmp_path):
+    text = """[uncertainty]
+[uncertainty.levers.option]
+path = "funding.sharing_option"
+values = ["fiscal_led", "no_such_option"]
+"""
+    scenario = load_scenario(tiny_with(tmp_path, text))
+    calls = _Counting()
+    for mode in ("replan", "recheck"):
+        with pytest.raises(InputError, match="no_such_option"):
+            run_sweep(scenario, tmp_path / mode, mode=mode, reference="rule_of_thumb",
+                      progress=False, evaluate=calls)
+    assert calls.calls == []
+
+
 def test_inputs_reach_the_scenario_and_the_data(scenario):
     from wzmodel.sweep import _dataset_for
 
@@ -210,6 +225,7 @@ def test_recheck_results_are_tidy_with_metadata(scenario, sequential_recheck):
     stored, meta = read_results(sequential_recheck.path)
     pd.testing.assert_frame_equal(stored, results)
     assert meta["seed"] == 42 and meta["method"] == "lhs" and meta["mode"] == "recheck"
+    assert meta["objective"] == "coverage_years"
     assert meta["scenario_digest"] == scenario.digest()
     assert {"wzmodel", "pulp", "highspy", "pandas", "numpy", "scipy"} <= set(meta["versions"])
     assert len(list((sequential_recheck.path.parent / "parts").glob("*.parquet"))) == 12
@@ -295,9 +311,9 @@ def test_replanning_gives_identical_results_on_every_executor(scenario, tmp_path
     for other in runs[1:]:
         pd.testing.assert_frame_equal(other, runs[0], check_exact=True)
     optimised = run_sweep(fast, tmp_path / "recheck", samples=2, mode="recheck",
-                          reference="optimised", progress=False).results
-    unperturbed = runs[0]
-    assert len(optimised) == len(unperturbed) == 4
+                          reference="optimised", progress=False)
+    assert len(optimised.results) == 4
+    assert (tmp_path / "recheck" / "reference" / "lever_1_schedule.parquet").exists()
 
 
 def test_cli_runs_a_sweep_and_reports_probabilities(tmp_path, capsys):

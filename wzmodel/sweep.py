@@ -663,8 +663,11 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     parts.mkdir(parents=True, exist_ok=True)
     manifest = _manifest(scenario, spec, design, mode, reference)
     _check_manifest(out / "sweep.json", manifest)
-    references = (_references(scenario, spec, out, reference) if mode == "recheck"
-                  else dict.fromkeys(range(len(spec.lever_settings))))
+    if mode == "recheck":
+        references = _references(scenario, spec, out, reference)
+    else:
+        _check_lever_settings(scenario, spec)
+        references = dict.fromkeys(range(len(spec.lever_settings)))
     done = {int(p.stem) for p in parts.glob("*.parquet") if p.stem.isdigit()}
     input_names = [p.name for p in spec.parameters] + [lever.name for lever in spec.levers]
     tasks = [ExperimentTask(int(r["experiment_id"]), int(r["lever_id"]), int(r["sample_id"]),
@@ -702,6 +705,23 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         return
     _atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
                        + "\n")
+
+
+def _check_lever_settings(scenario: Scenario, spec: Uncertainty) -> None:
+    """Prepare every lever setting once, so that a value the data reject (an unknown sharing
+    option, say) is reported before any experiment runs."""
+    from wzmodel.planner import prepare
+
+    problems: list[Problem] = []
+    for setting in spec.lever_settings:
+        base, data = apply_inputs(scenario, _dataset_for(scenario), spec, setting)
+        try:
+            prepare(base, data)
+        except InputError as exc:
+            problems += [replace(p, expected=f"{p.expected} (lever setting {setting})")
+                         for p in exc.problems]
+    if problems:
+        raise InputError(problems, "uncertainty declarations")
 
 
 def _references(scenario: Scenario, spec: Uncertainty, out: Path,
@@ -756,6 +776,7 @@ def _metadata(scenario: Scenario, spec: Uncertainty, mode: str, n: int) -> dict[
             versions[package] = "unknown"
     return {"scenario": scenario.name, "scenario_digest": scenario.digest(), "seed": spec.seed,
             "method": spec.method, "mode": mode, "experiments": n, "versions": versions,
+            "objective": scenario.objective.kind,
             "declarations": spec.model_dump(mode="json")}
 
 
@@ -804,7 +825,8 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local processes (default: all cores; 1 = "
                        "sequential)")
-    where.add_argument("--scheduler", help="dask.distributed scheduler address, or 'local'")
+    where.add_argument("--scheduler", help="dask.distributed scheduler address, or 'local' for "
+                       "a local cluster on all cores")
     p.add_argument("--mode", choices=["recheck", "replan"], default="recheck",
                    help="re-check a fixed plan per lever setting (fast) or re-plan every "
                    "experiment")
