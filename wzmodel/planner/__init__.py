@@ -66,7 +66,8 @@ def make_plan(
         if staged is None:
             start, _ = rule_of_thumb(problem, targets_first=True)
         else:
-            start, _ = rule_of_thumb(problem, fixed=staged[0], spent=staged[1])
+            schedule, spent, paid_until = staged
+            start, _ = rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)
     model = build(problem, hook=hook)
     if start is not None:
         set_start(model, start)

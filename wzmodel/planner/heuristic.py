@@ -86,6 +86,7 @@ def rule_of_thumb(
     targets_first: bool = False,
     fixed: pd.DataFrame | None = None,
     spent: np.ndarray | None = None,
+    paid_until: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule-of-thumb plan: (schedule, funding) tables like an optimised plan's.
 
@@ -94,6 +95,9 @@ def rule_of_thumb(
     coverage target are funded first (cheapest per unit of coverage) in the years up to the
     target — not what the practice does, but a good starting plan for the optimiser. ``fixed``
     is a schedule the rule keeps, ``spent`` (sources × years, yuan) the money that schedule
+    uses up to the year ``paid_until`` (its running costs after that year are reserved here first);
+    the rule then spends what is left, and the returned funding covers only what it added.
+    ``spent`` (sources × years, yuan) is the money that schedule
     already uses (capital and running costs); the rule then spends what is left, and the
     returned funding covers only what it added.
     """
@@ -137,6 +141,7 @@ def rule_of_thumb(
                 columns=["year", "source_id", "district", "zone", "cost_category", "yuan"]
             )
         purse.slack = np.cumsum(p.budget - spent, axis=1)
+        _reserve_running(p, purse, committed, paid_until or p.years[-1])
     remaining_years = {year: p.years[-1] - year for year in p.years}
     for n, year in enumerate(p.years):
         if topping_up:
@@ -232,6 +237,19 @@ def rule_of_thumb(
         columns=["year", "source_id", "district", "zone", "cost_category", "yuan"],
     )
     return schedule, funding
+
+
+def _reserve_running(p: PlanningProblem, purse: _Purse, committed, paid_until: int) -> None:
+    """Pay (from the slack) the fixed plan's running costs of the years after ``paid_until``."""
+    group = p.communities["group"].to_numpy()
+    for year in (y for y in p.years if y > paid_until):
+        running = np.zeros((len(p.groups), len(p.categories)))
+        for klass in ("basic", "featured"):
+            done = (committed[klass] > 0) & (committed[klass] < year)
+            np.add.at(running, group[done], p.running[klass][done])
+        for g in np.flatnonzero(running.sum(axis=1) > 0):
+            if not purse.try_pay(year, g, running[g]):
+                purse.try_pay(year, g, running[g], force=True)
 
 
 def _coverage_needs(p: PlanningProblem):

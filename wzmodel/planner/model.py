@@ -354,17 +354,18 @@ def _block_var(m, street, target: Target, cache) -> pulp.LpVariable:
 
 
 def _penalty(p: PlanningProblem, target: Target, communities_per_unit: float) -> float:
-    """Objective units per unit of shortfall: the scenario's, or by default ten times what one
-    community could ever add to the objective (all years at the largest weight, or its whole
-    cost), so that missing a target is never cheaper than meeting it where money allows."""
+    """Objective units per unit of shortfall: the scenario's, or by default twice what an
+    average community adds when complete for the whole horizon (coverage-years), or twice the
+    average cost of making a community basic (least money). A modelling choice, documented in
+    docs/planner.md: soft targets then weigh like the communities they stand for, and the
+    objective keeps a meaningful scale (so does its gap)."""
     if target.penalty is not None:
         return target.penalty
     if p.scenario.objective.kind == "coverage_years":
-        per_community = len(p.years) * float(p.communities["objective_weight"].max())
+        per_community = len(p.years) * float(p.communities["objective_weight"].mean())
     else:
-        costs = p.capital["basic"].sum(axis=1) + p.capital["featured"].sum(axis=1)
-        per_community = float(costs.max()) / MONEY_UNIT
-    return 10.0 * per_community * communities_per_unit
+        per_community = float(p.capital["basic"].sum(axis=1).mean()) / MONEY_UNIT
+    return 2.0 * per_community * communities_per_unit
 
 
 def define_objective(m: PlanModel, penalties, extra) -> None:

@@ -2,12 +2,12 @@
 
 The full ten-year model is large (≈ 110,000 binaries on the Shanghai data), and HiGHS needs a
 good feasible plan early to report a useful gap within its time limit. This module solves a
-sequence of models whose upgrades stop at the first hard-target year, then at the next, ... —
-each meeting the hard targets that fall within it at least public money (running costs over the
-whole horizon included) while keeping the earlier years' upgrades fixed (least-money models
-find feasible plans far faster than coverage-maximising ones). The rule of thumb then spends what
-money is left. The result is a feasible plan whenever
-the targets are reachable one stage at a time; the full model improves on it and proves the gap.
+sequence of short-horizon models — up to the first hard-target year, then the next, ... —
+each meeting the hard targets that fall within it at least public money while keeping the
+earlier years' upgrades fixed (least-money models find feasible plans far faster than
+coverage-maximising ones). The rule of thumb then spends what money is left, after reserving
+the later running costs of the staged upgrades. The result is a feasible plan whenever the
+targets are reachable one stage at a time; the full model improves on it and proves the gap.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def stage_ends(problem: PlanningProblem) -> list[int]:
 
 def staged_schedule(
     problem: PlanningProblem, options: SolverOptions
-) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The rolling-horizon schedule and the money it uses (sources × years, yuan; capital and
-    all later running costs), or None when a stage finds no plan. Each stage may use
+) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+    """The rolling-horizon schedule, the money it uses (sources × years, yuan) up to the last
+    stage's year, and that year; None when a stage finds no plan. Each stage may use
     ``options.time_limit`` (least-money stages usually take seconds); stages stop at a 1 % gap.
     """
     ends = stage_ends(problem)
@@ -41,13 +41,13 @@ def staged_schedule(
         return None
     schedule = pd.DataFrame(columns=["community_id", "class", "year"])
     for n, end in enumerate(ends):
-        # the whole horizon (so later running costs are paid for), upgrades only up to `end`
         raw = problem.scenario.model_dump(mode="json", exclude={"source_file"})
+        raw["last_year"] = end
         raw["targets"] = {k: v for k, v in raw["targets"].items() if v["hard"] and v["year"] <= end}
         raw["objective"]["kind"] = "min_public_money"  # finds feasible plans fast
         stage = prepare(problem.scenario.model_validate(raw), problem.dataset)
         first_free = ends[n - 1] + 1 if n else problem.years[0]
-        model = build(stage, hook=fix_schedule(schedule, first_free, last_free=end))
+        model = build(stage, hook=fix_schedule(schedule, first_free))
         outcome = solve(
             model.prob,
             SolverOptions(
@@ -67,12 +67,11 @@ def staged_schedule(
         .reindex(index=problem.sources["source_id"], columns=problem.years)
         .fillna(0.0)
     )
-    return schedule, spent.to_numpy()
+    return schedule, spent.to_numpy(), ends[-1]
 
 
-def fix_schedule(schedule: pd.DataFrame, first_free_year: int, last_free: int | None = None):
-    """A build hook fixing every upgrade decision before ``first_free_year`` to ``schedule``
-    (and, with ``last_free``, forbidding upgrades after that year)."""
+def fix_schedule(schedule: pd.DataFrame, first_free_year: int):
+    """A build hook fixing every upgrade decision before ``first_free_year`` to ``schedule``."""
     chosen = set(zip(schedule["community_id"], schedule["class"], schedule["year"], strict=True))
 
     def fix(model: PlanModel) -> None:
@@ -82,7 +81,5 @@ def fix_schedule(schedule: pd.DataFrame, first_free_year: int, last_free: int | 
                 if t < first_free_year:
                     value = 1 if (ids[i], k, t) in chosen else 0
                     v.lowBound = v.upBound = value
-                elif last_free is not None and t > last_free:
-                    v.lowBound = v.upBound = 0
 
     return fix
