@@ -102,8 +102,8 @@ min_share = 1.0"""
     assert code == 3
     assert "cannot all be met" in out
     # everything in 2026 costs 1,050,000 yuan against 400,000: 650,000 extra
-    assert "0.7 million yuan" in out or "0.6 million yuan" in out
-    assert "city_fiscal: 0.7 M in 2026" in out or "city_fiscal: 0.6 M in 2026" in out
+    assert "The smallest extra money that would meet them is 650,000 yuan" in out
+    assert "city_fiscal: 650,000 yuan in 2026" in out
     assert not (tmp_path / "out").exists()
 
 

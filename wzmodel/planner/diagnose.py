@@ -29,6 +29,11 @@ class Diagnosis:
     text: str
 
 
+def money(yuan: float) -> str:
+    """An amount as a finance officer reads it: million yuan, or yuan below a million."""
+    return f"{yuan / 1e6:,.1f} million yuan" if abs(yuan) >= 1e6 else f"{yuan:,.0f} yuan"
+
+
 def diagnose(problem: PlanningProblem) -> Diagnosis:
     options = problem.scenario.solver.options()
     lines = ["The hard targets cannot all be met within the budgets."]
@@ -47,17 +52,15 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
             ""
             if outcome.status == "optimal"
             else (
-                f" (best found; the least amount is at least {outcome.bound * MONEY_UNIT / 1e6:,.1f}"
-                " million yuan)"
+                f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})"
             )
         )
         lines.append(
-            f"The smallest extra money that would meet them is {total / 1e6:,.1f} million "
-            f"yuan{exact}:"
+            f"The smallest extra money that would meet them is {money(total)}{exact}:"
         )
         by_source = extra.groupby("source_id")
         for sid, part in by_source:
-            years = ", ".join(f"{r.yuan / 1e6:,.1f} M in {r.year}" for r in part.itertuples())
+            years = ", ".join(f"{money(r.yuan)} in {r.year}" for r in part.itertuples())
             lines.append(f"  - {sid}: {years}")
     else:
         extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
