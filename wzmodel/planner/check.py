@@ -53,9 +53,7 @@ def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[st
         if problems:
             raise InputError(problems, str(folder))
         standards = load_standards(scenario.standards.basic, scenario.standards.featured)
-        dataset = dataset_with_sharing(
-            load_dataset(scenario.data, indicators=standards.indicators()), rows
-        )
+        dataset = dataset_with_sharing(load_dataset(scenario.data, indicators=standards.indicators()), rows)
     return check_against(plan, prepare(scenario, dataset))
 
 
@@ -91,22 +89,18 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
             issues.append(f"community {r.community_id}: year {r.year} outside the plan years")
         elif not p.allowed[r[1]][i]:
             issues.append(
-                f"community {r.community_id} may not be upgraded to {r[1]} (already "
-                "complete or excluded)"
+                f"community {r.community_id} may not be upgraded to {r[1]} (already complete or excluded)"
             )
         elif r.year < p.earliest[i]:
             issues.append(
-                f"community {r.community_id} upgraded in {r.year}, before its earliest "
-                f"year {p.earliest[i]}"
+                f"community {r.community_id} upgraded in {r.year}, before its earliest year {p.earliest[i]}"
             )
     if issues:
         return issues
     years = ev.completion_years(p, schedule)
     bad = (years["featured"] > 0) & ((years["basic"] == 0) | (years["basic"] > years["featured"]))
     for i in np.flatnonzero(bad):
-        issues.append(
-            f"community {p.communities.at[i, 'community_id']} is featured before it is basic"
-        )
+        issues.append(f"community {p.communities.at[i, 'community_id']} is featured before it is basic")
     for cid, due in sorted(p.scenario.lists.must_do.items()):
         y = years["basic"][index[cid]]
         if y == 0 or y > due:
@@ -129,8 +123,7 @@ def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProb
                 "costs of earlier ones)"
             )
     group_of = {
-        (d, z): g
-        for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"], strict=True))
+        (d, z): g for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"], strict=True))
     }
     for key, block in funding.groupby(keys, sort=True):
         y, d, z, k = key
@@ -193,8 +186,7 @@ def _reported_issues(plan: Plan, p: PlanningProblem, years) -> list[str]:
     )
     for r in merged.to_dict("records"):
         if r["_merge"] != "both" or any(
-            abs(r[c] - r[f"{c}_reported"]) > 1e-6
-            for c in ("coverage_communities", "coverage_households")
+            abs(r[c] - r[f"{c}_reported"]) > 1e-6 for c in ("coverage_communities", "coverage_households")
         ):
             issues.append(
                 f"reported coverage of {r['zone_group']} in {r['year']} does not match the schedule"

@@ -51,13 +51,9 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
         exact = (
             ""
             if outcome.status == "optimal"
-            else (
-                f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})"
-            )
+            else (f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})")
         )
-        lines.append(
-            f"The smallest extra money that would meet them is {money(total)}{exact}:"
-        )
+        lines.append(f"The smallest extra money that would meet them is {money(total)}{exact}:")
         by_source = extra.groupby("source_id")
         for sid, part in by_source:
             years = ", ".join(f"{money(r.yuan)} in {r.year}" for r in part.itertuples())
@@ -70,9 +66,7 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
             f"prevent it ({outcome.status})."
         )
 
-    soft = problem.scenario.update(
-        targets={name: {"hard": False} for name in problem.scenario.targets}
-    )
+    soft = problem.scenario.update(targets={name: {"hard": False} for name in problem.scenario.targets})
     relaxed_problem = prepare(soft, problem.dataset)
     relaxed = build(relaxed_problem)
     outcome = solve(relaxed.prob, options)

@@ -154,9 +154,7 @@ def _complete_blocks(p: PlanningProblem, basic_year: np.ndarray, t) -> pd.DataFr
     zones = t.zones if t.kind == "complete_blocks" else tuple(p.communities["zone"].unique())
     streets = p.streets_in(zones)
     done = _complete_by(basic_year, t.year)
-    streets["complete"] = [
-        done[m].sum() >= t.block_threshold * len(m) - 1e-9 for m in streets["members"]
-    ]
+    streets["complete"] = [done[m].sum() >= t.block_threshold * len(m) - 1e-9 for m in streets["members"]]
     return streets
 
 

@@ -62,9 +62,7 @@ class _Purse:
         for j in np.flatnonzero(costs > 0):
             category = self.p.categories[j]
             rules = self.p.rules[(group, category)]
-            pay = self.split(
-                rules, float(costs[j]), left if not force else np.full_like(left, np.inf)
-            )
+            pay = self.split(rules, float(costs[j]), left if not force else np.full_like(left, np.inf))
             if pay is None:
                 return False
             for sid, a in pay.items():
@@ -132,7 +130,6 @@ def rule_of_thumb(
         if k == cid
     }
 
-    featured_quota = _featured_quota(p)
     purse = _Purse(p)
     topping_up = spent is not None
     if topping_up:
@@ -150,9 +147,7 @@ def rule_of_thumb(
             purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
         # 1. running costs of everything completed in earlier years (a commitment)
         running = np.zeros((len(p.groups), len(p.categories)))
-        done_b = (
-            (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
-        )
+        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
         done_f = (
             (featured_year > 0)
             & (featured_year < year)
@@ -171,15 +166,9 @@ def rule_of_thumb(
             need_basic = klass == "featured" and basic_year[i] == 0
             if klass == "featured" and not need_basic and basic_year[i] > year:
                 return False
-            cost = (
-                (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
-            )
+            cost = (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
             if topping_up:  # pay all later running costs now: safe under carry-over
-                run = (
-                    (run_f[i] + (run_b[i] if need_basic else 0.0))
-                    if klass == "featured"
-                    else run_b[i]
-                )
+                run = (run_f[i] + (run_b[i] if need_basic else 0.0)) if klass == "featured" else run_b[i]
                 cost = cost + run * remaining_years[year]
             if not purse.try_pay(year, group[i], cost):
                 return False
@@ -198,7 +187,7 @@ def rule_of_thumb(
         for i, due in sorted(must_do.items()):
             if basic_year[i] == 0 and due >= year:
                 upgrade(i, "basic")
-        quota = featured_quota.get(year, 0)
+        quota = _featured_quota(p, year, featured_year)
         for i in featured_order:
             if quota <= 0:
                 break
@@ -221,8 +210,7 @@ def rule_of_thumb(
 
     ids = c["community_id"].to_numpy()
     rows = [
-        (ids[i], "basic", int(basic_year[i]))
-        for i in np.flatnonzero((basic_year > 0) & ~p.already["basic"])
+        (ids[i], "basic", int(basic_year[i])) for i in np.flatnonzero((basic_year > 0) & ~p.already["basic"])
     ]
     rows += [
         (ids[i], "featured", int(featured_year[i]))
@@ -263,14 +251,13 @@ def _coverage_needs(p: PlanningProblem):
     return needs
 
 
-def _featured_quota(p: PlanningProblem) -> dict[int, int]:
-    """Featured upgrades per year needed to meet the featured targets evenly."""
-    quota: dict[int, int] = defaultdict(int)
+def _featured_quota(p: PlanningProblem, year: int, featured_year: np.ndarray) -> int:
+    """Featured upgrades to make this year so that the featured targets are met evenly."""
+    quota = 0
     for target in p.scenario.targets.values():
-        if target.kind != "new_featured":
+        if target.kind != "new_featured" or year > target.year:
             continue
-        years = [y for y in p.years if y <= target.year]
-        per_year = math.ceil(target.min_count / len(years))
-        for y in years:
-            quota[y] = max(quota[y], per_year)
+        have = int(((featured_year > 0) & ~p.already["featured"]).sum())
+        years_left = len([y for y in p.years if year <= y <= target.year])
+        quota = max(quota, math.ceil(max(0, target.min_count - have) / years_left))
     return quota

@@ -322,9 +322,7 @@ def _target_terms(m, target: Target, w, complete, block_vars):
     streets = p.streets_in(tuple(p.communities["zone"].unique()))
     terms = []
     for district, rows in streets.groupby("district", sort=True):
-        v = m.prob.add_variable(
-            f"district_{_safe(district)}_{target.year}", 0, 1, cat=pulp.LpInteger
-        )
+        v = m.prob.add_variable(f"district_{_safe(district)}_{target.year}", 0, 1, cat=pulp.LpInteger)
         for row in rows.itertuples():
             z = _block_var(m, row, target, block_vars)
             m.prob += (
@@ -387,14 +385,15 @@ def define_objective(m: PlanModel, penalties, extra) -> None:
     m.prob += _expr(terms)
 
 
-def schedule_from(model: PlanModel) -> pd.DataFrame:
-    """The schedule (community_id, class, year) of the model's current solution."""
+def schedule_from(model: PlanModel, threshold: float = 0.5) -> pd.DataFrame:
+    """The schedule (community_id, class, year) of the model's current solution (binaries above
+    ``threshold``; a higher threshold keeps only what a relaxation takes whole)."""
     ids = model.problem.communities["community_id"].to_numpy()
     rows = [
         (ids[i], k, t)
         for k in CLASSES
         for (i, t), v in model.x[k].items()
-        if v.varValue is not None and v.varValue > 0.5
+        if v.varValue is not None and v.varValue > threshold
     ]
     return pd.DataFrame(rows, columns=["community_id", "class", "year"])
 
@@ -407,12 +406,8 @@ def funding_from(model: PlanModel) -> pd.DataFrame:
     for (sid, g, j, t), y in model.pay.items():
         amount = (y.value() or 0.0) * MONEY_UNIT
         if amount > 0.005:
-            rows.append(
-                (t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j], amount)
-            )
-    return pd.DataFrame(
-        rows, columns=["year", "source_id", "district", "zone", "cost_category", "yuan"]
-    )
+            rows.append((t, sid, groups.at[g, "district"], groups.at[g, "zone"], p.categories[j], amount))
+    return pd.DataFrame(rows, columns=["year", "source_id", "district", "zone", "cost_category", "yuan"])
 
 
 def set_start(model: PlanModel, schedule: pd.DataFrame) -> None:

@@ -74,9 +74,7 @@ class Plan:
         build_seconds: float | None = None,
     ) -> Plan:
         """Evaluate a schedule and its funding into a Plan (coverage, targets, KPIs)."""
-        schedule = schedule.sort_values(
-            ["class", "year", "community_id"], kind="stable", ignore_index=True
-        )
+        schedule = schedule.sort_values(["class", "year", "community_id"], kind="stable", ignore_index=True)
         years = ev.completion_years(problem, schedule)
         needed = ev.spending(problem, years)
         funding = _reconcile(funding, needed)
@@ -90,9 +88,7 @@ class Plan:
         public = problem.public
         total = float(funding["yuan"].sum()) if not funding.empty else 0.0
         public_total = (
-            float(funding.loc[funding["source_id"].map(public), "yuan"].sum())
-            if not funding.empty
-            else 0.0
+            float(funding.loc[funding["source_id"].map(public), "yuan"].sum()) if not funding.empty else 0.0
         )
         kpis = [
             ("coverage_years", ev.coverage_years(problem, years), "weighted community-years"),
@@ -156,9 +152,7 @@ class Plan:
     def coverage_at(
         self, year: int, zone_group: str = "main_urban+new_town", measure: str = "communities"
     ) -> float:
-        row = self.coverage[
-            (self.coverage["year"] == year) & (self.coverage["zone_group"] == zone_group)
-        ]
+        row = self.coverage[(self.coverage["year"] == year) & (self.coverage["zone_group"] == zone_group)]
         return float(row[f"coverage_{measure}"].iloc[0])
 
     def money_by_source(self) -> pd.DataFrame:
@@ -204,10 +198,7 @@ class Plan:
         """Read a plan written by :meth:`write`."""
         folder = Path(folder)
         info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        tables = {
-            name: pd.read_csv(folder / f"{name}.csv", dtype={"community_id": str})
-            for name in TABLES
-        }
+        tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"community_id": str}) for name in TABLES}
         return cls(
             info["name"],
             **tables,
@@ -248,13 +239,10 @@ class Plan:
         if not comparison.empty:
             lines += [
                 "",
-                "Against the rule of thumb (rank by cost per household, fund until the "
-                "money runs out):",
+                "Against the rule of thumb (rank by cost per household, fund until the money runs out):",
             ]
             for r in comparison.itertuples():
-                lines.append(
-                    f"  {r.metric.removeprefix('vs_rule_of_thumb_'):<40}{r.value:+14,.3f} {r.unit}"
-                )
+                lines.append(f"  {r.metric.removeprefix('vs_rule_of_thumb_'):<40}{r.value:+14,.3f} {r.unit}")
         if self.diagnosis:
             lines += ["", self.diagnosis]
         return "\n".join(lines)
@@ -353,9 +341,7 @@ def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
     paid = f.groupby(keys)["yuan"].transform("sum")
     need = f[keys].merge(needed, on=keys, how="left")["yuan"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["yuan"] = np.where(
-            paid.to_numpy() > 0, f["yuan"].to_numpy() * need / paid.to_numpy(), 0.0
-        )
+        f["yuan"] = np.where(paid.to_numpy() > 0, f["yuan"].to_numpy() * need / paid.to_numpy(), 0.0)
     f = f[f["yuan"] > 0.005]
     f["yuan"] = f["yuan"].round(2)
     return f.sort_values(

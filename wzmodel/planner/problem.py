@@ -80,9 +80,7 @@ class PlanningProblem:
 
     @cached_property
     def public(self) -> dict[str, bool]:
-        return dict(
-            zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True)
-        )
+        return dict(zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True))
 
     def zone_mask(self, zones) -> np.ndarray:
         return self.communities["zone"].isin(list(zones)).to_numpy()
@@ -97,8 +95,7 @@ class PlanningProblem:
         c = self.communities
         sub = c[c["zone"].isin(list(zones))]
         rows = [
-            (s, g["district"].iloc[0], g.index.to_numpy())
-            for s, g in sub.groupby("street_code", sort=True)
+            (s, g["district"].iloc[0], g.index.to_numpy()) for s, g in sub.groupby("street_code", sort=True)
         ]
         return pd.DataFrame(rows, columns=["street_code", "district", "members"])
 
@@ -165,9 +162,7 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
 
     groups = c[["district", "zone"]].drop_duplicates().sort_values(["district", "zone"])
     groups = groups.reset_index(drop=True)
-    group_index = {
-        (d, z): g for g, (d, z) in enumerate(zip(groups["district"], groups["zone"], strict=True))
-    }
+    group_index = {(d, z): g for g, (d, z) in enumerate(zip(groups["district"], groups["zone"], strict=True))}
     c["group"] = [group_index[(d, z)] for d, z in zip(c["district"], c["zone"], strict=True)]
 
     sources = dataset.sources.sort_values("source_id").reset_index(drop=True)
@@ -204,9 +199,7 @@ def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame)
         w = households * c["share_60plus"].to_numpy(dtype=float)
     else:  # need: households, up-weighted by the share of basic criteria failed
         w = households * (
-            1.0
-            + status["basic_failures"].to_numpy(dtype=float)
-            / max(1, status["basic_failures"].max())
+            1.0 + status["basic_failures"].to_numpy(dtype=float) / max(1, status["basic_failures"].max())
         )
     return w / w.mean() if len(w) else w
 
@@ -231,9 +224,7 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
             )
         )
         return {}
-    sharing = sharing.assign(
-        zone=sharing["zone"].fillna(""), district=sharing["district"].fillna("")
-    )
+    sharing = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
     by_role: dict[tuple[str, str], str] = {}
     for sid, role, district in zip(
         sources["source_id"], sources["role"], sources["district"].fillna(""), strict=True
@@ -263,14 +254,8 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
             if not needed[g, j]:
                 continue
             resolved = []
-            for role, lo, hi in zip(
-                rows["role"], rows["min_share"], rows["max_share"], strict=True
-            ):
-                sid = (
-                    by_role.get((role, district))
-                    if role == "district_fiscal"
-                    else by_role.get((role, ""))
-                )
+            for role, lo, hi in zip(rows["role"], rows["min_share"], rows["max_share"], strict=True):
+                sid = by_role.get((role, district)) if role == "district_fiscal" else by_role.get((role, ""))
                 if sid is None:
                     if lo > 0:
                         problems.append(
@@ -307,15 +292,11 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
     table = table.reindex(index=sources["source_id"], columns=years)
     for sid in sorted(scenario.funding.source_scale):
         if sid not in set(sources["source_id"]):
-            problems.append(
-                Problem("scenario", "a known source_id", None, "funding.source_scale", sid)
-            )
+            problems.append(Problem("scenario", "a known source_id", None, "funding.source_scale", sid))
     missing = [(s, y) for s in table.index for y in years if pd.isna(table.loc[s, y])]
     if missing:
         shown = ", ".join(f"{s} {y}" for s, y in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-        problems.append(
-            Problem("budgets", f"a budget for every source and year; missing: {shown}{more}")
-        )
+        problems.append(Problem("budgets", f"a budget for every source and year; missing: {shown}{more}"))
     scale = np.array([scenario.funding.source_scale.get(s, 1.0) for s in table.index])
     return table.fillna(0.0).to_numpy() * scenario.funding.budget_scale * scale[:, None]
