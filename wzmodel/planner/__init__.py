@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pulp
 
 from wzmodel.data import Dataset
 from wzmodel.planner.diagnose import Diagnosis, diagnose
-from wzmodel.planner.evaluate import completion_years, target_table
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
 from wzmodel.planner.plan import Plan
@@ -79,7 +79,7 @@ def make_plan(
     n_binaries = sum(len(x) for x in model.x.values())
     strategy = scenario.solver.strategy
     if strategy == "lp_guided" or (strategy == "auto" and n_binaries > LP_GUIDED_ABOVE):
-        model, outcome = _lp_guided_solve(problem, model, start, hook, options)
+        model, outcome = _lp_guided_solve(problem, model, start, staged, hook, options)
     else:
         outcome = solve(model.prob, options)
     if not outcome.has_solution and outcome.status != "infeasible" and staged is not None:
@@ -106,15 +106,16 @@ def make_plan(
 LP_GUIDED_ABOVE = 20_000
 
 
-def _lp_guided_solve(problem: PlanningProblem, model: PlanModel, start, hook, options: SolverOptions):
-    """Bound from the full LP relaxation, plan by rounding it and repairing with the rule of thumb.
+def _lp_guided_solve(problem: PlanningProblem, model: PlanModel, start, staged, hook, options: SolverOptions):
+    """Bound from the full LP relaxation; plan from the rolling-horizon start's early years and
+    the LP's later years.
 
     On city-sized instances every community is a small share of a budget, so the LP optimum is
-    nearly integral. The upgrades it takes whole are kept, their funding solved exactly (an LP
-    once they are fixed), and the money left is spent by the targets-first rule of thumb; the
-    better of that plan and the rolling-horizon start is returned. The bound is the full LP's,
-    so the reported gap is an honest one for the whole model. Returns (model holding the plan,
-    outcome).
+    nearly integral. The plan keeps the start's upgrades up to the last hard-target year (they
+    meet the hard targets), adds the basic upgrades the LP takes whole in later years, funds
+    them exactly (an LP once upgrades are fixed) and lets the rule of thumb spend what is left;
+    the better of that and the plain start is returned. The bound is the full LP's, so the
+    reported gap is an honest one for the whole model. Returns (model holding the plan, outcome).
     """
     integer = [v for v in model.prob.variables() if v.cat == pulp.LpInteger]
     for v in integer:
@@ -124,44 +125,46 @@ def _lp_guided_solve(problem: PlanningProblem, model: PlanModel, start, hook, op
         v.cat = pulp.LpInteger
     if not relaxed.has_solution:
         return model, relaxed
-    # keep the basic upgrades the LP takes whole; featured ones are left to the repair
-    whole = schedule_from(model, threshold=0.999)
-    whole = whole[whole["class"] == "basic"]
-
     candidates = []
-    # the part the LP takes whole may miss hard targets by a little: fund it without them
-    soft = problem.scenario.update(targets={k: {"hard": False} for k in problem.scenario.targets})
-    fixed_whole, whole_outcome = _fixed(prepare(soft, problem.dataset), whole, hook, options)
-    if whole_outcome.has_solution:
-        spent = _spent(problem, funding_from(fixed_whole))
-        repaired, _ = rule_of_thumb(
-            problem, fixed=whole, spent=spent, paid_until=problem.years[-1], targets_first=True
-        )
-        candidates.append(_fixed(problem, repaired, hook, options))
+    if staged is not None:
+        early, _, cut = staged
+        whole = schedule_from(model, threshold=0.999)
+        late = whole[
+            (whole["class"] == "basic")
+            & (whole["year"] > cut)
+            & ~whole["community_id"].isin(set(early["community_id"]))
+        ]
+        combined = pd.concat([early, late], ignore_index=True)
+        combined_model, combined_outcome = _fixed(problem, combined, hook, options)
+        if combined_outcome.has_solution:
+            candidates.append((combined_model, combined_outcome))
+            spent = _spent(problem, funding_from(combined_model))
+            topped, _ = rule_of_thumb(problem, fixed=combined, spent=spent, paid_until=problem.years[-1])
+            candidates.append(_fixed(problem, topped, hook, options))
     if start is not None:
         candidates.append(_fixed(problem, start, hook, options))
-    candidates = [(m, o) for m, o in candidates if o.has_solution and _meets_hard_targets(problem, m)]
+    candidates = [(m, o) for m, o in candidates if o.has_solution]
     if not candidates:
         return model, SolveOutcome(
             "no_solution",
             solver=relaxed.solver,
             seconds=relaxed.seconds,
-            message="neither the rounded LP nor the start is feasible",
+            message="no LP-guided plan and no feasible start",
         )
     sign = 1 if model.prob.sense == pulp.LpMaximize else -1
     best_model, best = max(candidates, key=lambda c: sign * c[1].objective)
-    bound = relaxed.objective
-    gap = relative_gap(best.objective, bound)
+    gap = relative_gap(best.objective, relaxed.objective)
     status = "optimal" if gap <= options.gap + 1e-12 else "feasible"
     note = (
-        f"LP-guided: bound = full LP relaxation ({relaxed.seconds:.1f} s); plan = LP rounded "
-        "down and repaired by the targets-first rule of thumb, or the rolling-horizon start"
+        f"LP-guided: bound = full LP relaxation ({relaxed.seconds:.1f} s); plan = the start "
+        "to the last hard-target year, the LP's whole upgrades after it, topped up by the "
+        "rule of thumb"
     )
     seconds = relaxed.seconds + sum(o.seconds for _, o in candidates)
     return best_model, SolveOutcome(
         status,
         objective=best.objective,
-        bound=bound,
+        bound=relaxed.objective,
         gap=gap,
         seconds=seconds,
         solver=best.solver,
@@ -185,12 +188,6 @@ def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
 def _spent(problem: PlanningProblem, funding) -> np.ndarray:
     table = funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
     return table.reindex(index=problem.sources["source_id"], columns=problem.years).fillna(0.0).to_numpy()
-
-
-def _meets_hard_targets(problem: PlanningProblem, model: PlanModel) -> bool:
-    years = completion_years(problem, schedule_from(model))
-    targets = target_table(problem, years)
-    return bool(targets.loc[targets["hard"], "met"].all())
 
 
 def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome):
