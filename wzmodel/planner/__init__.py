@@ -73,7 +73,9 @@ def make_plan(
     model = build(problem, hook=hook)
     if start is not None:
         set_start(model, start)
-    if options.time_limit is not None:  # the staged start used part of the time
+    if options.time_limit is not None and options.node_limit is None:
+        # the staged start used part of the time (with a node limit, runs are meant to be
+        # machine-independent, so the wall clock must not shorten the search)
         spent = time.perf_counter() - clock
         options = replace(options, time_limit=max(1.0, options.time_limit - spent))
     n_binaries = sum(len(x) for x in model.x.values())

@@ -55,6 +55,7 @@ def staged_schedule(
                 time_limit=options.time_limit,
                 gap=max(options.gap, 0.01),
                 threads=options.threads,
+                node_limit=options.node_limit,
                 seed=options.seed,
             ),
         )
