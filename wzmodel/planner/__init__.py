@@ -1,9 +1,12 @@
 """Upgrade planning: which communities reach which class in which year, paid by whom.
 
 ``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
-rolling-horizon start → build (with an optional user hook) → solve (warm-started) → evaluate;
-the scenario's time limit covers the start and the solve together. See
-:mod:`wzmodel.planner.model` for the formulation.
+rolling-horizon start → build (with an optional user hook) → solve → evaluate; the scenario's
+time limit covers the start and the solve together. The solve is branch and bound from the
+start (``solver.strategy = "full"``, the default below 20,000 upgrade binaries) or, for
+city-sized models, LP-guided: the full LP relaxation gives the bound and the plan is built from
+the start and the LP's whole upgrades. See :mod:`wzmodel.planner.model` for the formulation and
+``docs/planner.md`` for how to read the outcome.
 """
 
 from __future__ import annotations
