@@ -356,6 +356,17 @@ def _solve_cbc(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
 
     objective = float(prob.objective.value())
     bound = _cbc_bound(text)
+    # CBC minimises internally and prints its own sign convention: keep a bound only when it
+    # lies on the valid side of the objective, otherwise say nothing rather than something false
+    if bound is not None:
+        for candidate in (bound, -bound):
+            valid = candidate >= objective - 1e-9 if prob.sense == pulp.LpMaximize else (
+                candidate <= objective + 1e-9)
+            if valid:
+                bound = candidate
+                break
+        else:
+            bound = None
     if status == "optimal" and bound is None:
         bound = objective
     gap = relative_gap(objective, bound) if bound is not None else None
