@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import pulp
 
@@ -25,7 +24,7 @@ from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
-from wzmodel.planner.staged import fix_schedule, staged_schedule
+from wzmodel.planner.staged import fix_schedule, spent_by_source, staged_schedule
 from wzmodel.scenario import Scenario
 from wzmodel.solver import SolveOutcome, SolverOptions, relative_gap, solve
 
@@ -143,7 +142,7 @@ def _lp_guided_solve(problem: PlanningProblem, model: PlanModel, start, staged, 
         combined_model, combined_outcome = _fixed(problem, combined, hook, options)
         if combined_outcome.has_solution:
             candidates.append((combined_model, combined_outcome))
-            spent = _spent(problem, funding_from(combined_model))
+            spent = spent_by_source(problem, funding_from(combined_model))
             topped, _ = rule_of_thumb(problem, fixed=combined, spent=spent, paid_until=problem.years[-1])
             candidates.append(_fixed(problem, topped, hook, options))
     if start is not None:
@@ -188,11 +187,6 @@ def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
 
     model = build(problem, hook=both)
     return model, solve(model.prob, SolverOptions(solver=options.solver, threads=options.threads))
-
-
-def _spent(problem: PlanningProblem, funding) -> np.ndarray:
-    table = funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
-    return table.reindex(index=problem.sources["source_id"], columns=problem.years).fillna(0.0).to_numpy()
 
 
 def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome):

@@ -62,13 +62,13 @@ def staged_schedule(
         if not outcome.has_solution:
             return None
         schedule = schedule_from(model)
-    funding = funding_from(model)
-    spent = (
-        funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
-        .reindex(index=problem.sources["source_id"], columns=problem.years)
-        .fillna(0.0)
-    )
-    return schedule, spent.to_numpy(), ends[-1]
+    return schedule, spent_by_source(problem, funding_from(model)), ends[-1]
+
+
+def spent_by_source(problem: PlanningProblem, funding: pd.DataFrame) -> np.ndarray:
+    """A funding table as money per source (rows, in ``problem.sources`` order) and year."""
+    table = funding.pivot_table(index="source_id", columns="year", values="yuan", aggfunc="sum")
+    return table.reindex(index=problem.sources["source_id"], columns=problem.years).fillna(0.0).to_numpy()
 
 
 def fix_schedule(schedule: pd.DataFrame, first_free_year: int):
