@@ -12,7 +12,7 @@ import pytest
 from wzmodel import cli
 from wzmodel.data import example_path, load_dataset
 from wzmodel.schema import InputError
-from wzmodel.siting import SitingConfig, add_cli, joint_vs_separate, read_distances, site_complexes
+from wzmodel.siting import SitingConfig, joint_vs_separate, read_distances, site_complexes
 from wzmodel.siting_plots import map_sites
 from wzmodel.standards import load_standards
 
