@@ -203,10 +203,8 @@ def _to_arrays(prob: pulp.LpProblem):
     )
 
 
-def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
-    import highspy
-
-    variables, constraints, cl, cu, integer, cost, rl, ru, (starts, idx, val) = _to_arrays(prob)
+def highs_instance(options: SolverOptions):
+    """A quiet HiGHS instance with the gap, seed, threads and limits of ``options``."""
     h = _new_highs()
     h.setOptionValue("output_flag", bool(options.msg))
     h.setOptionValue("mip_rel_gap", float(options.gap))
@@ -217,47 +215,44 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
         h.setOptionValue("time_limit", float(options.time_limit))
     if options.node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(options.node_limit))
+    return h
+
+
+def highs_model(cost, col_lower, col_upper, row_lower, row_upper, matrix, *, maximize: bool,
+                integer=None, offset: float = 0.0):
+    """A ``HighsLp`` from arrays; ``matrix`` is a scipy CSR (row-wise) or CSC (column-wise) matrix."""
+    import highspy
 
     lp = highspy.HighsLp()
-    lp.num_col_ = len(variables)
-    lp.num_row_ = len(constraints)
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
     lp.col_cost_ = cost
-    lp.col_lower_ = cl
-    lp.col_upper_ = cu
-    lp.row_lower_ = rl
-    lp.row_upper_ = ru
-    lp.offset_ = float(prob.objective.constant)
-    lp.sense_ = (
-        highspy.ObjSense.kMaximize if prob.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.offset_ = float(offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = (
+        highspy.MatrixFormat.kRowwise if matrix.format == "csr" else highspy.MatrixFormat.kColwise
     )
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = idx
-    lp.a_matrix_.value_ = val
-    is_mip = bool(integer.any())
-    if is_mip:
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    if integer is not None and integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
         ]
-    if lp.num_col_ == 0:
-        return SolveOutcome("error", solver="highs", message="the model has no variables")
-    h.passModel(lp)
-    if options.warm_start:
-        # A partial start (e.g. only the binaries of a heuristic plan): HiGHS completes the
-        # remaining columns itself by solving the model with the given values fixed.
-        given = [(j, float(v.varValue)) for j, v in enumerate(variables) if v.varValue is not None]
-        if given:
-            cols, values = zip(*given, strict=True)
-            h.setSolution(len(cols), np.array(cols, dtype=np.int32), np.array(values, dtype=float))
+    return lp
 
-    t0 = time.perf_counter()
-    h.run()
-    seconds = time.perf_counter() - t0
+
+def highs_status(h) -> tuple[str, str]:
+    """(status, message) of a HiGHS run, in this module's vocabulary."""
+    import highspy
 
     model_status = h.getModelStatus()
-    info = h.getInfo()
-    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    has_primal = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     MS = highspy.HighsModelStatus
     if model_status == MS.kOptimal:
         status = "optimal"
@@ -277,7 +272,41 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
         status = "feasible" if has_primal else "no_solution"
     else:
         status = "error"
-    message = h.modelStatusToString(model_status)
+    return status, h.modelStatusToString(model_status)
+
+
+def model_arrays(prob: pulp.LpProblem):
+    """``_to_arrays`` with the row matrix as a scipy CSR matrix."""
+    import scipy.sparse as sp
+
+    variables, constraints, cl, cu, integer, cost, rl, ru, (starts, idx, val) = _to_arrays(prob)
+    matrix = sp.csr_matrix((val, idx, starts), shape=(len(constraints), len(variables)))
+    return variables, constraints, cl, cu, integer, cost, rl, ru, matrix
+
+
+def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
+    variables, constraints, cl, cu, integer, cost, rl, ru, matrix = model_arrays(prob)
+    if len(variables) == 0:
+        return SolveOutcome("error", solver="highs", message="the model has no variables")
+    h = highs_instance(options)
+    is_mip = bool(integer.any())
+    h.passModel(
+        highs_model(cost, cl, cu, rl, ru, matrix, maximize=prob.sense == pulp.LpMaximize,
+                    integer=integer, offset=prob.objective.constant)
+    )
+    if options.warm_start:
+        # A partial start (e.g. only the binaries of a heuristic plan): HiGHS completes the
+        # remaining columns itself by solving the model with the given values fixed.
+        given = [(j, float(v.varValue)) for j, v in enumerate(variables) if v.varValue is not None]
+        if given:
+            cols, values = zip(*given, strict=True)
+            h.setSolution(len(cols), np.array(cols, dtype=np.int32), np.array(values, dtype=float))
+
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    status, message = highs_status(h)
+    info = h.getInfo()
 
     if status not in ("optimal", "feasible"):
         return SolveOutcome(status, seconds=seconds, solver="highs", message=message)

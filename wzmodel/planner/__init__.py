@@ -15,18 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-import pandas as pd
-import pulp
-
 from wzmodel.data import Dataset
 from wzmodel.planner.diagnose import Diagnosis, diagnose
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from, set_start
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
-from wzmodel.planner.staged import fix_schedule, spent_by_source, staged_schedule
+from wzmodel.planner.staged import fix_schedule, staged_schedule
+from wzmodel.price_and_branch import solve_price_and_branch
 from wzmodel.scenario import Scenario
-from wzmodel.solver import SolveOutcome, SolverOptions, relative_gap, solve
+from wzmodel.solver import SolveOutcome, SolverOptions, solve
 
 __all__ = [
     "Diagnosis",
@@ -64,26 +62,27 @@ def make_plan(
     problem = problem or prepare(scenario, dataset)
     baseline = rule_of_thumb_plan(problem)
     options = scenario.solver.options()
+    model = build(problem, hook=hook)
+    n_binaries = sum(len(x) for x in model.x.values())
+    strategy = scenario.solver.strategy
+    if strategy == "auto":
+        strategy = "price_and_branch" if n_binaries > PRICE_AND_BRANCH_ABOVE else "full"
     start, staged = None, None
-    if scenario.solver.warm_start:
+    if scenario.solver.warm_start and strategy == "full":
         staged = staged_schedule(problem, options)
         if staged is None:
             start, _ = rule_of_thumb(problem, targets_first=True)
         else:
             schedule, spent, paid_until = staged
             start, _ = rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)
-    model = build(problem, hook=hook)
-    if start is not None:
         set_start(model, start)
     if options.time_limit is not None and options.node_limit is None:
-        # the staged start used part of the time (with a node limit, runs are meant to be
+        # the start used part of the time (with a node limit, runs are meant to be
         # machine-independent, so the wall clock must not shorten the search)
         spent = time.perf_counter() - clock
         options = replace(options, time_limit=max(1.0, options.time_limit - spent))
-    n_binaries = sum(len(x) for x in model.x.values())
-    strategy = scenario.solver.strategy
-    if strategy == "lp_guided" or (strategy == "auto" and n_binaries > LP_GUIDED_ABOVE):
-        model, outcome = _lp_guided_solve(problem, model, start, staged, hook, options)
+    if strategy == "price_and_branch":
+        outcome = solve_price_and_branch(model.prob, options, initial_columns(model))
     else:
         outcome = solve(model.prob, options)
     if not outcome.has_solution and outcome.status != "infeasible" and staged is not None:
@@ -107,73 +106,19 @@ def make_plan(
     )
 
 
-LP_GUIDED_ABOVE = 20_000
+PRICE_AND_BRANCH_ABOVE = 20_000
 
 
-def _lp_guided_solve(problem: PlanningProblem, model: PlanModel, start, staged, hook, options: SolverOptions):
-    """Bound from the full LP relaxation; plan from the rolling-horizon start's early years and
-    the LP's later years.
-
-    On city-sized instances every community is a small share of a budget, so the LP optimum is
-    nearly integral. The plan keeps the start's upgrades up to the last hard-target year (they
-    meet the hard targets), adds the basic upgrades the LP takes whole in later years, funds
-    them exactly (an LP once upgrades are fixed) and lets the rule of thumb spend what is left;
-    the better of that and the plain start is returned. The bound is the full LP's, so the
-    reported gap is an honest one for the whole model. Returns (model holding the plan, outcome).
-    """
-    integer = [v for v in model.prob.variables() if v.cat == pulp.LpInteger]
-    for v in integer:
-        v.cat = pulp.LpContinuous
-    relaxed = solve(model.prob, replace(options, warm_start=False))
-    for v in integer:
-        v.cat = pulp.LpInteger
-    if not relaxed.has_solution:
-        return model, relaxed
-    candidates = []
-    if staged is not None:
-        early, _, cut = staged
-        whole = schedule_from(model, threshold=0.999)
-        late = whole[
-            (whole["class"] == "basic")
-            & (whole["year"] > cut)
-            & ~whole["community_id"].isin(set(early["community_id"]))
-        ]
-        combined = pd.concat([early, late], ignore_index=True)
-        combined_model, combined_outcome = _fixed(problem, combined, hook, options)
-        if combined_outcome.has_solution:
-            candidates.append((combined_model, combined_outcome))
-            spent = spent_by_source(problem, funding_from(combined_model))
-            topped, _ = rule_of_thumb(problem, fixed=combined, spent=spent, paid_until=problem.years[-1])
-            candidates.append(_fixed(problem, topped, hook, options))
-    if start is not None:
-        candidates.append(_fixed(problem, start, hook, options))
-    candidates = [(m, o) for m, o in candidates if o.has_solution]
-    if not candidates:
-        return model, SolveOutcome(
-            "no_solution",
-            solver=relaxed.solver,
-            seconds=relaxed.seconds,
-            message="no LP-guided plan and no feasible start",
-        )
-    sign = 1 if model.prob.sense == pulp.LpMaximize else -1
-    best_model, best = max(candidates, key=lambda c: sign * c[1].objective)
-    gap = relative_gap(best.objective, relaxed.objective)
-    status = "optimal" if gap <= options.gap + 1e-12 else "feasible"
-    note = (
-        f"LP-guided: bound = full LP relaxation ({relaxed.seconds:.1f} s); plan = the start "
-        "to the last hard-target year, the LP's whole upgrades after it, topped up by the "
-        "rule of thumb"
-    )
-    seconds = relaxed.seconds + sum(o.seconds for _, o in candidates)
-    return best_model, SolveOutcome(
-        status,
-        objective=best.objective,
-        bound=relaxed.objective,
-        gap=gap,
-        seconds=seconds,
-        solver=best.solver,
-        message=note,
-    )
+def initial_columns(model: PlanModel) -> list:
+    """Where price and branch starts: every basic upgrade column (one "once" row per community,
+    cheap to carry) and the featured columns of the communities the rule of thumb would make
+    featured first — enough to meet featured targets, so the first LP is usually feasible.
+    Featured columns of other communities come in only when their reduced cost says so."""
+    problem = model.problem
+    start, _ = rule_of_thumb(problem, targets_first=True)
+    index = {cid: i for i, cid in enumerate(problem.communities["community_id"])}
+    featured = {index[c] for c in start.loc[start["class"] == "featured", "community_id"]}
+    return [*model.x["basic"].values(), *(v for (i, _t), v in model.x["featured"].items() if i in featured)]
 
 
 def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
