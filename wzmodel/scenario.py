@@ -123,11 +123,12 @@ class SolverConfig(_Strict):
     node_limit: int | None = Field(None, gt=0, description="deterministic search limit (HiGHS)")
     seed: int = 0
     warm_start: bool = True
-    strategy: Literal["auto", "full", "lp_guided"] = Field(
+    strategy: Literal["auto", "full", "price_and_branch"] = Field(
         "auto",
-        description="full: branch and bound on the whole model; lp_guided: solve the LP "
-        "relaxation (its value is the bound), then the model restricted to the upgrades the LP "
-        "or the start uses; auto: lp_guided above 20,000 upgrade binaries",
+        description="full: branch and bound on the whole model from a rolling-horizon start; "
+        "price_and_branch: the LP relaxation by pricing columns in (its value is the bound), then "
+        "branch and bound on its fractional support (HiGHS only); auto: price_and_branch above "
+        "20,000 upgrade binaries with HiGHS, full otherwise",
     )
 
     def options(self) -> SolverOptions:

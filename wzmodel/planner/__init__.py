@@ -1,12 +1,13 @@
 """Upgrade planning: which communities reach which class in which year, paid by whom.
 
 ``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
-rolling-horizon start → build (with an optional user hook) → solve → evaluate; the scenario's
-time limit covers the start and the solve together. The solve is branch and bound from the
-start (``solver.strategy = "full"``, the default below 20,000 upgrade binaries) or, for
-city-sized models, LP-guided: the full LP relaxation gives the bound and the plan is built from
-the start and the LP's whole upgrades. See :mod:`wzmodel.planner.model` for the formulation and
-``docs/planner.md`` for how to read the outcome.
+build (with an optional user hook) → solve → evaluate; the scenario's time limit covers the
+whole call (evaluation aside). The solve is branch and bound from a rolling-horizon start
+(``solver.strategy = "full"``, the default below 20,000 upgrade binaries) or, for city-sized
+models, price and branch (:mod:`wzmodel.price_and_branch`): the LP relaxation solved by pricing
+columns in gives the bound, branch and bound on its fractional support gives the plan. See
+:mod:`wzmodel.planner.model` for the formulation and ``docs/planner.md`` for how to read the
+outcome.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def make_plan(
     n_binaries = sum(len(x) for x in model.x.values())
     strategy = scenario.solver.strategy
     if strategy == "auto":
-        strategy = "price_and_branch" if n_binaries > PRICE_AND_BRANCH_ABOVE else "full"
+        large = n_binaries > PRICE_AND_BRANCH_ABOVE and options.solver == "highs"
+        strategy = "price_and_branch" if large else "full"
     start, staged = None, None
     if scenario.solver.warm_start and strategy == "full":
         staged = staged_schedule(problem, options)

@@ -1,0 +1,99 @@
+"""Price and branch: its bound is the whole LP relaxation's, its plan is feasible and no better
+than the true optimum, whatever the initial columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pulp
+import pytest
+from builders import write_dataset, write_scenario
+from test_planner import HAND
+
+from wzmodel.planner import make_plan, prepare
+from wzmodel.planner.check import check_against
+from wzmodel.planner.model import build
+from wzmodel.price_and_branch import solve_price_and_branch
+from wzmodel.scenario import load_scenario
+from wzmodel.solver import SolverOptions, solve
+
+TINY = Path(__file__).parents[1] / "wzmodel" / "examples" / "tiny"
+
+
+def _knapsacks(n=300, m=3, seed=7, sense=pulp.LpMaximize):
+    """A seeded multi-dimensional knapsack (or, minimising, a covering problem) in PuLP."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(10, 100, n).astype(float)
+    weights = rng.integers(5, 60, (m, n)).astype(float)
+    prob = pulp.LpProblem("knap", sense)
+    x = [prob.add_variable(f"x{j:03d}", 0, 1, cat=pulp.LpInteger) for j in range(n)]
+    prob += pulp.LpAffineExpression(zip(x, values, strict=True))
+    rows = []
+    for i in range(m):
+        expr = pulp.LpAffineExpression(zip(x, weights[i], strict=True))
+        rhs = 0.2 * weights[i].sum()
+        prob += (expr <= rhs) if sense == pulp.LpMaximize else (expr >= rhs), f"row{i}"
+        rows.append((weights[i], rhs))
+    return prob, x, rows
+
+
+def _lp_value(prob) -> float:
+    """The LP relaxation's optimum (the variables' categories are restored afterwards)."""
+    binaries = [v for v in prob.variables() if v.cat == pulp.LpInteger]
+    for v in binaries:
+        v.cat = pulp.LpContinuous
+    value = solve(prob, SolverOptions()).objective
+    for v in binaries:
+        v.cat = pulp.LpInteger
+    return value
+
+
+@pytest.mark.parametrize("sense", [pulp.LpMaximize, pulp.LpMinimize])
+def test_bound_is_the_whole_lp_and_the_plan_is_feasible(sense):
+    prob, x, rows = _knapsacks(sense=sense)
+    lp = _lp_value(prob)
+    exact = solve(prob, SolverOptions(gap=0.0)).objective
+    # start from 10 columns only: the covering problem's first restricted LP is infeasible
+    outcome = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:10], batch=20)
+    assert outcome.extra["lp_bound"] == pytest.approx(lp, rel=1e-9)
+    values = np.array([v.varValue for v in x])
+    assert set(np.unique(values)) <= {0.0, 1.0}
+    for weights, rhs in rows:
+        slack = rhs - weights @ values
+        assert slack >= -1e-6 if sense == pulp.LpMaximize else slack <= 1e-6
+    assert outcome.objective == pytest.approx(float(prob.objective.value()))
+    # gap 0 asked: the reduced-cost window closes the LP's gap and proves the optimum
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(exact, abs=1e-6)
+    assert outcome.bound == pytest.approx(exact, abs=1e-6)
+    # the knapsack LP needs few columns; the covering start is infeasible, so all are priced in
+    knapsack = sense == pulp.LpMaximize
+    assert (outcome.extra["columns"][0] < len(x)) == knapsack
+    assert outcome.extra["rounds"] > 2 if knapsack else outcome.extra["rounds"] == 2
+
+
+def test_planner_strategy_bounds_the_hand_optimum(tmp_path):
+    data = write_dataset(tmp_path / "data", HAND, budgets={2026: 400_000, 2027: 400_000})
+    path = write_scenario(tmp_path / "hand.toml", data)
+    scenario = load_scenario(path, solver={"strategy": "price_and_branch"})
+    problem = prepare(scenario)
+    plan = make_plan(scenario, problem=problem)
+    outcome = plan.outcome
+    assert outcome["bound"] <= _lp_value(build(problem).prob) + 1e-9
+    assert outcome["bound"] >= 2.571429 - 1e-5  # the hand-checked optimum
+    assert outcome["objective"] <= 2.571429 + 1e-5
+    assert check_against(plan, problem) == []
+
+
+def test_planner_strategy_on_the_tiny_example():
+    scenario = load_scenario(
+        TINY / "scenarios" / "baseline.toml", solver={"strategy": "price_and_branch", "node_limit": 20}
+    )
+    problem = prepare(scenario)
+    plan = make_plan(scenario, problem=problem)
+    assert plan.outcome["status"] in ("optimal", "feasible")
+    assert plan.outcome["bound"] <= _lp_value(build(problem).prob) + 1e-9
+    assert plan.outcome["objective"] <= plan.outcome["bound"] + 1e-6
+    assert check_against(plan, problem) == []
+    assert plan.targets.loc[plan.targets["hard"], "met"].all()
