@@ -3,7 +3,8 @@
     python bench/bench_plan.py                 # full baseline + scaling 1k, 2k, 4k, all
     python bench/bench_plan.py --sizes 1000    # one size only
 
-Prints, per size: model-build time, rolling-horizon start time, solve time, status, gap, the
+Prints, per size: model-build time, wall time of the whole plan, solve time (for price and
+branch: its LP and branch-and-bound parts), status, gap, the
 coverage-years objective and the rule-of-thumb plan's, and whether the 2027 targets are met.
 Communities for a size are the first N by id within a fixed random order of streets (seeded),
 so subsets keep whole streets; budgets are scaled by the subset's share of the baseline cost.
@@ -39,9 +40,10 @@ def subset(dataset, n: int, seed: int = 0):
     return dataset.subset(keep)
 
 
-def run(size: int | None, time_limit: float) -> None:
+def run(size: int | None, time_limit: float, strategy: str) -> None:
     scenario = load_scenario(
-        ROOT / "data/shanghai/scenarios/baseline.toml", solver={"time_limit": time_limit}
+        ROOT / "data/shanghai/scenarios/baseline.toml",
+        solver={"time_limit": time_limit, "strategy": strategy},
     )
     full = load_dataset(scenario.data)
     dataset = full if size is None else subset(full, size)
@@ -63,11 +65,18 @@ def run(size: int | None, time_limit: float) -> None:
     print(
         f"{len(dataset.communities):>6} communities | vars {len(model.prob.variables()):>7} | "
         f"prepare {t_prepare:5.1f} s | build {model.build_seconds:5.1f} s | "
-        f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s) | {o['status']:>9} "
+        f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s{_split(o)}) | {o['status']:>9} "
         f"gap {gap:>8} | objective {plan.kpi('coverage_years'):10.1f} vs rule of thumb "
         f"{rule.kpi('coverage_years'):10.1f} | 2027 targets met: "
         f"{bool(met.get('coverage_2027', True) and met.get('featured_2027', True))}"
     )
+
+
+def _split(outcome: dict) -> str:
+    """The LP / branch-and-bound split of a price-and-branch solve."""
+    if "lp_seconds" not in outcome:
+        return ""
+    return f" = LP {outcome['lp_seconds']:.1f} + B&B {outcome['mip_seconds']:.1f}"
 
 
 def main() -> None:
@@ -80,9 +89,10 @@ def main() -> None:
         help="community counts; 0 = all",
     )
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--strategy", choices=["auto", "full", "price_and_branch"], default="auto")
     args = parser.parse_args()
     for size in args.sizes:
-        run(size or None, args.time_limit)
+        run(size or None, args.time_limit, args.strategy)
 
 
 if __name__ == "__main__":

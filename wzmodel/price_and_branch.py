@@ -162,9 +162,8 @@ def solve_price_and_branch(
         seconds=seconds,
         solver="highs",
         message=(
-            f"price and branch: LP relaxation over {present.sum():,} of {len(variables):,} columns "
-            f"in {rounds} rounds ({lp_seconds:.1f} s), branch and bound on its support "
-            f"({mip_seconds:.1f} s)"
+            f"price and branch: LP relaxation over {present.sum():,} of {len(variables):,} "
+            f"columns in {rounds} rounds, then branch and bound on its support"
         ),
         extra=extra,
     )

@@ -128,7 +128,7 @@ class SolverConfig(_Strict):
         description="full: branch and bound on the whole model from a rolling-horizon start; "
         "price_and_branch: the LP relaxation by pricing columns in (its value is the bound), then "
         "branch and bound on its fractional support (HiGHS only); auto: price_and_branch above "
-        "20,000 upgrade binaries with HiGHS, full otherwise",
+        "10,000 upgrade binaries with HiGHS, full otherwise",
     )
 
     def options(self) -> SolverOptions:

@@ -3,7 +3,7 @@
 ``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
 build (with an optional user hook) → solve → evaluate; the scenario's time limit covers the
 whole call (evaluation aside). The solve is branch and bound from a rolling-horizon start
-(``solver.strategy = "full"``, the default below 20,000 upgrade binaries) or, for city-sized
+(``solver.strategy = "full"``, the default below 10,000 upgrade binaries) or, for larger
 models, price and branch (:mod:`wzmodel.price_and_branch`): the LP relaxation solved by pricing
 columns in gives the bound, branch and bound on its fractional support gives the plan. See
 :mod:`wzmodel.planner.model` for the formulation and ``docs/planner.md`` for how to read the
@@ -108,7 +108,7 @@ def make_plan(
     )
 
 
-PRICE_AND_BRANCH_ABOVE = 20_000
+PRICE_AND_BRANCH_ABOVE = 10_000
 
 
 def initial_columns(model: PlanModel) -> list:

@@ -324,11 +324,12 @@ def _outcome_dict(outcome: SolveOutcome | None, build_seconds: float | None) -> 
         "message": outcome.message,
         "seconds": outcome.seconds,
         "build_seconds": build_seconds,
+        **{k: v for k, v in outcome.extra.items() if k.endswith("_seconds")},
     }
 
 
 def _without_timings(outcome: dict) -> dict:
-    return {k: v for k, v in outcome.items() if k not in ("seconds", "build_seconds")}
+    return {k: v for k, v in outcome.items() if not k.endswith("seconds")}
 
 
 def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,7 @@
-"""A rolling-horizon start for the full model: meet each hard target year's targets in turn.
+"""A rolling-horizon start for branch and bound: meet each hard target year's targets in turn.
 
-The full ten-year model is large (≈ 110,000 binaries on the Shanghai data), and HiGHS needs a
-good feasible plan early to report a useful gap within its time limit. This module solves a
+Branch and bound on the full ten-year model (``solver.strategy = "full"``) needs a good
+feasible plan early to report a useful gap within its time limit. This module solves a
 sequence of short-horizon models — up to the first hard-target year, then the next, ... —
 each meeting the hard targets that fall within it at least public money while keeping the
 earlier years' upgrades fixed (least-money models find feasible plans far faster than
