@@ -112,15 +112,17 @@ PRICE_AND_BRANCH_ABOVE = 10_000
 
 
 def initial_columns(model: PlanModel) -> list:
-    """Where price and branch starts: every basic upgrade column (one "once" row per community,
-    cheap to carry) and the featured columns of the communities the rule of thumb would make
-    featured first — enough to meet featured targets, so the first LP is usually feasible.
-    Featured columns of other communities come in only when their reduced cost says so."""
+    """Where price and branch starts: every column but the featured upgrades (basic upgrades
+    cost one "once" row per community; block and district binaries are few), plus the featured
+    columns of the communities the rule of thumb would make featured first — enough to meet
+    featured targets, so the first LP is usually feasible. Other featured columns come in only
+    when their reduced cost says so."""
     problem = model.problem
     start, _ = rule_of_thumb(problem, targets_first=True)
     index = {cid: i for i, cid in enumerate(problem.communities["community_id"])}
-    featured = {index[c] for c in start.loc[start["class"] == "featured", "community_id"]}
-    return [*model.x["basic"].values(), *(v for (i, _t), v in model.x["featured"].items() if i in featured)]
+    chosen = {index[c] for c in start.loc[start["class"] == "featured", "community_id"]}
+    left_out = {id(v) for (i, _t), v in model.x["featured"].items() if i not in chosen}
+    return [v for v in model.prob.variables() if id(v) not in left_out]
 
 
 def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
