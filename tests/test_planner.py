@@ -89,6 +89,38 @@ min_share = 0.66"""
     assert bool(plan.targets.set_index("target").at["cover", "met"])
 
 
+def test_complete_block_target_takes_a_whole_street(tmp_path):
+    """Street 017 holds A and B (1,000 households, 300k yuan each); street 018 holds C (3,000
+    households, 600k) and D (900k, beyond any budget). 600k in 2026: C alone is worth most, but
+    a hard target of one complete block (every community complete) in two streets needs A + B."""
+    other = "310101018"
+    communities = [
+        met_community("310101017001", 1000, service_floor_m2=200.0),
+        met_community("310101017002", 1000, service_floor_m2=200.0),
+        met_community("310101018001", 3000, service_floor_m2=700.0, street_code=other),
+        met_community("310101018002", 3000, service_floor_m2=600.0, street_code=other),
+    ]
+    streets = [
+        {"street_code": code, "street_name": name, "district": "黄浦", "zone": "main_urban"}
+        for code, name in (("310101017", "小东门街道"), (other, "外滩街道"))
+    ]
+    data = write_dataset(tmp_path / "d", communities, budgets={2026: 600_000, 2027: 0}, streets=streets)
+    free = load_scenario(write_scenario(tmp_path / "free.toml", data))
+    assert set(make_plan(free).schedule["community_id"]) == {"310101018001"}
+    targets = """[targets.blocks]
+kind = "complete_blocks"
+year = 2027
+zones = ["main_urban"]
+min_share = 0.5
+block_threshold = 1.0"""
+    scenario = load_scenario(write_scenario(tmp_path / "s.toml", data, targets=targets))
+    plan = make_plan(scenario)
+    assert plan.outcome["status"] == "optimal"
+    assert set(plan.schedule["community_id"]) == {"310101017001", "310101017002"}
+    assert bool(plan.targets.set_index("target").at["blocks", "met"])
+    assert check_against(plan, prepare(scenario)) == []
+
+
 def test_unreachable_target_is_diagnosed_with_extra_budget(tmp_path, capsys):
     targets = """[targets.cover]
 kind = "coverage"

@@ -41,7 +41,9 @@ Constraints:
 Targets (each hard, or soft with :math:`+\delta_\ell` on the left and a penalty):
 coverage :math:`\sum_{i \in Z} w_i (a_i + \sum_{t \le Y} x^b_{it}) \ge \theta \sum_{i\in Z} w_i`;
 new featured :math:`\sum_i \sum_{t \le Y} x^f_{it} \ge n`; complete blocks
-:math:`\sum_{i \in u} (a_i + \sum_{t\le Y} x^b_{it}) \ge \beta |u| z_u`,
+:math:`\sum_{i \in u} (a_i + \sum_{t\le Y} x^b_{it}) \ge \beta |u| z_u` (with
+:math:`\beta = 1`, the tighter :math:`z_u \le \sum_{t \le Y} x^b_{it}` for each community of u
+not yet complete),
 :math:`\sum_u z_u \ge \lceil \theta |U| \rceil`; complete districts :math:`v_d \le z_u\ (u \in d)`,
 :math:`\sum_d v_d \ge n`. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
 
@@ -334,19 +336,29 @@ def _target_terms(m, target: Target, w, complete, block_vars):
 
 
 def _block_var(m, street, target: Target, cache) -> pulp.LpVariable:
-    """Binary 'street is a complete block at the end of target.year' with its defining row."""
+    """Binary 'street is a complete block at the end of target.year' with its defining rows.
+
+    A block that needs every community complete gets one row per community still to upgrade,
+    z_u ≤ Σ_{t≤Y} x^b_it: far tighter in the LP relaxation than the street total, which lets a
+    half-complete street count as half a block. A lower threshold keeps the total."""
     key = (street.street_code, target.year, target.block_threshold)
     if key in cache:
         return cache[key]
     p = m.problem
-    members = street.members
-    mask = np.zeros(p.n, bool)
-    mask[members] = True
+    members = np.asarray(street.members)
     z = m.prob.add_variable(f"block_{street.street_code}_{target.year}", 0, 1, cat=pulp.LpInteger)
-    need = target.block_threshold * len(members)
-    have = float(p.already["basic"][members].sum())
-    terms = [*_cover_terms(m, mask, target.year, np.ones(p.n)), (z, -need)]
-    m.prob += (_expr(terms) >= -have, f"block_def_{street.street_code}_{target.year}")
+    if target.block_threshold >= 1.0:
+        xb = m.x["basic"]
+        for i in members[~p.already["basic"][members]]:
+            terms = [(xb[(i, t)], -1) for t in p.years if t <= target.year and (i, t) in xb]
+            m.prob += (_expr([(z, 1), *terms]) <= 0, f"block_member_{street.street_code}_{target.year}_{i}")
+    else:
+        mask = np.zeros(p.n, bool)
+        mask[members] = True
+        need = target.block_threshold * len(members)
+        have = float(p.already["basic"][members].sum())
+        terms = [*_cover_terms(m, mask, target.year, np.ones(p.n)), (z, -need)]
+        m.prob += (_expr(terms) >= -have, f"block_def_{street.street_code}_{target.year}")
     cache[key] = z
     return z
 
