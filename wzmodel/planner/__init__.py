@@ -23,7 +23,7 @@ from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from,
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.planner.staged import fix_schedule, staged_schedule
-from wzmodel.price_and_branch import solve_price_and_branch
+from wzmodel.planner.strategy import choose, search
 from wzmodel.scenario import Scenario
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
 
@@ -64,11 +64,7 @@ def make_plan(
     baseline = rule_of_thumb_plan(problem)
     options = scenario.solver.options()
     model = build(problem, hook=hook)
-    n_binaries = sum(len(x) for x in model.x.values())
-    strategy = scenario.solver.strategy
-    if strategy == "auto":
-        large = n_binaries > PRICE_AND_BRANCH_ABOVE and options.solver == "highs"
-        strategy = "price_and_branch" if large else "full"
+    strategy = choose(model, scenario.solver.strategy, options)
     start, staged = None, None
     if scenario.solver.warm_start and strategy == "full":
         staged = staged_schedule(problem, options)
@@ -83,10 +79,7 @@ def make_plan(
         # machine-independent, so the wall clock must not shorten the search)
         spent = time.perf_counter() - clock
         options = replace(options, time_limit=max(1.0, options.time_limit - spent))
-    if strategy == "price_and_branch":
-        outcome = solve_price_and_branch(model.prob, options, initial_columns(model))
-    else:
-        outcome = solve(model.prob, options)
+    outcome = search(model, strategy, options)
     if not outcome.has_solution and outcome.status != "infeasible" and staged is not None:
         # The limit came before the search accepted the start: the start is the plan.
         model, outcome = _evaluate_start(problem, start, hook, outcome)
@@ -106,23 +99,6 @@ def make_plan(
         compare_with=baseline,
         build_seconds=model.build_seconds,
     )
-
-
-PRICE_AND_BRANCH_ABOVE = 10_000
-
-
-def initial_columns(model: PlanModel) -> list:
-    """Where price and branch starts: every column but the featured upgrades (basic upgrades
-    cost one "once" row per community; block and district binaries are few), plus the featured
-    columns of the communities the rule of thumb would make featured first — enough to meet
-    featured targets, so the first LP is usually feasible. Other featured columns come in only
-    when their reduced cost says so."""
-    problem = model.problem
-    start, _ = rule_of_thumb(problem, targets_first=True)
-    index = {cid: i for i, cid in enumerate(problem.communities["community_id"])}
-    chosen = {index[c] for c in start.loc[start["class"] == "featured", "community_id"]}
-    left_out = {id(v) for (i, _t), v in model.x["featured"].items() if i not in chosen}
-    return [v for v in model.prob.variables() if id(v) not in left_out]
 
 
 def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):

@@ -14,7 +14,7 @@ import pandas as pd
 from wzmodel.planner.evaluate import completion_years, target_table
 from wzmodel.planner.model import MONEY_UNIT, build, schedule_from
 from wzmodel.planner.problem import PlanningProblem, prepare
-from wzmodel.solver import solve
+from wzmodel.planner.strategy import choose, search
 
 __all__ = ["Diagnosis", "diagnose"]
 
@@ -39,7 +39,7 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
     lines = ["The hard targets cannot all be met within the budgets."]
 
     elastic = build(problem, elastic_budgets=True)
-    outcome = solve(elastic.prob, options)
+    outcome = search(elastic, choose(elastic, problem.scenario.solver.strategy, options), options)
     if outcome.has_solution:
         rows = [
             (sid, t, (v.varValue or 0.0) * MONEY_UNIT)
@@ -69,7 +69,7 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
     soft = problem.scenario.update(targets={name: {"hard": False} for name in problem.scenario.targets})
     relaxed_problem = prepare(soft, problem.dataset)
     relaxed = build(relaxed_problem)
-    outcome = solve(relaxed.prob, options)
+    outcome = search(relaxed, choose(relaxed, problem.scenario.solver.strategy, options), options)
     shortfall = pd.DataFrame()
     if outcome.has_solution:
         years = completion_years(relaxed_problem, schedule_from(relaxed))
