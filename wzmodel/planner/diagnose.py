@@ -79,7 +79,20 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
             lines.append("With the budgets as they are, the best plan falls short by:")
             for r in missed.itertuples():
                 lines.append(
-                    f"  - {r.target}: {r.shortfall:,.0f} {r.shortfall_unit} "
+                    f"  - {r.target}: {r.shortfall:,.0f} {_unit(r.shortfall, r.shortfall_unit)} "
                     f"(reaches {r.achieved:,.0f} of the {r.required:,.0f} required)"
                 )
     return Diagnosis(extra, shortfall, "\n".join(lines))
+
+
+_SINGULAR = {
+    "communities": "community",
+    "streets": "street",
+    "districts": "district",
+    "households": "household",
+}
+
+
+def _unit(count: float, unit: str) -> str:
+    """'1 community', '2 communities'."""
+    return _SINGULAR.get(unit, unit) if round(count) == 1 else unit
