@@ -171,7 +171,7 @@ def solve_price_and_branch(
 
 def _fail(status: str, lp: _RestrictedLP, clock: float, what: str) -> SolveOutcome:
     return SolveOutcome(
-        status if status in ("infeasible", "no_solution") else "error",
+        status if status in ("infeasible", "error") else "no_solution",  # else a limit hit
         seconds=time.perf_counter() - clock,
         solver="highs",
         message=f"{what}: {lp.message}",
