@@ -45,7 +45,7 @@ bench: setup
 	$(PY) bench/run_all.py
 
 lint: setup
-	$(VENV)/bin/ruff check wzmodel tests bench
+	$(VENV)/bin/ruff check wzmodel tests bench notebooks
 
 ## Rebuild data/shanghai from the committed statistics code list (seeded, deterministic).
 data: setup
