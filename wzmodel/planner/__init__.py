@@ -114,14 +114,14 @@ def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
     return model, solve(model.prob, SolverOptions(solver=options.solver, threads=options.threads))
 
 
-def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome):
+def _evaluate_start(problem: PlanningProblem, start, hook, stopped: SolveOutcome):
     """The starting plan with its funding (an LP once the upgrades are fixed), reported as
     ``feasible`` without a bound — the search ended before it proved anything better."""
-    model, lp = _fixed(problem, start, hook, SolverOptions(solver=search.solver))
+    model, lp = _fixed(problem, start, hook, SolverOptions(solver=stopped.solver))
     if not lp.has_solution:
-        return model, search
+        return model, stopped
     note = (
-        f"{search.message}: the search found nothing better than the rolling-horizon start "
+        f"{stopped.message}: the search found nothing better than the rolling-horizon start "
         "within the limit; no bound is known"
     )
     return model, SolveOutcome(
@@ -129,7 +129,7 @@ def _evaluate_start(problem: PlanningProblem, start, hook, search: SolveOutcome)
         objective=lp.objective,
         bound=None,
         gap=None,
-        seconds=search.seconds + lp.seconds,
-        solver=search.solver,
+        seconds=stopped.seconds + lp.seconds,
+        solver=stopped.solver,
         message=note,
     )
