@@ -144,3 +144,10 @@ time_limit = 60
         encoding="utf-8",
     )
     return path
+
+
+def target_toml(name: str, kind: str, year: int, min_share: float, **extra) -> str:
+    """A scenario's [targets.NAME] table over the main urban zone (extra keys: numbers)."""
+    lines = [f"[targets.{name}]", f'kind = "{kind}"', f"year = {year}", 'zones = ["main_urban"]',
+             f"min_share = {min_share}", *(f"{k} = {v}" for k, v in extra.items())]
+    return "\n".join(lines)

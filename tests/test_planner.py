@@ -7,7 +7,7 @@ import filecmp
 import numpy as np
 import pandas as pd
 import pytest
-from builders import met_community, write_dataset, write_scenario
+from builders import met_community, target_toml, write_dataset, write_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,11 +76,7 @@ def test_featured_requires_basic_and_may_come_in_the_same_year(tmp_path):
 
 
 def test_hard_target_forces_coverage_before_value(tmp_path):
-    targets = """[targets.cover]
-kind = "coverage"
-year = 2026
-zones = ["main_urban"]
-min_share = 0.66"""
+    targets = target_toml("cover", "coverage", 2026, 0.66)
     data = write_dataset(tmp_path / "d", HAND, budgets={2026: 450_000, 2027: 400_000})
     plan = make_plan(load_scenario(write_scenario(tmp_path / "s.toml", data, targets=targets)))
     # two communities by end-2026: only A + B fit (450k)
@@ -107,12 +103,7 @@ def test_complete_block_target_takes_a_whole_street(tmp_path):
     data = write_dataset(tmp_path / "d", communities, budgets={2026: 600_000, 2027: 0}, streets=streets)
     free = load_scenario(write_scenario(tmp_path / "free.toml", data))
     assert set(make_plan(free).schedule["community_id"]) == {"310101018001"}
-    targets = """[targets.blocks]
-kind = "complete_blocks"
-year = 2027
-zones = ["main_urban"]
-min_share = 0.5
-block_threshold = 1.0"""
+    targets = target_toml("blocks", "complete_blocks", 2027, 0.5, block_threshold=1.0)
     scenario = load_scenario(write_scenario(tmp_path / "s.toml", data, targets=targets))
     plan = make_plan(scenario)
     assert plan.outcome["status"] == "optimal"
@@ -122,11 +113,7 @@ block_threshold = 1.0"""
 
 
 def test_unreachable_target_is_diagnosed_with_extra_budget(tmp_path, capsys):
-    targets = """[targets.cover]
-kind = "coverage"
-year = 2026
-zones = ["main_urban"]
-min_share = 1.0"""
+    targets = target_toml("cover", "coverage", 2026, 1.0)
     data = write_dataset(tmp_path / "d", HAND, budgets={2026: 400_000, 2027: 400_000})
     scenario_file = write_scenario(tmp_path / "s.toml", data, targets=targets)
     code = main(["plan", str(scenario_file), "--out", str(tmp_path / "out")])

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
-from wzmodel.siting_plots import map_sites
+from wzmodel.siting_plots import map_axes, map_sites
 
 __all__ = [
     "DISTRICT_PINYIN",
@@ -257,13 +257,7 @@ def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3",
                               label="hollow: community itself not complete"))
     ax.legend(handles=handles, title="street (block) status", loc="best", fontsize=8)
-    ax.set_aspect("equal", adjustable="datalim")
-    thousands = FuncFormatter(lambda v, _p: f"{v:,.0f}")
-    ax.xaxis.set_major_formatter(thousands)
-    ax.yaxis.set_major_formatter(thousands)
-    ax.set_xlabel("easting (m, local grid)")
-    ax.set_ylabel("northing (m, local grid)")
-    ax.set_title(title)
+    map_axes(ax, title)
     ax.grid(alpha=0.3, linewidth=0.3)
     return fig
 

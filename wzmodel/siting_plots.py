@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["map_sites"]
+__all__ = ["map_axes", "map_sites"]
 
 SERVED, PARTLY, UNSERVED = "#1a9850", "#fdae61", "#d73027"
 
@@ -71,13 +71,7 @@ def map_sites(communities: pd.DataFrame, candidates: pd.DataFrame,
     ax.scatter(existing["x_m"], existing["y_m"], marker="^", s=3 * size, c="#762a83", zorder=4,
                edgecolors="black", linewidths=0.5, label="existing complexes")
 
-    ax.set_aspect("equal", adjustable="datalim")
-    thousands = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
-    ax.xaxis.set_major_formatter(thousands)
-    ax.yaxis.set_major_formatter(thousands)
-    ax.set_xlabel("easting (m, local grid)")
-    ax.set_ylabel("northing (m, local grid)")
-    ax.set_title(title)
+    map_axes(ax, title)
     ax.grid(True, linewidth=0.3, alpha=0.5)
     handles = [
         Line2D([], [], marker="o", ls="", color=SERVED, label="community: gap fully met"),
@@ -91,3 +85,15 @@ def map_sites(communities: pd.DataFrame, candidates: pd.DataFrame,
     ]
     ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
     return fig
+
+
+def map_axes(ax, title: str) -> None:
+    """Axes of a map on the data's local metric grid: equal scale, metres with thousands
+    separators, labelled easting and northing."""
+    ax.set_aspect("equal", adjustable="datalim")
+    thousands = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    ax.xaxis.set_major_formatter(thousands)
+    ax.yaxis.set_major_formatter(thousands)
+    ax.set_xlabel("easting (m, local grid)")
+    ax.set_ylabel("northing (m, local grid)")
+    ax.set_title(title)
