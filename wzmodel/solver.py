@@ -287,7 +287,7 @@ def model_arrays(prob: pulp.LpProblem):
 def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
     variables, constraints, cl, cu, integer, cost, rl, ru, matrix = model_arrays(prob)
     if len(variables) == 0:
-        return SolveOutcome("error", solver="highs", message="the model has no variables")
+        return _nothing_to_decide(prob, constraints)
     h = highs_instance(options)
     is_mip = bool(integer.any())
     h.passModel(
@@ -336,6 +336,16 @@ def _solve_highs(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
         solver="highs",
         message=message,
     )
+
+
+def _nothing_to_decide(prob: pulp.LpProblem, constraints) -> SolveOutcome:
+    """A model without variables (e.g. a plan where every community is already complete): its
+    constant rows either hold — optimal, at the objective's constant — or not — infeasible."""
+    if all(c.valid(1e-9) for c in constraints):
+        value = float(prob.objective.constant) if prob.objective is not None else 0.0
+        return SolveOutcome("optimal", objective=value, bound=value, gap=0.0, solver="highs",
+                            message="nothing to decide")
+    return SolveOutcome("infeasible", solver="highs", message="constant rows that cannot hold")
 
 
 # --------------------------------------------------------------------------------------------
