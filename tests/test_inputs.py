@@ -245,6 +245,7 @@ def test_assess_cli_on_shanghai(capsys, tmp_path):
         "by_zone.csv",
         "by_district.csv",
         "assessment.xlsx",
+        ".wzmodel-output.json",
     }
 
 

@@ -8,6 +8,10 @@ Exit codes
 3  ``plan``: the hard targets cannot be met — the diagnosis (extra budget, shortfall) printed
 4  the solver found no solution within its limits, or failed
 5  internal error (a bug: run with --debug and report it)
+130 interrupted (Ctrl-C): no output folder is left half-written
+
+``--out`` never replaces anything but a previous output of the same command: a file, the input
+folder or a folder holding other files is refused (exit 2) before any work starts.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from wzmodel.schema import InputError
+from wzmodel.schema import InputError, Problem
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_BUG = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 
 def _million(yuan: float) -> str:
@@ -31,9 +36,11 @@ def _million(yuan: float) -> str:
 def cmd_assess(args: argparse.Namespace) -> int:
     from wzmodel.assess import assess
     from wzmodel.data import load_dataset
-    from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+    from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
     from wzmodel.standards import load_standards
 
+    if args.out:
+        claim_output(args.out, "assess", inputs=[args.data_dir])
     standards = load_standards(args.basic, args.featured)
     dataset = load_dataset(args.data_dir, indicators=standards.indicators())
     a = assess(dataset, standards)
@@ -91,7 +98,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             "by_zone": a.by_zone,
             "by_district": a.by_district,
         }
-        with atomic_folder(args.out) as tmp:
+        with atomic_folder(args.out, "assess") as tmp:
             for name, frame in sheets.items():
                 write_csv(frame, tmp / f"{name}.csv")
             if not args.no_excel:
@@ -106,6 +113,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from wzmodel.io import claim_output
     from wzmodel.planner import make_plan
     from wzmodel.scenario import load_scenario
 
@@ -118,6 +126,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if solver:
         overrides["solver"] = solver
     scenario = load_scenario(args.scenario, **overrides)
+    if args.out:
+        claim_output(args.out, "plan", inputs=[args.scenario, scenario.data])
     plan = make_plan(scenario)
     print(plan.summary())
     status = plan.outcome.get("status")
@@ -161,11 +171,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from wzmodel.io import atomic_write_text
     from wzmodel.schema import render_markdown
 
     text = render_markdown()
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        if Path(args.out).is_dir():
+            raise InputError([Problem(f"--out {args.out}", "a Markdown file to write", None, None,
+                                      "an existing folder")])
+        atomic_write_text(args.out, text + "\n")
     else:
         print(text)
     return EXIT_OK
@@ -228,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"wzmodel {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        print(f"wzmodel {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if args.debug:
             raise

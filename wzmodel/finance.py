@@ -34,7 +34,7 @@ import pandas as pd
 import pulp
 
 from wzmodel.data import Dataset, load_dataset, sharing_problems
-from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
 from wzmodel.planner import Plan, build, make_plan, prepare
 from wzmodel.planner.model import MONEY_UNIT
 from wzmodel.planner.plan import HEADLINE_YEARS
@@ -259,7 +259,7 @@ class Comparison:
         (their status and diagnosis are in the summary)."""
         import matplotlib.pyplot as plt
 
-        with atomic_folder(folder) as tmp:
+        with atomic_folder(folder, "compare") as tmp:
             for option, plan in self.plans.items():
                 if plan.outcome.get("status") in ("optimal", "feasible"):
                     plan.write(tmp / option)
@@ -795,6 +795,9 @@ def _indicators(scenario: Scenario) -> set[str]:
 def cmd_compare(args: argparse.Namespace) -> int:
     """``wzmodel compare``: plan each scenario, print the side-by-side table, write DIR."""
     scenarios = [load_scenario(path) for path in args.scenarios]
+    if args.out:
+        claim_output(args.out, "compare", inputs=[*args.scenarios, *(s.data for s in scenarios),
+                                                  *([args.sharing_xlsx] if args.sharing_xlsx else [])])
     datasets: dict[str, Dataset] = {}
     if args.sharing_xlsx:
         base = scenarios[0]

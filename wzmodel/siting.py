@@ -74,7 +74,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
-from wzmodel.io import atomic_folder, write_csv
+from wzmodel.io import atomic_folder, claim_output, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
 from wzmodel.schema import Column, InputError, Problem, TableSpec, read_table
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
@@ -206,7 +206,7 @@ class SitingPlan:
 
     def write(self, folder: str | Path, *, map_png: bool = True) -> Path:
         """Write the tables as CSV (and a map PNG) into ``folder`` atomically."""
-        with atomic_folder(folder) as tmp:
+        with atomic_folder(folder, "site") as tmp:
             for name in ("sites", "allocation", "communities", "kpis"):
                 write_csv(getattr(self, name), tmp / f"siting_{name}.csv")
             if map_png:
@@ -813,6 +813,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     if args.objective == "max_households" and args.budget is None:
         raise InputError([Problem("command line", "a --budget for --objective max_households",
                                   None, "--budget")])
+    if args.out:
+        claim_output(args.out, "site", inputs=[args.data_dir, *([args.distances] if args.distances else [])])
     dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
     config = SitingConfig(objective=args.objective, max_new_sites=args.max_sites)
     options = SolverOptions(time_limit=args.time_limit, gap=args.gap)

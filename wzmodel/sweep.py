@@ -74,6 +74,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy.stats import qmc
 
 from wzmodel.data import Dataset, load_dataset
+from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem
 from wzmodel.standards import load_standards
@@ -658,9 +659,10 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
         raise InputError([Problem("sweep", "mode 'recheck' or 'replan'", None, "mode", mode)])
     spec = read_uncertainty(scenario)
     design = sample_design(spec, samples)
-    out = Path(out)
+    out = claim_output(out, "sweep")
     parts = out / "parts"
     parts.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / OUTPUT_MARKER, json.dumps({"command": "sweep"}) + "\n")
     manifest = _manifest(scenario, spec, design, mode, reference)
     _check_manifest(out / "sweep.json", manifest)
     if mode == "recheck":
@@ -703,7 +705,7 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
             raise InputError([Problem(str(path), "the same sweep (scenario, declarations, samples,"
                                       " mode) as the one resumed — use another --out folder")])
         return
-    _atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
+    atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
                        + "\n")
 
 
@@ -796,13 +798,6 @@ def _write_parquet(frame: pd.DataFrame, path: Path, *, metadata: dict | None = N
         raise
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A sweep's ``results.parquet`` and its metadata (versions, seed, scenario digest, ...)."""
     path = Path(path)
@@ -842,6 +837,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from wzmodel.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    claim_output(args.out, "sweep", inputs=[args.scenario, scenario.data])
     if args.workers is not None and args.workers < 1:
         raise InputError([Problem("--workers", "a positive number of processes", None, None,
                                   args.workers)])

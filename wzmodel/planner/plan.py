@@ -176,7 +176,7 @@ class Plan:
 
     def write(self, folder: str | Path, *, excel: bool = True) -> Path:
         """Write every table, ``plan.json`` and ``report.md`` into ``folder`` atomically."""
-        with atomic_folder(folder) as tmp:
+        with atomic_folder(folder, "plan") as tmp:
             self.to_csv(tmp)
             if excel:
                 self.to_excel(tmp / "plan.xlsx")
