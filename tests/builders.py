@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from wzmodel.schema import table_specs
-from wzmodel.standards import COST_CATEGORIES
+from wzmodel.vocabulary import COST_CATEGORIES
 
 STREET = "310101017"
 DISTRICT = "黄浦"

@@ -265,3 +265,11 @@ def test_scenario_is_strict_and_extends(tmp_path):
     with pytest.raises(InputError, match="budget_scael"):
         load_scenario(typo)
     assert scenario.update(funding={"carry_over": False}).funding.budget_scale == 1.2
+
+
+def test_zone_type_matches_the_input_contract():
+    from typing import get_args
+
+    from wzmodel.vocabulary import ZONES, Zone
+
+    assert get_args(Zone) == ZONES

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wzmodel.data import ZONES, Dataset
-from wzmodel.standards import CLASSES, COST_CATEGORIES, Standards, load_standards
+from wzmodel.data import Dataset
+from wzmodel.standards import Standards, load_standards
+from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES
 
 __all__ = ["Assessment", "assess"]
 

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from wzmodel.schema import InputError, Problem, check_references, read_table, table_specs
+from wzmodel.vocabulary import ZONES
 
 __all__ = ["ZONES", "Dataset", "example_path", "find_table", "load_dataset"]
 
-ZONES = tuple(table_specs()["streets"].column("zone").allowed or ())
 REQUIRED_TABLES = ("streets", "communities")
 OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing")
 

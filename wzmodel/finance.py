@@ -36,14 +36,13 @@ import pulp
 from wzmodel.data import Dataset, load_dataset, sharing_problems
 from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
 from wzmodel.planner import Plan, build, make_plan, prepare
-from wzmodel.planner.model import MONEY_UNIT
-from wzmodel.planner.plan import HEADLINE_YEARS
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.scenario import Scenario, load_scenario
 from wzmodel.schema import InputError, Problem, read_table
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.solver import SolverOptions, solve
 from wzmodel.standards import load_standards
+from wzmodel.vocabulary import DISTRICT_PINYIN, HEADLINE_YEARS, MONEY_UNIT
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -431,13 +430,15 @@ def _summary_row(option: str, problem: PlanningProblem, plan: Plan,
 
 
 def district_labels(sources: pd.DataFrame) -> dict[str, str]:
-    """Romanised district names for figures and tables, from the district pots' source ids
-    (``district_fiscal_huangpu`` → ``Huangpu``); a district without such an id keeps its name."""
+    """Romanised district names for figures and tables: Shanghai's from the vocabulary, other
+    districts from their pots' source ids (``district_fiscal_xinbei`` → ``Xinbei``), else the
+    name itself."""
     pots = sources[sources["role"] == "district_fiscal"]
     labels = {}
     for sid, district in zip(pots["source_id"], pots["district"], strict=True):
         suffix = sid.removeprefix("district_fiscal_")
-        labels[district] = suffix.replace("_", " ").title() if suffix != sid else district
+        own = suffix.replace("_", " ").title() if suffix != sid else district
+        labels[district] = DISTRICT_PINYIN.get(district, own)
     return labels
 
 

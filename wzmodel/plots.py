@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
 from wzmodel.siting_plots import map_axes, map_sites
+from wzmodel.vocabulary import DISTRICT_PINYIN, romanise
 
 __all__ = [
     "DISTRICT_PINYIN",
@@ -37,14 +38,6 @@ __all__ = [
     "targets_figure",
 ]
 
-DISTRICT_PINYIN: dict[str, str] = {
-    "黄浦": "Huangpu", "徐汇": "Xuhui", "长宁": "Changning", "静安": "Jing'an", "普陀": "Putuo",
-    "虹口": "Hongkou", "杨浦": "Yangpu", "闵行": "Minhang", "宝山": "Baoshan", "嘉定": "Jiading",
-    "浦东": "Pudong", "金山": "Jinshan", "松江": "Songjiang", "青浦": "Qingpu",
-    "奉贤": "Fengxian", "崇明": "Chongming",
-}
-"""Shanghai's 16 districts (the data's short names) in pinyin, as in the source ids."""
-
 ZONE_LABELS: dict[str, str] = {
     "main_urban": "main urban area", "new_town": "five new towns",
     "new_market_town": "new market towns", "rural": "rural",
@@ -60,10 +53,6 @@ SOURCE_GROUPS = {"city_fiscal": "city fiscal", "district_fiscal": "district fisc
                  "utility": "utilities", "owners": "owners & maintenance funds",
                  "social_capital": "social capital", "community": "community funds"}
 
-
-def romanise(name: str) -> str:
-    """Pinyin of a district's name (``黄浦`` → ``Huangpu``); other names unchanged."""
-    return DISTRICT_PINYIN.get(name, name)
 
 
 def _percent_axis(ax, axis: str = "y") -> None:

@@ -29,14 +29,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from wzmodel.data import ZONES
 from wzmodel.schema import InputError, Problem
 from wzmodel.siting import SitingConfig
 from wzmodel.solver import SolverOptions
+from wzmodel.vocabulary import ZONES, Zone
 
 __all__ = ["Scenario", "Target", "load_scenario"]
 
-Zone = Literal["main_urban", "new_town", "new_market_town", "rural"]
 
 
 class _Strict(BaseModel):

@@ -79,6 +79,7 @@ from wzmodel.location import SpecificationError, _check_p, _options
 from wzmodel.schema import Column, InputError, Problem, TableSpec, read_table
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
 from wzmodel.standards import Criterion, Standards, load_standards
+from wzmodel.vocabulary import CLASSES, MONEY_UNIT, Zone
 
 __all__ = [
     "DEFAULT_RADIUS_M",
@@ -92,8 +93,6 @@ __all__ = [
     "siting_demand",
 ]
 
-Zone = Literal["main_urban", "new_town", "new_market_town", "rural"]
-MONEY_UNIT = 1e4  # yuan per model money unit (万元), for numerics
 _EPS_M2 = 1e-6
 
 #: Walking radius (network metres) by zone, DOMAIN.md §3 — main urban: upper end of the
@@ -655,7 +654,6 @@ def joint_vs_separate(scenario, config: SitingConfig | None = None, *,
     """
     from wzmodel.planner import evaluate as ev
     from wzmodel.planner import make_plan, prepare
-    from wzmodel.standards import CLASSES
 
     config = (config or SitingConfig()).model_copy(update={
         "objective": "min_cost", "first_year": scenario.first_year,

@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wzmodel.schema import InputError, Problem, table_specs
+from wzmodel.schema import InputError, Problem
+from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
 __all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Standard", "Standards", "load_standards"]
 
-CLASSES = ("basic", "featured")
-COST_CATEGORIES = tuple(table_specs()["sharing"].column("cost_category").allowed or ())
 
 
 class Criterion(BaseModel):

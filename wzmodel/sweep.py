@@ -78,6 +78,7 @@ from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem
 from wzmodel.standards import load_standards
+from wzmodel.vocabulary import HEADLINE_YEARS
 
 __all__ = [
     "DATASET_PATHS", "DaskExecutor", "ExperimentTask", "Lever", "Parameter", "ProcessExecutor",
@@ -92,8 +93,7 @@ LeverValue = str | int | float | bool
 
 #: Data paths a parameter may address (multipliers), besides scenario keys.
 DATASET_PATHS = ("dataset.communities.households",)
-#: Years whose coverage of the main urban area and new towns is reported per experiment.
-COVERAGE_YEARS = (2027, 2030, 2035)
+#: Zone group whose coverage in the headline years is reported per experiment.
 COVERAGE_GROUP = "main_urban+new_town"
 METADATA_KEY = b"wzmodel.sweep"
 _VERSIONED = ("wzmodel", "pulp", "highspy", "numpy", "pandas", "scipy", "pyarrow", "pydantic")
@@ -457,7 +457,7 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
     met = dict(zip(plan.targets["target"], plan.targets["met"], strict=True))
     for name in sorted(scenario.targets):
         row[f"met_{name}"] = bool(has_solution and met.get(name, False))
-    for year in COVERAGE_YEARS:
+    for year in HEADLINE_YEARS:
         if year in scenario.years:
             row[f"coverage_{year}"] = (plan.coverage_at(year, COVERAGE_GROUP) if has_solution
                                        else math.nan)

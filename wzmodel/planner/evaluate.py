@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from wzmodel.planner.problem import MAIN_GROUP, PlanningProblem
-from wzmodel.standards import CLASSES
+from wzmodel.vocabulary import CLASSES
 
 __all__ = [
     "ZONE_GROUPS",

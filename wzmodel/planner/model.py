@@ -69,11 +69,10 @@ import pulp
 
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.scenario import Target
-from wzmodel.standards import CLASSES
+from wzmodel.vocabulary import CLASSES, MONEY_UNIT
 
 __all__ = ["MONEY_UNIT", "PlanModel", "build"]
 
-MONEY_UNIT = 1e4  # yuan per model money unit (万元)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.solver import SolveOutcome
+from wzmodel.vocabulary import HEADLINE_YEARS
 
 __all__ = ["TABLES", "Plan"]
 
@@ -42,7 +43,6 @@ UNITS = {
     "required_level": "share or count",
     "achieved_level": "share or count",
 }
-HEADLINE_YEARS = (2027, 2030, 2035)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from wzmodel.assess import Assessment, assess
 from wzmodel.data import Dataset, load_dataset
 from wzmodel.scenario import Scenario, Target
 from wzmodel.schema import InputError, Problem
-from wzmodel.standards import CLASSES, COST_CATEGORIES, load_standards
+from wzmodel.standards import load_standards
+from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
 __all__ = ["PlanningProblem", "Rule", "prepare"]
 

@@ -18,7 +18,7 @@ import pandas as pd
 from wzmodel.planner.model import PlanModel, build, funding_from, schedule_from
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.solver import SolverOptions, solve
-from wzmodel.standards import CLASSES
+from wzmodel.vocabulary import CLASSES
 
 __all__ = ["staged_schedule"]
 
