@@ -25,7 +25,7 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -36,6 +36,9 @@ from wzmodel.vocabulary import ZONES, Zone
 
 __all__ = ["Scenario", "Target", "load_scenario"]
 
+
+
+NonNegative = Annotated[float, Field(ge=0)]
 
 
 class _Strict(BaseModel):
@@ -53,11 +56,11 @@ class FundingConfig(_Strict):
     sharing_option: str = Field(description="option name in the sharing table")
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
     budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
-    source_scale: dict[str, float] = Field(
+    source_scale: dict[str, NonNegative] = Field(
         default_factory=dict,
         description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)",
     )
-    cost_scale: dict[str, float] = Field(
+    cost_scale: dict[str, NonNegative] = Field(
         default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
     )
 
@@ -118,7 +121,8 @@ class SolverConfig(_Strict):
     name: Literal["highs", "cbc"] = "highs"
     time_limit: float | None = Field(60.0, gt=0)
     gap: float = Field(0.005, ge=0)
-    threads: int | None = None
+    threads: int | None = Field(None, ge=1, description="solver threads (blank: the solver's "
+                                "default)")
     node_limit: int | None = Field(None, gt=0, description="deterministic search limit (HiGHS)")
     seed: int = 0
     warm_start: bool = True
@@ -224,6 +228,9 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise InputError(
             [Problem(str(path), f"a readable scenario file ({exc.strerror})")]
         ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), f"a UTF-8 text file (byte {exc.start} is not UTF-8: "
+                                  "save the file as UTF-8)")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(str(path), f"valid TOML ({exc})")]) from None
     for key in ("data",):
@@ -234,6 +241,9 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
             raw["standards"][key] = str((path.parent / raw["standards"][key]).resolve())
     parent = raw.pop("extends", None)
     if parent:
+        if not (path.parent / parent).is_file():
+            raise InputError([Problem(str(path), "a scenario file to extend (relative to this "
+                                      "file)", None, "extends", parent)])
         raw = _deep_merge(_read_raw(path.parent / parent, (*seen, path)), raw)
     return raw
 

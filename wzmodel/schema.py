@@ -34,6 +34,8 @@ __all__ = [
 DTYPES = ("str", "int", "float", "bool")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
+_SEPARATORS = (",", ";", "\t")
+_LARGEST_WHOLE = 2.0**53  # whole numbers beyond this are not exact as floats, nor sensible here
 
 
 @dataclass(frozen=True)
@@ -156,13 +158,26 @@ def table_specs() -> dict[str, TableSpec]:
 # Reading and validating one table
 # --------------------------------------------------------------------------------------------
 def _read_raw(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """All cells as text ('' for blank), so that no value is lost before it is checked."""
+    """All cells as text ('' for blank), so that no value is lost before it is checked.
+
+    The header is read as a plain row, so repeated column names stay visible (pandas would
+    rename them ``name.1``). CSV files may be separated by commas, semicolons (Excel's export in
+    many locales) or tabs: the header line decides."""
     if path.suffix.lower() == ".xlsx":
-        frame = pd.read_excel(
-            path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl"
-        )
-        return frame.map(_cell_text).astype(object)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+        cells = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object,
+                              engine="openpyxl", header=None)
+        cells = cells.map(_cell_text).astype(object)
+    else:
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        separator = max(_SEPARATORS, key=header.count)
+        cells = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            header=None, sep=separator).astype(object)
+    if cells.empty:
+        return pd.DataFrame()
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = [str(c).strip() for c in cells.iloc[0]]
+    return frame
 
 
 def _cell_text(value: Any) -> str:
@@ -278,6 +293,10 @@ def _convert(text: pd.Series, c: Column, rows: np.ndarray, out: _Collector) -> p
     arr = numbers.to_numpy()
     bad = np.zeros(len(arr), bool)
     if c.dtype == "int":
+        huge = valid & (np.abs(arr) > _LARGEST_WHOLE)
+        for r, v in zip(rows[huge], values[huge], strict=True):
+            out.add("a whole number of at most 15 digits", int(r), c.name, v)
+        valid &= ~huge
         bad |= valid & (np.floor(arr) != arr)
     if c.min is not None:
         bad |= valid & (arr < c.min)
@@ -286,7 +305,7 @@ def _convert(text: pd.Series, c: Column, rows: np.ndarray, out: _Collector) -> p
     for r, v in zip(rows[bad], values[bad], strict=True):
         out.add(c.expectation(), int(r), c.name, v)
     if c.dtype == "int":
-        return numbers.round().astype("Int64")
+        return numbers.where(~huge).round().astype("Int64")
     return numbers
 
 
