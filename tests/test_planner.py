@@ -142,7 +142,8 @@ def test_written_plan_checks_and_tampering_is_caught(hand, tmp_path, capsys):
 
 def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     scenario = load_scenario(hand)
-    first = make_plan(scenario).write(tmp_path / "a")
+    plan = make_plan(scenario)
+    first = plan.write(tmp_path / "a")
     second = make_plan(scenario).write(tmp_path / "b")
     # every file byte for byte, except the workbook, which carries its save time: its sheets
     names = sorted(p.name for p in first.iterdir() if p.suffix != ".xlsx")
@@ -154,6 +155,8 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     back = Plan.read(first)
     assert back.kpi("coverage_years") == pytest.approx(2.571429, abs=1e-5)
     assert list(back.schedule["community_id"]) == ["310101017002", "310101017003"]
+    assert back.outcome.to_dict(timings=False) == plan.outcome.to_dict(timings=False)
+    assert back.report() == plan.report()
 
 
 @settings(

@@ -72,8 +72,9 @@ def solve(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
 
 
 def _cbc_bound(log: str) -> float | None:
-    """The best bound CBC printed at the end of its log (``Lower bound:`` in its summary)."""
-    found = re.findall(r"^Lower bound:\s*(-?[\d.eE+-]+)", log, flags=re.MULTILINE)
+    """The best bound CBC printed at the end of its log: ``Lower bound:`` in its summary of a
+    minimisation, ``Upper bound:`` of a maximisation."""
+    found = re.findall(r"^(?:Lower|Upper) bound:\s*(-?[\d.eE+-]+)", log, flags=re.MULTILINE)
     if not found:
         return None
     try:
