@@ -21,6 +21,7 @@ from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
 from wzmodel.solver import SolveOutcome, SolverOptions, solve, solver_names
 from wzmodel.solver.cbc import _signed_bound
+from wzmodel.solver.registry import BACKENDS
 
 ROOT = Path(__file__).parents[1]
 TINY_BASELINE = example_path() / "scenarios" / "baseline.toml"
@@ -81,6 +82,22 @@ def test_unknown_solver_is_refused_naming_the_accepted_ones():
     with pytest.raises(InputError) as error:
         load_scenario(TINY_BASELINE, solver={"name": "gurobi"})
     assert "solver.name" in str(error.value) and accepted in str(error.value)
+
+
+def test_a_new_backend_is_a_module_and_one_registry_line(tmp_path, monkeypatch):
+    (tmp_path / "echo_backend.py").write_text(
+        "from wzmodel.solver import SolveOutcome\n\n"
+        "def solve(prob, options):\n"
+        "    return SolveOutcome('error', solver=options.solver, message='echo')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(BACKENDS, "echo", "echo_backend")
+    assert "echo" in solver_names()
+    assert load_scenario(TINY_BASELINE, solver={"name": "echo"}).solver.options().solver == "echo"
+    assert solve(_two_variables(), SolverOptions(solver="echo")).message == "echo"
+    # the command line accepts it (and fails only on the missing scenario file, exit 2)
+    assert cli.main(["plan", str(tmp_path / "missing.toml"), "--solver", "echo"]) == cli.EXIT_INPUT
 
 
 def test_cli_offers_the_registered_solvers(capsys):

@@ -53,18 +53,17 @@ class SolveOutcome:
         return self.status in ("optimal", "feasible")
 
     def describe(self) -> str:
-        """One line for people: status, objective, bound and gap."""
-        took = "" if self.seconds is None else f"{self.seconds:.1f} s"
+        """One line for people: status, objective, bound, gap and (if recorded) solver time."""
         if not self.has_solution:
-            text = f"{self.status} after {took} ({self.solver})" if took else f"{self.status} ({self.solver})"
+            after = "" if self.seconds is None else f" after {self.seconds:.1f} s"
+            text = f"{self.status}{after} ({self.solver})"
             return f"{text}: {self.message}" if self.message else text
         if self.bound is None or self.gap is None:
             bound = "no bound yet"
         else:
             bound = f"bound {self.bound:,.6g}, gap {100 * self.gap:.3f} %"
-        return f"{self.status} ({self.solver}) objective {self.objective:,.6g}, {bound}" + (
-            f", {took}" if took else ""
-        )
+        took = "" if self.seconds is None else f", {self.seconds:.1f} s"
+        return f"{self.status} ({self.solver}) objective {self.objective:,.6g}, {bound}{took}"
 
     def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
         """The outcome as plain JSON values.
