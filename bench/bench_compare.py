@@ -39,9 +39,9 @@ def main() -> None:
     print("\nTimings (s):")
     for option, plan in comparison.plans.items():
         o = plan.outcome
-        gap = f"{100 * o['gap']:.3f} %" if o.get("gap") is not None else "unknown"
-        print(f"  {option:<26} solve {o.get('seconds') or 0:7.1f}  build "
-              f"{o.get('build_seconds') or 0:6.1f}  status {o.get('status')}  gap {gap}")
+        gap = f"{100 * o.gap:.3f} %" if o.gap is not None else "unknown"
+        print(f"  {option:<26} solve {o.seconds or 0:7.1f}  build "
+              f"{o.extra.get('build_seconds') or 0:6.1f}  status {o.status}  gap {gap}")
     print(f"  compare in total: {total:.1f} s")
     t1 = time.perf_counter()
     comparison.write(args.out)

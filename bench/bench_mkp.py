@@ -19,14 +19,14 @@ from pathlib import Path
 
 from wzmodel.benchmarks import read_mknap, read_optima
 from wzmodel.selection import solve_mkp
-from wzmodel.solver import SolverOptions
+from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, solver_names
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "orlib_mknap"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--solver", choices=["highs", "cbc"], default="highs")
+    parser.add_argument("--solver", choices=solver_names(), default=DEFAULT_SOLVER)
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--problems", type=int, nargs="+", default=[0, 1, 2, 3, 4])

@@ -21,6 +21,7 @@ import numpy as np
 from wzmodel.data import load_dataset
 from wzmodel.planner import build, make_plan, prepare, rule_of_thumb_plan
 from wzmodel.scenario import load_scenario
+from wzmodel.solver import SolveOutcome
 
 ROOT = Path(__file__).parents[1]
 
@@ -60,23 +61,23 @@ def run(size: int | None, time_limit: float, strategy: str) -> None:
     wall = time.perf_counter() - t0
     rule = rule_of_thumb_plan(problem)
     o = plan.outcome
-    gap = "n/a" if o.get("gap") is None else f"{100 * o['gap']:.2f} %"
+    gap = "n/a" if o.gap is None else f"{100 * o.gap:.2f} %"
     met = plan.targets.set_index("target")["met"]
     print(
         f"{len(dataset.communities):>6} communities | vars {len(model.prob.variables()):>7} | "
         f"prepare {t_prepare:5.1f} s | build {model.build_seconds:5.1f} s | "
-        f"plan wall {wall:6.1f} s (solve {o.get('seconds', 0):5.1f} s{_split(o)}) | {o['status']:>9} "
+        f"plan wall {wall:6.1f} s (solve {o.seconds:5.1f} s{_split(o)}) | {o.status:>9} "
         f"gap {gap:>8} | objective {plan.kpi('coverage_years'):10.1f} vs rule of thumb "
         f"{rule.kpi('coverage_years'):10.1f} | 2027 targets met: "
         f"{bool(met.get('coverage_2027', True) and met.get('featured_2027', True))}"
     )
 
 
-def _split(outcome: dict) -> str:
+def _split(outcome: SolveOutcome) -> str:
     """The LP / branch-and-bound split of a price-and-branch solve."""
-    if "lp_seconds" not in outcome:
+    if "lp_seconds" not in outcome.extra:
         return ""
-    return f" = LP {outcome['lp_seconds']:.1f} + B&B {outcome['mip_seconds']:.1f}"
+    return f" = LP {outcome.extra['lp_seconds']:.1f} + B&B {outcome.extra['mip_seconds']:.1f}"
 
 
 def main() -> None:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,8 +23,6 @@ from wzmodel.location import (
     solve_ufl,
 )
 from wzmodel.solver import SolverOptions
-
-ROOT = Path(__file__).parents[1]
 
 
 def line_distance(points, sites) -> np.ndarray:
@@ -408,7 +402,7 @@ def test_specification_error_is_a_value_error():
 
 
 # ---------------------------------------------------------------------------------------------
-# Solver options, result object, output
+# Solver options, result object
 # ---------------------------------------------------------------------------------------------
 def test_solver_options_are_passed_and_conflicts_refused():
     cost = np.array([[1.0, 100.0], [1.0, 100.0], [100.0, 1.0]])
@@ -446,29 +440,6 @@ def test_build_restores_the_garbage_collector_state():
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_solve_prints_nothing(capfd):
-    dist, weights, _ = random_instance(61, 10, 4)
-    solve_pmedian(dist, weights, 2)
-    solve_mclp(dist, 30.0, weights, 2, solver="cbc")
-    out, err = capfd.readouterr()
-    assert out == ""
-    assert err == ""
-
-
-def test_first_solve_in_a_fresh_process_prints_nothing():
-    code = (
-        "import numpy as np\n"
-        "from wzmodel.location import solve_pmedian\n"
-        "r = solve_pmedian(np.array([[1.0, 2.0], [2.0, 1.0]]), [1, 1], 1)\n"
-        "assert r.status == 'optimal'\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env=env, check=False, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def hand(tmp_path):
 
 def test_hand_checked_optimum(hand):
     plan = make_plan(load_scenario(hand))
-    assert plan.outcome["status"] == "optimal"
+    assert plan.outcome.status == "optimal"
     assert plan.kpi("coverage_years") == pytest.approx(2.571429, abs=1e-5)
     chosen = {(r.community_id[-3:], r[1], r.year) for r in plan.schedule.itertuples(index=False)}
     assert chosen == {("002", "basic", 2026), ("003", "basic", 2027)}
@@ -106,7 +106,7 @@ def test_complete_block_target_takes_a_whole_street(tmp_path):
     targets = target_toml("blocks", "complete_blocks", 2027, 0.5, block_threshold=1.0)
     scenario = load_scenario(write_scenario(tmp_path / "s.toml", data, targets=targets))
     plan = make_plan(scenario)
-    assert plan.outcome["status"] == "optimal"
+    assert plan.outcome.status == "optimal"
     assert set(plan.schedule["community_id"]) == {"310101017001", "310101017002"}
     assert bool(plan.targets.set_index("target").at["blocks", "met"])
     assert check_against(plan, prepare(scenario)) == []
@@ -142,7 +142,8 @@ def test_written_plan_checks_and_tampering_is_caught(hand, tmp_path, capsys):
 
 def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     scenario = load_scenario(hand)
-    first = make_plan(scenario).write(tmp_path / "a")
+    plan = make_plan(scenario)
+    first = plan.write(tmp_path / "a")
     second = make_plan(scenario).write(tmp_path / "b")
     # every file byte for byte, except the workbook, which carries its save time: its sheets
     names = sorted(p.name for p in first.iterdir() if p.suffix != ".xlsx")
@@ -154,6 +155,8 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     back = Plan.read(first)
     assert back.kpi("coverage_years") == pytest.approx(2.571429, abs=1e-5)
     assert list(back.schedule["community_id"]) == ["310101017002", "310101017003"]
+    assert back.outcome.to_dict(timings=False) == plan.outcome.to_dict(timings=False)
+    assert back.report() == plan.report()
 
 
 @settings(
@@ -186,7 +189,7 @@ def test_invariants_hold_on_random_instances(tmp_path_factory, floors, parks, bu
     )
     problem = prepare(scenario)
     plan = make_plan(scenario, problem=problem)
-    assert plan.outcome["status"] == "optimal"
+    assert plan.outcome.status == "optimal"
     # budgets never exceeded, featured implies basic, reported coverage = recomputed coverage
     assert check_against(plan, problem) == []
     by_class = plan.schedule.pivot_table(index="community_id", columns="class", values="year")

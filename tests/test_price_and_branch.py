@@ -14,9 +14,9 @@ from test_planner import HAND
 from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_against
 from wzmodel.planner.model import build
-from wzmodel.price_and_branch import solve_price_and_branch
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolverOptions, solve
+from wzmodel.solver.price_and_branch import solve_price_and_branch
 
 TINY = Path(__file__).parents[1] / "wzmodel" / "examples" / "tiny"
 
@@ -80,9 +80,9 @@ def test_planner_strategy_bounds_the_hand_optimum(tmp_path):
     problem = prepare(scenario)
     plan = make_plan(scenario, problem=problem)
     outcome = plan.outcome
-    assert outcome["bound"] <= _lp_value(build(problem).prob) + 1e-9
-    assert outcome["bound"] >= 2.571429 - 1e-5  # the hand-checked optimum
-    assert outcome["objective"] <= 2.571429 + 1e-5
+    assert outcome.bound <= _lp_value(build(problem).prob) + 1e-9
+    assert outcome.bound >= 2.571429 - 1e-5  # the hand-checked optimum
+    assert outcome.objective <= 2.571429 + 1e-5
     assert check_against(plan, problem) == []
 
 
@@ -92,8 +92,8 @@ def test_planner_strategy_on_the_tiny_example():
     )
     problem = prepare(scenario)
     plan = make_plan(scenario, problem=problem)
-    assert plan.outcome["status"] in ("optimal", "feasible")
-    assert plan.outcome["bound"] <= _lp_value(build(problem).prob) + 1e-9
-    assert plan.outcome["objective"] <= plan.outcome["bound"] + 1e-6
+    assert plan.outcome.has_solution
+    assert plan.outcome.bound <= _lp_value(build(problem).prob) + 1e-9
+    assert plan.outcome.objective <= plan.outcome.bound + 1e-6
     assert check_against(plan, problem) == []
     assert plan.targets.loc[plan.targets["hard"], "met"].all()

@@ -37,5 +37,5 @@ def test_baseline_is_proven_within_its_gap_and_passes_check(tmp_path, capsys):
 
 def test_contiguity_scenario_meets_its_block_target():
     plan = make_plan(load_scenario(SCENARIOS / "contiguity_2035.toml"))
-    assert plan.outcome["status"] == "optimal" and plan.outcome["gap"] <= 0.005
+    assert plan.outcome.status == "optimal" and plan.outcome.gap <= 0.005
     assert bool(plan.targets.set_index("target").at["complete_blocks_2035", "met"])

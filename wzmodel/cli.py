@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from wzmodel.schema import InputError, Problem
+from wzmodel.solver import solver_names
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_BUG = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
@@ -130,7 +131,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         claim_output(args.out, "plan", inputs=[args.scenario, scenario.data])
     plan = make_plan(scenario)
     print(plan.summary())
-    status = plan.outcome.get("status")
+    status = plan.outcome.status
     if status == "infeasible":
         return EXIT_INFEASIBLE
     if status not in ("optimal", "feasible"):
@@ -209,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the plan's tables, workbook and report")
     p.add_argument("--time-limit", type=float, help="solver time limit, seconds")
     p.add_argument("--gap", type=float, help="relative MIP gap")
-    p.add_argument("--solver", choices=["highs", "cbc"])
+    p.add_argument("--solver", choices=solver_names())
     p.add_argument("--no-excel", action="store_true")
     p.set_defaults(func=cmd_plan)
 

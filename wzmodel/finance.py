@@ -260,7 +260,7 @@ class Comparison:
 
         with atomic_folder(folder, "compare") as tmp:
             for option, plan in self.plans.items():
-                if plan.outcome.get("status") in ("optimal", "feasible"):
+                if plan.outcome.has_solution:
                     plan.write(tmp / option)
                     if option in self.external_sharing:  # lets the checker rebuild the option
                         write_csv(self.external_sharing[option],
@@ -340,7 +340,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _option_frames(option: str, problem: PlanningProblem, plan: Plan) -> dict[str, pd.DataFrame]:
     """The comparison's tidy tables for one plan (empty when the plan has no solution)."""
-    solved = plan.outcome.get("status") in ("optimal", "feasible")
+    solved = plan.outcome.has_solution
     sources = problem.sources.set_index("source_id")
     funding = plan.funding if solved else plan.funding.iloc[0:0]
     money = funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
@@ -403,7 +403,7 @@ def _budget_use(option: str, problem: PlanningProblem, money: pd.DataFrame) -> p
 def _summary_row(option: str, problem: PlanningProblem, plan: Plan,
                  frames: dict[str, pd.DataFrame]) -> dict:
     outcome = plan.outcome
-    solved = outcome.get("status") in ("optimal", "feasible")
+    solved = outcome.has_solution
     money = frames["money"]
     fiscal = float(money.loc[money["fiscal"], "yuan"].sum())
     non_fiscal = float(money.loc[~money["fiscal"], "yuan"].sum())
@@ -411,7 +411,7 @@ def _summary_row(option: str, problem: PlanningProblem, plan: Plan,
     capped = sorted(use.loc[use["at_cap"] & (use["role"] == "district_fiscal"), "district"]
                     .map(district_labels(problem.sources)).unique()) if solved else []
     row = {"option": option, "sharing_option": problem.scenario.funding.sharing_option,
-           "status": outcome.get("status"), "gap": outcome.get("gap")}
+           "status": outcome.status, "gap": outcome.gap}
     for y in HEADLINE_YEARS:
         row[f"coverage_{y}"] = (plan.coverage_at(y, MAIN_ZONE_GROUP)
                                 if solved and y in problem.years else math.nan)
@@ -424,7 +424,7 @@ def _summary_row(option: str, problem: PlanningProblem, plan: Plan,
         "leverage": non_fiscal / fiscal if solved and fiscal > 0 else math.nan,
         "districts_at_cap": ", ".join(capped),
         "diagnosis": plan.diagnosis or ("" if solved else f"no plan: solver status "
-                                        f"{outcome.get('status')} {outcome.get('message', '')}"),
+                                        f"{outcome.status} {outcome.message}"),
     })
     return row
 
@@ -519,11 +519,11 @@ def marginal_value(scenario: Scenario, *, sources: Sequence[str] | None = None,
             budget[s, problem.years.index(year)] += amount_yuan / len(columns)
         raised = make_plan(scenario, problem=dataclasses.replace(problem, budget=budget))
         row = {"source_id": sid, "years": label, "method": RESOLVE_METHOD,
-               "extra_yuan": amount_yuan, "status": raised.outcome.get("status"),
-               "gap_base": base.outcome.get("gap"), "gap_raised": raised.outcome.get("gap")}
-        if base.outcome.get("objective") is not None and raised.outcome.get("objective") \
+               "extra_yuan": amount_yuan, "status": raised.outcome.status,
+               "gap_base": base.outcome.gap, "gap_raised": raised.outcome.gap}
+        if base.outcome.objective is not None and raised.outcome.objective \
                 is not None:
-            gain = sense * (raised.outcome["objective"] - base.outcome["objective"])
+            gain = sense * (raised.outcome.objective - base.outcome.objective)
             row["objective_gain"] = gain
             row["objective_gain_per_100m_yuan"] = gain * scale
             for y in HEADLINE_YEARS:

@@ -41,7 +41,7 @@ import numpy as np
 import pulp
 import scipy.sparse as sp
 
-from wzmodel.solver import SolveOutcome, SolverOptions, solve
+from wzmodel.solver import DEFAULT_SOLVER, SolveOutcome, SolverOptions, solve, solver_names
 
 __all__ = [
     "LocationModel",
@@ -88,14 +88,13 @@ class LocationResult:
     assign : for UFL, MCLP, LSCP, p-median and p-center the site serving each demand point
         (``-1`` when unserved / uncovered); for CFL a dense ``(n, m)`` matrix of the fraction of
         each demand point's demand served by each site.
-    status : ``optimal``, ``feasible``, ``infeasible``, ``no_solution`` or ``error`` (see
-        :mod:`wzmodel.solver`).
-    gap, bound : relative gap and best bound reported by the solver.
-    seconds : solver wall time; ``build_seconds`` the time spent building the model.
+    outcome : the solver's :class:`~wzmodel.solver.SolveOutcome`; ``status`` (``optimal``,
+        ``feasible``, ``infeasible``, ``no_solution`` or ``error``), ``gap``, ``bound`` and
+        ``seconds`` (solver wall time) read it.
+    build_seconds : the time spent building the model.
     covered : MCLP/LSCP only: boolean mask of demand points within the radius of an open site.
     uncoverable : MCLP/LSCP only: demand points no candidate site can reach within the radius.
     kind : ``ufl``, ``cfl``, ``mclp``, ``lscp``, ``pmedian`` or ``pcenter``.
-    outcome : the full :class:`~wzmodel.solver.SolveOutcome`.
 
     The arrays are read-only.
     """
@@ -103,19 +102,31 @@ class LocationResult:
     objective: float | None
     open: np.ndarray
     assign: np.ndarray
-    status: str
-    gap: float | None = None
-    bound: float | None = None
-    seconds: float = 0.0
+    outcome: SolveOutcome
     build_seconds: float = 0.0
     covered: np.ndarray | None = None
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     kind: str = ""
-    outcome: SolveOutcome | None = None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def seconds(self) -> float | None:
+        return self.outcome.seconds
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return self.outcome.has_solution
 
 
 @dataclass(eq=False)
@@ -161,10 +172,12 @@ def _options(gap: float, time_limit: float | None, solver: SolverSpec) -> Solver
                 "separate arguments"
             )
         return solver
-    name = "highs" if solver is None else solver
+    name = DEFAULT_SOLVER if solver is None else solver
     if not isinstance(name, str):
-        raise TypeError(f"solver must be None, 'highs', 'cbc' or a SolverOptions, got {solver!r}")
-    return SolverOptions(solver=name.lower(), gap=float(gap), time_limit=time_limit)  # type: ignore[arg-type]
+        raise TypeError(
+            f"solver must be None, one of {solver_names()} or a SolverOptions, got {solver!r}"
+        )
+    return SolverOptions(solver=name.lower(), gap=float(gap), time_limit=time_limit)
 
 
 def _first(indices: np.ndarray, limit: int = 5) -> str:
@@ -462,9 +475,8 @@ def _decode(model: LocationModel, outcome: SolveOutcome) -> LocationResult:
     n, m, kind = model.n_demand, model.n_sites, model.kind
     coverage = kind in ("mclp", "lscp")
     common = dict(
-        status=outcome.status, gap=outcome.gap, bound=outcome.bound, seconds=outcome.seconds,
-        build_seconds=model.build_seconds, uncoverable=_frozen(model.uncoverable), kind=kind,
-        outcome=outcome,
+        outcome=outcome, build_seconds=model.build_seconds, uncoverable=_frozen(model.uncoverable),
+        kind=kind,
     )
     if not outcome.has_solution:
         empty = np.zeros((n, m)) if kind == "cfl" else np.full(n, -1, dtype=np.int64)

@@ -27,11 +27,11 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wzmodel.schema import InputError, Problem
 from wzmodel.siting import SitingConfig
-from wzmodel.solver import SolverOptions
+from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.vocabulary import ZONES, Zone
 
 __all__ = ["Scenario", "Target", "load_scenario"]
@@ -118,7 +118,7 @@ class ListsConfig(_Strict):
 
 
 class SolverConfig(_Strict):
-    name: Literal["highs", "cbc"] = "highs"
+    name: str = Field(DEFAULT_SOLVER, description="a registered solver (wzmodel.solver.solver_names())")
     time_limit: float | None = Field(60.0, gt=0)
     gap: float = Field(0.005, ge=0)
     threads: int | None = Field(None, ge=1, description="solver threads (blank: the solver's "
@@ -133,6 +133,11 @@ class SolverConfig(_Strict):
         "branch and bound on its fractional support (HiGHS only); auto: price_and_branch above "
         "10,000 upgrade binaries with HiGHS, full otherwise",
     )
+
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        return check_solver(name)
 
     def options(self) -> SolverOptions:
         return SolverOptions(

@@ -14,7 +14,7 @@ import numpy as np
 import pulp
 from numpy.typing import ArrayLike
 
-from wzmodel.solver import SolveOutcome, SolverOptions, solve
+from wzmodel.solver import DEFAULT_SOLVER, SolveOutcome, SolverOptions, solve, solver_names
 
 __all__ = ["SelectionInputError", "SelectionResult", "solve_mkp"]
 
@@ -34,6 +34,8 @@ class SelectionResult:
         when the solver returned no solution.
     selected : numpy.ndarray of int
         Sorted indices of the selected items (empty when there is no solution).
+    outcome : SolveOutcome
+        The outcome from the solver layer, which the properties below read.
     status : str
         One of :data:`wzmodel.solver.STATUSES`: ``"optimal"`` means proven optimal within ``gap``.
     gap : float or None
@@ -42,22 +44,32 @@ class SelectionResult:
         Best proven upper bound on the optimum.
     seconds : float
         Solver wall time in seconds (model building excluded).
-    outcome : SolveOutcome
-        The full outcome from the solver layer.
     """
 
     objective: float | None
     selected: np.ndarray
-    status: str
-    gap: float | None
-    bound: float | None
-    seconds: float
     outcome: SolveOutcome
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def seconds(self) -> float | None:
+        return self.outcome.seconds
 
     @property
     def has_solution(self) -> bool:
         """Whether a selection (feasible or optimal) was found."""
-        return self.status in ("optimal", "feasible")
+        return self.outcome.has_solution
 
 
 def _empty() -> np.ndarray:
@@ -113,10 +125,10 @@ def _options(
             )
         return solver
     if solver is None:
-        solver = "highs"
+        solver = DEFAULT_SOLVER
     if not isinstance(solver, str):
-        raise TypeError(f"solver must be None, 'highs', 'cbc' or SolverOptions, got {solver!r}")
-    return SolverOptions(solver=solver, gap=gap, time_limit=time_limit)  # type: ignore[arg-type]
+        raise TypeError(f"solver must be None, one of {solver_names()} or SolverOptions, got {solver!r}")
+    return SolverOptions(solver=solver, gap=gap, time_limit=time_limit)
 
 
 def solve_mkp(
@@ -181,7 +193,7 @@ def solve_mkp(
     if n == 0:
         outcome = SolveOutcome("optimal", objective=0.0, bound=0.0, gap=0.0, solver=options.solver,
                                message="no items")
-        return SelectionResult(0.0, _empty(), "optimal", 0.0, 0.0, 0.0, outcome)
+        return SelectionResult(0.0, _empty(), outcome)
 
     prob = pulp.LpProblem("mkp", pulp.LpMaximize)
     x_dict = prob.add_variable_dict("x", range(n), 0, 1, cat=pulp.LpBinary)
@@ -195,13 +207,11 @@ def solve_mkp(
 
     outcome = solve(prob, options)
     if not outcome.has_solution:
-        return SelectionResult(None, _empty(), outcome.status, outcome.gap,
-                               outcome.bound, outcome.seconds, outcome)
+        return SelectionResult(None, _empty(), outcome)
 
     chosen = np.array([x[j].varValue is not None and x[j].varValue > 0.5 for j in range(n)])
     selected = np.flatnonzero(chosen).astype(int)
     selected.setflags(write=False)
     objective = float(v[selected].sum())
-    return SelectionResult(objective, selected, outcome.status, outcome.gap, outcome.bound,
-                           outcome.seconds, outcome)
+    return SelectionResult(objective, selected, outcome)
 

@@ -661,9 +661,9 @@ def joint_vs_separate(scenario, config: SitingConfig | None = None, *,
     problem = prepare(scenario, dataset)
     dataset = problem.dataset
     separate = make_plan(scenario, problem=problem)
-    if separate.outcome.get("status") not in ("optimal", "feasible"):
+    if not separate.outcome.has_solution:
         raise InputError([Problem("scenario", "a scenario the planner can solve (it reports "
-                                  f"{separate.outcome.get('status')})", None, "name",
+                                  f"{separate.outcome.status})", None, "name",
                                   scenario.name)])
     standards = problem.assessment.standards
     criterion = _criterion(standards, config.criterion)
@@ -712,14 +712,14 @@ def joint_vs_separate(scenario, config: SitingConfig | None = None, *,
     complexes = sited.kpi("cost_yuan")
     existing = sited.kpi("served_by_existing_m2")
     rows = [
-        ("separate", separate.outcome.get("status"), separate.outcome.get("gap"), 0, 0.0, 0.0,
+        ("separate", separate.outcome.status, separate.outcome.gap, 0, 0.0, 0.0,
          0.0, separate.kpi("money_total"), basic_end(sep_years),
          separate.kpi("coverage_years"), np.nan),
         ("joint_same_schedule", sited.outcome.status, sited.outcome.gap, len(sited.sites),
          existing, sited.kpi("served_m2") - existing, complexes, same_upgrades,
          basic_end(sep_years), separate.kpi("coverage_years"),
          onsite - (sited.outcome.bound or 0.0) * MONEY_UNIT),
-        ("joint_replanned", replanned.outcome.get("status"), replanned.outcome.get("gap"),
+        ("joint_replanned", replanned.outcome.status, replanned.outcome.gap,
          len(sited.sites), existing, sited.kpi("served_m2") - existing, complexes,
          replanned.kpi("money_total") if not replanned.schedule.empty else np.nan,
          basic_end(re_years), ev.coverage_years(problem, re_years), np.nan),

@@ -435,9 +435,9 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
     problem = prepare(scenario, dataset)
     if task.mode == "replan":
         plan = make_plan(scenario, problem=problem)
-        status = plan.outcome["status"]
-        has_solution = status in ("optimal", "feasible")
-        objective, gap = plan.outcome.get("objective"), plan.outcome.get("gap")
+        status = plan.outcome.status
+        has_solution = plan.outcome.has_solution
+        objective, gap = plan.outcome.objective, plan.outcome.gap
     else:
         if task.reference is None:
             raise ValueError("a recheck experiment needs a reference plan")
@@ -750,11 +750,10 @@ def _references(scenario: Scenario, spec: Uncertainty, out: Path,
                 else:
                     raise InputError([Problem("sweep", "reference 'optimised', 'rule_of_thumb' or "
                                               "a Plan", None, "reference", reference)])
-            if plan.schedule.empty and plan.outcome.get("status") not in (None, "optimal",
-                                                                           "feasible"):
+            if plan.schedule.empty and plan.outcome is not None and not plan.outcome.has_solution:
                 raise InputError([Problem("sweep", f"a reference plan for lever setting "
                                           f"{setting} (planning found none: "
-                                          f"{plan.outcome.get('status')})")])
+                                          f"{plan.outcome.status})")])
             for table, path in files.items():
                 _write_parquet(getattr(plan, table), path)
         plans[lever_id] = FixedPlan(*(pd.read_parquet(files[t]) for t in ("schedule", "funding")))

@@ -4,7 +4,7 @@
 build (with an optional user hook) → solve → evaluate; the scenario's time limit covers the
 whole call (evaluation aside). The solve is branch and bound from a rolling-horizon start
 (``solver.strategy = "full"``, the default below 10,000 upgrade binaries) or, for larger
-models, price and branch (:mod:`wzmodel.price_and_branch`): the LP relaxation solved by pricing
+models, price and branch (:mod:`wzmodel.solver.price_and_branch`): the LP relaxation solved by pricing
 columns in gives the bound, branch and bound on its fractional support gives the plan. See
 :mod:`wzmodel.planner.model` for the formulation and ``docs/planner.md`` for how to read the
 outcome.

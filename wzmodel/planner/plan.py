@@ -9,7 +9,8 @@ A :class:`Plan` holds
 ``targets``    target, kind, year, required/achieved (level and units), shortfall, met;
 ``money``      year, source_id, yuan — totals per source and year;
 ``kpis``       metric, value, unit — headline figures, with the rule-of-thumb comparison;
-``outcome``    the solver's status, objective, bound and gap (and timings, in memory only).
+``outcome``    the solver's :class:`~wzmodel.solver.SolveOutcome` (None for an evaluated schedule);
+               written without its timings.
 
 Every figure except the funding split is recomputed from the schedule and the data
 (:mod:`wzmodel.planner.evaluate`), never read off the model. ``Plan.write(folder)`` writes CSVs,
@@ -20,7 +21,7 @@ same inputs give identical files. :meth:`Plan.read` reads a written plan back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class Plan:
     targets: pd.DataFrame
     money: pd.DataFrame
     kpis: pd.DataFrame
-    outcome: dict
+    outcome: SolveOutcome | None
     meta: dict = field(default_factory=dict)
     diagnosis: str = ""
 
@@ -117,7 +118,8 @@ class Plan:
                     )
                 )
         kpi = pd.DataFrame(kpis, columns=["metric", "value", "unit"])
-        out = _outcome_dict(outcome, build_seconds)
+        if outcome is not None:
+            outcome = replace(outcome, extra={**outcome.extra, "build_seconds": build_seconds})
         meta = {
             "scenario": problem.scenario.name,
             "scenario_digest": problem.scenario.digest(),
@@ -135,7 +137,7 @@ class Plan:
             targets,
             money,
             kpi,
-            out,
+            outcome,
             meta,
         )
         if compare_with is not None:
@@ -182,7 +184,7 @@ class Plan:
                 self.to_excel(tmp / "plan.xlsx")
             info = {
                 "name": self.name,
-                "outcome": _without_timings(self.outcome),
+                "outcome": self.outcome.to_dict(timings=False) if self.outcome is not None else {},
                 "meta": self.meta,
                 "diagnosis": self.diagnosis,
             }
@@ -202,7 +204,7 @@ class Plan:
         return cls(
             info["name"],
             **tables,
-            outcome=info["outcome"],
+            outcome=SolveOutcome.from_dict(info["outcome"]) if info["outcome"] else None,
             meta=info["meta"],
             diagnosis=info.get("diagnosis", ""),
         )
@@ -290,46 +292,26 @@ class Plan:
         return "\n".join(md)
 
 
-def describe_outcome(outcome: dict, *, timings: bool = True) -> str:
-    if not outcome:
+def describe_outcome(outcome: SolveOutcome | None, *, timings: bool = True) -> str:
+    """The plan's solver line: status, objective, bound and gap, then (with ``timings``) the
+    solve and build times."""
+    if outcome is None:
         return "no solver (evaluated schedule)"
-    bound = outcome.get("bound")
-    text = f"{outcome['status']} ({outcome.get('solver', '')})"
-    if outcome.get("objective") is not None:
-        gap, bound = outcome.get("gap"), outcome.get("bound")
-        text += f", objective {outcome['objective']:,.6g}"
+    text = f"{outcome.status} ({outcome.solver})"
+    if outcome.objective is not None:
+        text += f", objective {outcome.objective:,.6g}"
         text += (
-            f", bound {bound:,.6g}, gap {100 * gap:.3f} %"
-            if bound is not None and gap is not None
+            f", bound {outcome.bound:,.6g}, gap {100 * outcome.gap:.3f} %"
+            if outcome.bound is not None and outcome.gap is not None
             else ", no bound yet (the limit came before the first relaxation was solved)"
         )
-    if timings and outcome.get("seconds") is not None:
-        text += f", solve {outcome['seconds']:.1f} s"
-        if outcome.get("build_seconds") is not None:
-            text += f", build {outcome['build_seconds']:.1f} s"
-    if outcome.get("message") and (outcome["status"] not in ("optimal", "feasible") or bound is None):
-        text += f": {outcome['message']}"
+    if timings and outcome.seconds is not None:
+        text += f", solve {outcome.seconds:.1f} s"
+        if outcome.extra.get("build_seconds") is not None:
+            text += f", build {outcome.extra['build_seconds']:.1f} s"
+    if outcome.message and (not outcome.has_solution or outcome.bound is None):
+        text += f": {outcome.message}"
     return text
-
-
-def _outcome_dict(outcome: SolveOutcome | None, build_seconds: float | None) -> dict:
-    if outcome is None:
-        return {}
-    return {
-        "status": outcome.status,
-        "objective": outcome.objective,
-        "bound": outcome.bound,
-        "gap": outcome.gap,
-        "solver": outcome.solver,
-        "message": outcome.message,
-        "seconds": outcome.seconds,
-        "build_seconds": build_seconds,
-        **{k: v for k, v in outcome.extra.items() if k.endswith("_seconds")},
-    }
-
-
-def _without_timings(outcome: dict) -> dict:
-    return {k: v for k, v in outcome.items() if not k.endswith("seconds")}
 
 
 def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """How a built planning model is searched: full branch and bound, or price and branch.
 
-``auto`` (the default) takes price and branch (:mod:`wzmodel.price_and_branch`) for models with
+``auto`` (the default) takes price and branch (:mod:`wzmodel.solver.price_and_branch`) for models with
 more than 10,000 upgrade binaries when HiGHS is the solver — city-sized and large-district
 plans, whose LP optimum uses few of their columns — and branch and bound on the whole model
 otherwise. Plans and diagnoses share this choice.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel
-from wzmodel.price_and_branch import solve_price_and_branch
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
+from wzmodel.solver.price_and_branch import solve_price_and_branch
 
 __all__ = ["PRICE_AND_BRANCH_ABOVE", "choose", "initial_columns", "search"]
 

@@ -36,15 +36,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pulp
 
-from wzmodel.solver import (
-    SolveOutcome,
-    SolverOptions,
-    highs_instance,
-    highs_model,
-    highs_status,
-    model_arrays,
-    relative_gap,
-)
+from wzmodel.solver.highs import highs_instance, highs_model, highs_status, model_arrays
+from wzmodel.solver.options import SolverOptions
+from wzmodel.solver.outcome import SolveOutcome, relative_gap
 
 __all__ = ["solve_price_and_branch"]
 
