@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
 from wzmodel.targets.complete_blocks import CompleteBlocks, CompleteDistricts
 from wzmodel.targets.coverage import Coverage
+from wzmodel.targets.district_coverage import DistrictCoverage
 from wzmodel.targets.new_featured import NewFeatured
 from wzmodel.vocabulary import ZONES, Zone
 
@@ -39,6 +40,7 @@ KINDS: dict[str, TargetKind] = {
         NewFeatured(),
         CompleteBlocks(),
         CompleteDistricts(),
+        DistrictCoverage(),
     )
 }
 """Every target kind, by its ``kind`` key in scenario files."""
