@@ -3,9 +3,9 @@
 Each year, pay first the running costs of what is already built; then take the communities in
 order — cheapest capital cost per household first (or greatest need) — and fund each one whose
 whole cost the remaining money can cover under the same sharing rules, until nothing more fits.
-Featured upgrades needed for a featured target are picked first in the years before it (cheapest
-per household). The result is a plan like any other: every report compares the optimised plan
-with it, and the optimiser starts from it.
+Featured upgrades needed for a featured target (the featured chases of its kind) are picked
+first in the years before it (cheapest per household). The result is a plan like any other:
+every report compares the optimised plan with it, and the optimiser starts from it.
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ def rule_of_thumb(
 
     ``rank_by``: ``"cost_per_household"`` (cheapest first) or ``"need"`` (most basic criteria
     failed per yuan first). With ``targets_first`` the communities that count for an unmet hard
-    coverage target are funded first (cheapest per unit of coverage) in the years up to the
-    target — not what the practice does, but a good starting plan for the optimiser. ``fixed``
+    coverage-type target (the basic chases of its kind, :mod:`wzmodel.targets`) are funded first
+    (cheapest per unit of coverage) in the years up to the target — not what the practice
+    does, but a good starting plan for the optimiser. ``fixed``
     is a schedule the rule keeps, ``spent`` (sources × years, yuan) the money that schedule
     uses up to the year ``paid_until`` (its running costs after that year are reserved here first);
     the rule then spends what is left, and the returned funding covers only what it added.
