@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
 from wzmodel.siting_plots import map_axes, map_sites
+from wzmodel.targets import KINDS
 from wzmodel.vocabulary import DISTRICT_PINYIN, romanise
 
 __all__ = [
@@ -105,7 +106,8 @@ def coverage_figure(plans: Mapping[str, object], *,
             ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
                     color=ZONE_COLOURS.get(group), label=f"{ZONE_LABELS.get(group, group)} — {label}")
     if targets is not None:
-        for t in targets[targets["kind"] == "coverage"].itertuples():
+        charted = targets["kind"].map(lambda kind: KINDS[kind].on_coverage_chart).astype(bool)
+        for t in targets[charted].itertuples():
             group = "+".join(t.zones) if not isinstance(t.zones, str) else t.zones
             group = group.replace(",", "+").replace(" ", "")
             ax.scatter([t.year], [t.required_level], marker="D", s=70, zorder=5,
@@ -126,8 +128,8 @@ def targets_figure(targets: pd.DataFrame, *, title: str = "Targets: required and
                    ) -> Figure:
     """Required against achieved level of every target (``Plan.targets``): shares in %, counts
     as numbers, one panel per unit."""
-    shares = targets[targets["kind"].isin(["coverage", "complete_blocks"])]
-    counts = targets[~targets["kind"].isin(["coverage", "complete_blocks"])]
+    share = targets["kind"].map(lambda kind: KINDS[kind].share).astype(bool)
+    shares, counts = targets[share], targets[~share]
     panels = [(p, unit) for p, unit in ((shares, "share"), (counts, "count")) if len(p)]
     fig = Figure(figsize=(9, 0.6 * len(targets) + 2.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False,

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wzmodel.schema import InputError, Problem
 from wzmodel.siting import SitingConfig
 from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
-from wzmodel.vocabulary import ZONES, Zone
+from wzmodel.targets import Target
 
 __all__ = ["Scenario", "Target", "load_scenario"]
 
@@ -63,39 +63,6 @@ class FundingConfig(_Strict):
     cost_scale: dict[str, NonNegative] = Field(
         default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
     )
-
-
-class Target(_Strict):
-    """One target.
-
-    kind = ``coverage``: share of communities (or households) in ``zones`` complete (at least
-    basic) at the end of ``year`` ≥ ``min_share``. ``new_featured``: communities that become
-    featured by the end of ``year`` ≥ ``min_count``. ``complete_blocks``: streets in ``zones``
-    with ≥ ``block_threshold`` of their communities complete ≥ ``min_share`` of those streets.
-    ``complete_districts``: districts all of whose streets are complete blocks ≥ ``min_count``.
-    A soft target (``hard = false``) may be missed; each unit of shortfall (community,
-    household, street or district) costs ``penalty`` in objective units, and the shortfall is
-    reported.
-    """
-
-    kind: Literal["coverage", "new_featured", "complete_blocks", "complete_districts"]
-    year: int
-    zones: tuple[Zone, ...] = ZONES
-    min_share: float | None = Field(None, ge=0, le=1)
-    min_count: int | None = Field(None, ge=0)
-    block_threshold: float = Field(1.0, gt=0, le=1)
-    hard: bool = True
-    penalty: float | None = Field(None, ge=0, description="objective units per unit of shortfall")
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _one_level(self) -> Target:
-        needs_share = self.kind in ("coverage", "complete_blocks")
-        if needs_share and self.min_share is None:
-            raise ValueError(f"a {self.kind} target needs min_share")
-        if not needs_share and self.min_count is None:
-            raise ValueError(f"a {self.kind} target needs min_count")
-        return self
 
 
 class ObjectiveConfig(_Strict):

@@ -6,12 +6,11 @@ coverage, target status or cost is always what the schedule really gives.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from wzmodel.planner.problem import MAIN_GROUP, PlanningProblem
+from wzmodel.targets import KINDS, complete_by
 from wzmodel.vocabulary import CLASSES
 
 __all__ = [
@@ -46,10 +45,6 @@ def completion_years(p: PlanningProblem, schedule: pd.DataFrame) -> dict[str, np
     return years
 
 
-def _complete_by(years: np.ndarray, year: int) -> np.ndarray:
-    return (years > 0) & (years <= year)
-
-
 def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
     """Coverage at every year's end per zone group, over communities and households."""
     c = p.communities
@@ -60,8 +55,8 @@ def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataF
         if not mask.any():
             continue
         for year in p.years:
-            basic = _complete_by(years["basic"], year) & mask
-            featured = _complete_by(years["featured"], year) & mask
+            basic = complete_by(years["basic"], year) & mask
+            featured = complete_by(years["featured"], year) & mask
             rows.append(
                 (
                     year,
@@ -88,33 +83,11 @@ def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataF
 
 
 def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Each target: what it asks, what the schedule achieves, met or not, and the shortfall."""
-    w = p.communities["coverage_weight"].to_numpy(dtype=float)
+    """Each target: what it asks, what the schedule achieves, met or not, and the shortfall (as
+    its kind evaluates it)."""
     rows = []
     for name, t in sorted(p.scenario.targets.items()):
-        if t.kind == "coverage":
-            mask, total = p.target_universe(t)
-            achieved = float(w[mask & _complete_by(years["basic"], t.year)].sum())
-            required = t.min_share * total
-            unit = p.scenario.coverage_measure
-            shown = (achieved / total if total else 0.0, t.min_share)
-        elif t.kind == "new_featured":
-            newly = _complete_by(years["featured"], t.year) & ~p.already["featured"]
-            achieved, required, unit = float(newly.sum()), float(t.min_count), "communities"
-            shown = (achieved, required)
-        else:
-            blocks = _complete_blocks(p, years["basic"], t)
-            if t.kind == "complete_blocks":
-                n_streets = len(blocks)
-                achieved = float(blocks["complete"].sum())
-                required = float(math.ceil(t.min_share * n_streets - 1e-9))
-                unit = "streets"
-                shown = (achieved / n_streets if n_streets else 0.0, t.min_share)
-            else:
-                districts = blocks.groupby("district")["complete"].all()
-                achieved, required, unit = float(districts.sum()), float(t.min_count), "districts"
-                shown = (achieved, required)
-        met = achieved >= required - 1e-6
+        e = KINDS[t.kind].evaluate(p, t, years)
         rows.append(
             (
                 name,
@@ -122,13 +95,13 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
                 t.year,
                 ",".join(t.zones),
                 t.hard,
-                shown[1],
-                shown[0],
-                required,
-                achieved,
-                max(0.0, required - achieved),
-                unit,
-                bool(met),
+                e.required_level,
+                e.achieved_level,
+                e.required,
+                e.achieved,
+                e.shortfall,
+                e.unit,
+                e.met,
             )
         )
     return pd.DataFrame(
@@ -148,14 +121,6 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
             "met",
         ],
     )
-
-
-def _complete_blocks(p: PlanningProblem, basic_year: np.ndarray, t) -> pd.DataFrame:
-    zones = t.zones if t.kind == "complete_blocks" else tuple(p.communities["zone"].unique())
-    streets = p.streets_in(zones)
-    done = _complete_by(basic_year, t.year)
-    streets["complete"] = [done[m].sum() >= t.block_threshold * len(m) - 1e-9 for m in streets["members"]]
-    return streets
 
 
 def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -3,9 +3,9 @@
 Each year, pay first the running costs of what is already built; then take the communities in
 order — cheapest capital cost per household first (or greatest need) — and fund each one whose
 whole cost the remaining money can cover under the same sharing rules, until nothing more fits.
-Featured upgrades needed for a featured target are picked first in the years before it (cheapest
-per household). The result is a plan like any other: every report compares the optimised plan
-with it, and the optimiser starts from it.
+Featured upgrades needed for a featured target (the featured chases of its kind) are picked
+first in the years before it (cheapest per household). The result is a plan like any other:
+every report compares the optimised plan with it, and the optimiser starts from it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from wzmodel.planner.problem import PlanningProblem, Rule
+from wzmodel.targets import KINDS, Chase
 
 __all__ = ["rule_of_thumb"]
 
@@ -90,8 +91,9 @@ def rule_of_thumb(
 
     ``rank_by``: ``"cost_per_household"`` (cheapest first) or ``"need"`` (most basic criteria
     failed per yuan first). With ``targets_first`` the communities that count for an unmet hard
-    coverage target are funded first (cheapest per unit of coverage) in the years up to the
-    target — not what the practice does, but a good starting plan for the optimiser. ``fixed``
+    coverage-type target (the basic chases of its kind, :mod:`wzmodel.targets`) are funded first
+    (cheapest per unit of coverage) in the years up to the target — not what the practice
+    does, but a good starting plan for the optimiser. ``fixed``
     is a schedule the rule keeps, ``spent`` (sources × years, yuan) the money that schedule
     uses up to the year ``paid_until`` (its running costs after that year are reserved here first);
     the rule then spends what is left, and the returned funding covers only what it added.
@@ -194,13 +196,14 @@ def rule_of_thumb(
             if featured_year[i] == 0 and upgrade(i, "featured"):
                 quota -= 1
         if targets_first:
-            for mask, weight, need, due in _coverage_needs(p):
-                if year > due:
+            for chase in _chases(p, "basic"):
+                if year > chase.year:
                     continue
+                mask, weight = chase.mask, chase.weight
                 have = weight[mask & (basic_year > 0)].sum()
                 per_unit = cap_b.sum(axis=1) / np.maximum(weight, 1e-9)
                 for i in np.lexsort((c["community_id"].to_numpy(), per_unit)):
-                    if have >= need - 1e-9:
+                    if have >= chase.need - 1e-9:
                         break
                     if mask[i] and basic_year[i] == 0 and upgrade(i, "basic"):
                         have += weight[i]
@@ -240,24 +243,20 @@ def _reserve_running(p: PlanningProblem, purse: _Purse, committed, paid_until: i
                 purse.try_pay(year, g, running[g], force=True)
 
 
-def _coverage_needs(p: PlanningProblem):
-    """(mask, weight, required weight, year) of every hard coverage target, earliest first."""
-    w = p.communities["coverage_weight"].to_numpy(dtype=float)
-    needs = []
-    for t in sorted(p.scenario.targets.values(), key=lambda t: t.year):
-        if t.kind == "coverage" and t.hard:
-            mask, total = p.target_universe(t)
-            needs.append((mask, w, t.min_share * total, t.year))
-    return needs
+def _chases(p: PlanningProblem, klass: str) -> list[Chase]:
+    """What the targets' kinds ask the rule of thumb to chase at class ``klass``, earliest
+    target first."""
+    targets = sorted(p.scenario.targets.values(), key=lambda t: t.year)
+    return [c for t in targets for c in KINDS[t.kind].chases(p, t) if c.klass == klass]
 
 
 def _featured_quota(p: PlanningProblem, year: int, featured_year: np.ndarray) -> int:
-    """Featured upgrades to make this year so that the featured targets are met evenly."""
+    """Featured upgrades to make this year so that the featured chases are met evenly."""
     quota = 0
-    for target in p.scenario.targets.values():
-        if target.kind != "new_featured" or year > target.year:
+    for chase in _chases(p, "featured"):
+        if year > chase.year:
             continue
-        have = int(((featured_year > 0) & ~p.already["featured"]).sum())
-        years_left = len([y for y in p.years if year <= y <= target.year])
-        quota = max(quota, math.ceil(max(0, target.min_count - have) / years_left))
+        have = chase.weight[chase.mask & (featured_year > 0)].sum()
+        years_left = len([y for y in p.years if year <= y <= chase.year])
+        quota = max(quota, math.ceil(max(0, chase.need - have) / years_left))
     return quota

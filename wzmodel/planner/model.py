@@ -19,8 +19,9 @@ Decisions (money in units of 10,000 yuan inside the model, for numerics):
   \underline\sigma_{sgj} \le \sigma_s \le \overline\sigma_{sgj}\}`; source s pays
   :math:`y_{sgjt} = \sum_v \sigma_{vs} \lambda_{gjtv}` (every split within the bounds is a mix of
   vertices, and no share rows are needed — they made the LP an order of magnitude slower);
-* :math:`z_{u}` — binary "street u is a complete block", :math:`v_d` — "district d complete";
-* :math:`\delta_\ell \ge 0` — shortfall of soft target ℓ.
+* the auxiliary variables of some target kinds (e.g. :math:`z_u` — binary "street u is a
+  complete block");
+* :math:`\delta_\ell \ge 0` — shortfall of soft target ℓ (one per row of the target).
 
 Constraints:
 
@@ -38,14 +39,10 @@ Constraints:
    \sum_{g,j} y_{sgjt} + u_{st} - u_{s,t-1} \le B_{st}
    \quad (u_{st} \ge 0 \text{ unspent money carried over; } u \equiv 0 \text{ without carry-over})
 
-Targets (each hard, or soft with :math:`+\delta_\ell` on the left and a penalty):
-coverage :math:`\sum_{i \in Z} w_i (a_i + \sum_{t \le Y} x^b_{it}) \ge \theta \sum_{i\in Z} w_i`;
-new featured :math:`\sum_i \sum_{t \le Y} x^f_{it} \ge n`; complete blocks
-:math:`\sum_{i \in u} (a_i + \sum_{t\le Y} x^b_{it}) \ge \beta |u| z_u` (with
-:math:`\beta = 1`, the tighter :math:`z_u \le \sum_{t \le Y} x^b_{it}` for each community of u
-not yet complete),
-:math:`\sum_u z_u \ge \lceil \theta |U| \rceil`; complete districts :math:`v_d \le z_u\ (u \in d)`,
-:math:`\sum_d v_d \ge n`. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
+Targets: each target's kind (:data:`wzmodel.targets.KINDS`) gives its rows
+:math:`\sum_j a_j x_j \ge b` (one, or one per part — e.g. per district), written out in the
+kind's module docstring in :mod:`wzmodel.targets`; a soft target gets :math:`+\delta_\ell` on the
+left of each row and a penalty. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
 
 Objectives: ``coverage_years`` maximises
 :math:`\sum_{i,t} \omega_i (t_{end} - t + 1)(x^b_{it} + \phi x^f_{it}) - \sum_\ell p_\ell \delta_\ell`;
@@ -57,7 +54,6 @@ The model is built by one small ``define_*`` function per family of variables or
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -68,7 +64,7 @@ import pandas as pd
 import pulp
 
 from wzmodel.planner.problem import PlanningProblem
-from wzmodel.scenario import Target
+from wzmodel.targets import KINDS, Target
 from wzmodel.vocabulary import CLASSES, MONEY_UNIT
 
 __all__ = ["MONEY_UNIT", "PlanModel", "build"]
@@ -86,7 +82,19 @@ class PlanModel:
     pay: dict[tuple[str, int, int, int], pulp.LpAffineExpression] = field(default_factory=dict)
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     extra: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    blocks: dict[tuple[str, int, float], pulp.LpVariable] = field(default_factory=dict)
     build_seconds: float = 0.0
+
+    def cover_terms(
+        self, mask: np.ndarray, year: int, weight: np.ndarray
+    ) -> list[tuple[pulp.LpVariable, float]]:
+        """Σ_{i∈mask} weight_i Σ_{t≤year} x^b_it as terms: the weight made basic by ``year``."""
+        return [(v, weight[i]) for (i, t), v in self.x["basic"].items() if mask[i] and t <= year]
+
+    @staticmethod
+    def safe_name(name: str) -> str:
+        """``name`` with every character but letters and digits replaced, for row names."""
+        return "".join(ch if ch.isalnum() else "_" for ch in name)
 
 
 def build(
@@ -106,7 +114,7 @@ def build(
         if (problem.scenario.objective.kind == "coverage_years" and not elastic_budgets)
         else pulp.LpMinimize
     )
-    model = PlanModel(problem, pulp.LpProblem(f"plan_{_safe(problem.scenario.name)}", sense))
+    model = PlanModel(problem, pulp.LpProblem(f"plan_{PlanModel.safe_name(problem.scenario.name)}", sense))
     define_upgrades(model)
     define_featured_requires_basic(model)
     define_must_do(model)
@@ -119,10 +127,6 @@ def build(
         hook(model)
     model.build_seconds = time.perf_counter() - t0
     return model
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
 
 
 def _expr(terms) -> pulp.LpAffineExpression:
@@ -279,87 +283,25 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
     return extra_terms
 
 
-def _cover_terms(m: PlanModel, mask: np.ndarray, year: int, weight: np.ndarray):
-    return [(v, weight[i]) for (i, t), v in m.x["basic"].items() if mask[i] and t <= year]
-
-
 def define_targets(m: PlanModel, *, hard: bool = False) -> list[tuple[pulp.LpVariable, float]]:
-    """One row per target; soft targets get a shortfall variable priced in the objective."""
+    """The rows of every target, as its kind gives them; each row of a soft target gets a
+    shortfall variable priced in the objective."""
     p = m.problem
     penalties = []
-    w = p.communities["coverage_weight"].to_numpy(dtype=float)
-    complete = p.already["basic"]
-    block_vars: dict[tuple[str, int, float], pulp.LpVariable] = {}
     for name, target in sorted(p.scenario.targets.items()):
-        terms, rhs, per_unit = _target_terms(m, target, w, complete, block_vars)
+        rows = KINDS[target.kind].rows(m, target)
         soft = not (target.hard or hard)
-        if soft:
-            d = m.prob.add_variable(f"shortfall_{name}", 0)
-            m.shortfall[name] = d
-            terms.append((d, 1))
-            penalties.append((d, _penalty(p, target, per_unit)))
-        if rhs > 0 or terms:
-            m.prob += (_expr(terms) >= rhs, f"target_{name}")
+        for row in rows.rows:
+            key = f"{name}_{row.part}" if row.part else name
+            terms = list(row.terms)
+            if soft:
+                d = m.prob.add_variable(f"shortfall_{key}", 0)
+                m.shortfall[key] = d
+                terms.append((d, 1))
+                penalties.append((d, _penalty(p, target, rows.communities_per_unit)))
+            if row.rhs > 0 or terms:
+                m.prob += (_expr(terms) >= row.rhs, f"target_{key}")
     return penalties
-
-
-def _target_terms(m, target: Target, w, complete, block_vars):
-    """(terms, right-hand side, communities per unit of shortfall) of a target."""
-    p = m.problem
-    if target.kind == "coverage":
-        mask, total = p.target_universe(target)
-        rhs = target.min_share * total - float(w[mask & complete].sum())
-        per_unit = 1.0 / float(np.mean(w[mask])) if mask.any() else 1.0
-        return _cover_terms(m, mask, target.year, w), rhs, per_unit
-    if target.kind == "new_featured":
-        terms = [(v, 1) for (i, t), v in m.x["featured"].items() if t <= target.year]
-        return terms, float(target.min_count), 1.0
-    if target.kind == "complete_blocks":
-        streets = p.streets_in(target.zones)
-        zs = [_block_var(m, row, target, block_vars) for row in streets.itertuples()]
-        need = float(math.ceil(target.min_share * len(streets) - 1e-9))
-        return [(z, 1) for z in zs], need, float(streets["members"].map(len).mean())
-    # complete districts: every street of the district (all its zones) is a complete block
-    streets = p.streets_in(tuple(p.communities["zone"].unique()))
-    terms = []
-    for district, rows in streets.groupby("district", sort=True):
-        v = m.prob.add_variable(f"district_{_safe(district)}_{target.year}", 0, 1, cat=pulp.LpInteger)
-        for row in rows.itertuples():
-            z = _block_var(m, row, target, block_vars)
-            m.prob += (
-                _expr([(v, 1), (z, -1)]) <= 0,
-                f"district_{_safe(district)}_{row.street_code}_{target.year}",
-            )
-        terms.append((v, 1))
-    return terms, float(target.min_count), p.n / max(1, streets["district"].nunique())
-
-
-def _block_var(m, street, target: Target, cache) -> pulp.LpVariable:
-    """Binary 'street is a complete block at the end of target.year' with its defining rows.
-
-    A block that needs every community complete gets one row per community still to upgrade,
-    z_u ≤ Σ_{t≤Y} x^b_it: far tighter in the LP relaxation than the street total, which lets a
-    half-complete street count as half a block. A lower threshold keeps the total."""
-    key = (street.street_code, target.year, target.block_threshold)
-    if key in cache:
-        return cache[key]
-    p = m.problem
-    members = np.asarray(street.members)
-    z = m.prob.add_variable(f"block_{street.street_code}_{target.year}", 0, 1, cat=pulp.LpInteger)
-    if target.block_threshold >= 1.0:
-        xb = m.x["basic"]
-        for i in members[~p.already["basic"][members]]:
-            terms = [(xb[(i, t)], -1) for t in p.years if t <= target.year and (i, t) in xb]
-            m.prob += (_expr([(z, 1), *terms]) <= 0, f"block_member_{street.street_code}_{target.year}_{i}")
-    else:
-        mask = np.zeros(p.n, bool)
-        mask[members] = True
-        need = target.block_threshold * len(members)
-        have = float(p.already["basic"][members].sum())
-        terms = [*_cover_terms(m, mask, target.year, np.ones(p.n)), (z, -need)]
-        m.prob += (_expr(terms) >= -have, f"block_def_{street.street_code}_{target.year}")
-    cache[key] = z
-    return z
 
 
 def _penalty(p: PlanningProblem, target: Target, communities_per_unit: float) -> float:

@@ -32,6 +32,7 @@ from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.solver import SolveOutcome
+from wzmodel.targets import KINDS
 from wzmodel.vocabulary import HEADLINE_YEARS
 
 __all__ = ["TABLES", "Plan"]
@@ -217,7 +218,7 @@ class Plan:
             mark = "met   " if t.met else "MISSED"
             level = (
                 f"{100 * t.achieved_level:.1f} % (needs {100 * t.required_level:.1f} %)"
-                if t.kind in ("coverage", "complete_blocks")
+                if KINDS[t.kind].share
                 else f"{t.achieved:.0f} (needs {t.required:.0f})"
             )
             kind = "hard" if t.hard else "soft"

@@ -1,0 +1,76 @@
+r"""``coverage``: a share of the communities (or households) of some zones complete by a year.
+
+Scenario keys: ``year`` :math:`Y`, ``zones`` :math:`Z`, ``min_share`` :math:`\theta`; the
+scenario's ``coverage_measure`` sets the weight :math:`w_i` (1 per community, or its
+households).
+
+Row, with :math:`a_i = 1` for a community complete (at least basic) at the start:
+
+.. math::
+
+   \sum_{i \in Z} w_i \sum_{t \le Y} x^b_{it} \;(+\,\delta) \;\ge\;
+   \theta \sum_{i \in Z} w_i - \sum_{i \in Z} w_i a_i
+
+A unit of shortfall is one unit of weight (a community or a household), standing for
+:math:`1 / \bar w_Z` communities. Evaluation: achieved level = share of :math:`Z`'s weight
+complete at the end of :math:`Y`. The rule of thumb, asked for a starting plan, funds a hard
+coverage target's communities first, cheapest per unit of weight.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
+
+if TYPE_CHECKING:
+    from wzmodel.planner.model import PlanModel
+    from wzmodel.planner.problem import PlanningProblem
+    from wzmodel.targets import Target
+
+__all__ = ["Coverage", "communities_per_unit"]
+
+
+def communities_per_unit(weight: np.ndarray, mask: np.ndarray) -> float:
+    """Communities one unit of coverage weight stands for among ``mask`` (1 without any)."""
+    return 1.0 / float(np.mean(weight[mask])) if mask.any() else 1.0
+
+
+class Coverage(TargetKind):
+    """Share of the communities (or households, per ``coverage_measure``) in ``zones`` complete
+    (at least basic) at the end of ``year`` ≥ ``min_share``."""
+
+    name = "coverage"
+    level = "min_share"
+    label = "coverage"
+    unit = "communities or households (coverage_measure)"
+    on_coverage_chart = True
+
+    def rows(self, m: PlanModel, target: Target) -> Rows:
+        p = m.problem
+        w = p.communities["coverage_weight"].to_numpy(dtype=float)
+        mask, total = p.target_universe(target)
+        rhs = target.min_share * total - float(w[mask & p.already["basic"]].sum())
+        terms = m.cover_terms(mask, target.year, w)
+        return Rows((Row(terms, rhs),), communities_per_unit(w, mask))
+
+    def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
+        w = p.communities["coverage_weight"].to_numpy(dtype=float)
+        mask, total = p.target_universe(target)
+        achieved = float(w[mask & complete_by(years["basic"], target.year)].sum())
+        return Evaluation(
+            target.min_share,
+            achieved / total if total else 0.0,
+            target.min_share * total,
+            achieved,
+            p.scenario.coverage_measure,
+        )
+
+    def chases(self, p: PlanningProblem, target: Target) -> tuple[Chase, ...]:
+        if not target.hard:
+            return ()
+        w = p.communities["coverage_weight"].to_numpy(dtype=float)
+        mask, total = p.target_universe(target)
+        return (Chase("basic", mask, w, target.min_share * total, target.year),)

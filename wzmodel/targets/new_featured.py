@@ -1,0 +1,54 @@
+r"""``new_featured``: a number of communities that become featured by a year.
+
+Scenario keys: ``year`` :math:`Y`, ``min_count`` :math:`n` (every community counts, whatever
+``zones`` says).
+
+Row:
+
+.. math::
+
+   \sum_i \sum_{t \le Y} x^f_{it} \;(+\,\delta) \;\ge\; n
+
+A unit of shortfall is one community. Evaluation: achieved = communities featured at the end
+of :math:`Y` that were not at the start. The rule of thumb spreads the featured upgrades still
+missing evenly over the years up to :math:`Y` (soft targets too).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
+
+if TYPE_CHECKING:
+    from wzmodel.planner.model import PlanModel
+    from wzmodel.planner.problem import PlanningProblem
+    from wzmodel.targets import Target
+
+__all__ = ["NewFeatured"]
+
+
+class NewFeatured(TargetKind):
+    """Communities that become featured by the end of ``year`` ≥ ``min_count``."""
+
+    name = "new_featured"
+    level = "min_count"
+    label = "new featured communities"
+    unit = "communities"
+
+    def rows(self, m: PlanModel, target: Target) -> Rows:
+        terms = [(v, 1) for (_i, t), v in m.x["featured"].items() if t <= target.year]
+        return Rows((Row(terms, float(target.min_count)),), 1.0)
+
+    def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
+        newly = complete_by(years["featured"], target.year) & ~p.already["featured"]
+        achieved, required = float(newly.sum()), float(target.min_count)
+        return Evaluation(required, achieved, required, achieved, self.unit)
+
+    def chases(self, p: PlanningProblem, target: Target) -> tuple[Chase, ...]:
+        # counted over every community, those featured at the start included
+        already = float(p.already["featured"].sum())
+        everyone = np.ones(p.n, dtype=bool)
+        return (Chase("featured", everyone, np.ones(p.n), target.min_count + already, target.year),)
