@@ -66,7 +66,7 @@ def test_plain_coverage_target_does_not_force_an_upgrade_in_each_district(tmp_pa
 def test_hard_district_coverage_forces_an_upgrade_in_each_district(tmp_path, data):
     scenario = scenario_with(tmp_path, data, target_toml("each", "district_coverage", 2027, 0.5))
     plan = make_plan(scenario)
-    assert plan.outcome["status"] == "optimal"
+    assert plan.outcome.status == "optimal"
     assert set(plan.schedule["community_id"]) == EACH_DISTRICT
     assert plan.kpi("coverage_years") == pytest.approx(4.363636, abs=1e-5)
     r = row(plan, "each")
@@ -101,7 +101,7 @@ def test_soft_district_coverage_reports_the_worst_district_and_the_summed_shortf
     r = row(plan, "each")
     assert (r["required_level"], r["achieved_level"], r["required"], r["achieved"]) == (0.5, 0.0, 2.0, 1.0)
     assert (r["shortfall"], r["shortfall_unit"], r["met"]) == (1.0, "communities", False)
-    assert plan.outcome["objective"] == pytest.approx(5.714286 - 1.0, abs=1e-5)
+    assert plan.outcome.objective == pytest.approx(5.714286 - 1.0, abs=1e-5)
     assert check_against(plan, prepare(scenario)) == []
 
 
@@ -114,7 +114,7 @@ def test_soft_district_coverage_in_households(tmp_path, data):
     assert (r["required_level"], r["achieved_level"], r["required"], r["achieved"]) == (
         0.5, 0.0, 3850.0, 2750.0)
     assert (r["shortfall"], r["shortfall_unit"], r["met"]) == (1100.0, "households", False)
-    assert plan.outcome["objective"] == pytest.approx(5.714286 - 0.0001 * 1100, abs=1e-5)
+    assert plan.outcome.objective == pytest.approx(5.714286 - 0.0001 * 1100, abs=1e-5)
 
 
 def test_written_plan_with_a_district_target_checks(tmp_path, data, capsys):
@@ -167,7 +167,7 @@ def test_every_kind_has_its_schema_rows_evaluation_and_labels(tmp_path, data, na
         "min_share", kind.level)
     scenario = scenario_with(tmp_path, data, targets)
     plan = make_plan(scenario)
-    assert plan.outcome["status"] == "optimal"
+    assert plan.outcome.status == "optimal"
     assert list(plan.targets["kind"]) == [name]
     assert check_against(plan, prepare(scenario)) == []
 
