@@ -1,4 +1,4 @@
-"""Funding rules (wzmodel.planner.funding) on hand cases and random bounds."""
+"""Funding rules (wzmodel.planner.funding) on hand cases and random bounds; budget rows by key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wzmodel.data import example_path
+from wzmodel.planner import build, prepare
 from wzmodel.planner.funding import NO_SOURCES, SPLIT_TOL, Share, ShareBounds
+from wzmodel.planner.marginal import _budget_row_jacobian
+from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolverOptions, solve
 
 # city 20–60 %, district 10–50 %, social capital 0–40 %
@@ -97,3 +101,29 @@ def test_pay_reaches_every_vertex_split_in_a_model():
     assert {s: y.value() for s, y in paid.items()} == pytest.approx(
         {"city": 50.0, "district": 10.0, "social": 40.0})
     assert list(paid) == ["city", "district", "social"]
+
+
+# ------------------------------------------------------------------------------------------
+# Budget rows by key (marginal value of money)
+# ------------------------------------------------------------------------------------------
+@pytest.fixture
+def tiny_model():
+    scenario = load_scenario(example_path() / "scenarios" / "fiscal_led.toml")
+    return build(prepare(scenario))
+
+
+def test_budget_rows_cover_every_source_and_year(tiny_model):
+    p = tiny_model.problem
+    assert p.scenario.funding.carry_over  # every source has a row in every year
+    assert set(tiny_model.budget_rows) == {(sid, t) for sid in p.sources["source_id"]
+                                           for t in p.years}
+    for (sid, t), row in tiny_model.budget_rows.items():
+        assert tiny_model.prob.get_constraint_by_name(f"budget_{sid}_{t}") is row
+
+
+def test_budget_duals_do_not_read_row_names(tiny_model):
+    for n, row in enumerate(tiny_model.budget_rows.values()):
+        row.name = f"renamed_{n}"
+    jacobian = _budget_row_jacobian(tiny_model)
+    years = tiny_model.problem.years
+    assert jacobian("city_fiscal", years[1]) == [(years[1], 1.0)]

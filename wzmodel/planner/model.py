@@ -78,7 +78,8 @@ __all__ = ["MONEY_UNIT", "PlanModel", "build"]
 
 @dataclass
 class PlanModel:
-    """A built model and the handles to its variables (keys map back to the data)."""
+    """A built model and the handles to its variables and budget rows (keys map back to the
+    data: ``budget_rows[(source_id, year)]`` is that source's budget row of that year)."""
 
     problem: PlanningProblem
     prob: pulp.LpProblem
@@ -87,6 +88,7 @@ class PlanModel:
     pay: dict[tuple[str, int, int, int], pulp.LpAffineExpression] = field(default_factory=dict)
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     extra: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    budget_rows: dict[tuple[str, int], pulp.LpConstraint] = field(default_factory=dict)
     build_seconds: float = 0.0
 
 
@@ -249,7 +251,9 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
                 stock = m.prob.add_variable(f"unspent_{sid}_{t}", 0)
                 terms.append((stock, 1))
             if terms:
-                m.prob += (_expr(terms) <= p.budget[s, n] / MONEY_UNIT, f"budget_{sid}_{t}")
+                row = _expr(terms) <= p.budget[s, n] / MONEY_UNIT
+                m.prob += (row, f"budget_{sid}_{t}")
+                m.budget_rows[(sid, t)] = row
     return extra_terms
 
 
