@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wzmodel.data import Dataset, load_dataset, sharing_problems
+from wzmodel.data import Dataset, dataset_with_sharing, load_dataset, sharing_problems
 from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
 from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.marginal import MAIN_ZONE_GROUP, marginal_value
@@ -611,14 +611,6 @@ def _dataset_problems(frame: pd.DataFrame, dataset: Dataset, label: str) -> list
                                     f"table ({', '.join(sorted(existing))})", i, "option",
                                     r.option))
     return problems
-
-
-def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
-    """A copy of ``dataset`` with the rows of ``sharing`` appended to its sharing table (the
-    data on disk is untouched)."""
-    columns = list(dataset.sharing.columns)
-    combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
-    return dataclasses.replace(dataset, sharing=combined)
 
 
 def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,

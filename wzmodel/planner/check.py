@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wzmodel.data import load_dataset
+from wzmodel.data import dataset_with_sharing, load_dataset
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.funding import NO_SOURCES
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem, read_table
+from wzmodel.standards import load_standards
 
 __all__ = ["check_against", "check_plan"]
 
@@ -47,9 +48,6 @@ def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[st
     dataset = None
     extra_option = folder / "sharing_option.csv"  # an option brought in from Excel
     if extra_option.exists():
-        from wzmodel.finance import dataset_with_sharing
-        from wzmodel.standards import load_standards
-
         rows, problems = read_table(extra_option, "sharing")
         if problems:
             raise InputError(problems, str(folder))
