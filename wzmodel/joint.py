@@ -55,7 +55,9 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
         closed) and every budget reduced by the complexes' yearly spending (capital in the
         opening year, running every later year), charged to the sources that may pay the
         criterion's cost category in the funding groups of the communities served (in
-        proportion to their floor), each source's share inside its sharing bounds. The freed
+        proportion to their floor), split among them by the group's funding rule as the rule
+        of thumb splits a cost (minimum shares, then non-public money first), each source's
+        share inside its sharing bounds. The freed
         money buys more or earlier upgrades. Communities whose only failed criteria the
         complexes close become complete when their complex opens (the coverage figure counts
         them from that year, not from the start).
