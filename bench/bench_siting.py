@@ -25,8 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from wzmodel.data import load_dataset
+from wzmodel.joint import joint_vs_separate
 from wzmodel.scenario import load_scenario
-from wzmodel.siting import SitingConfig, joint_vs_separate, site_complexes
+from wzmodel.siting import SitingConfig, site_complexes
 from wzmodel.solver import SolverOptions
 from wzmodel.standards import load_standards
 

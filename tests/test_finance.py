@@ -23,8 +23,6 @@ import pytest
 from wzmodel.data import example_path, load_dataset
 from wzmodel.finance import (
     FISCAL_ROLES,
-    LP_DUAL_METHOD,
-    RESOLVE_METHOD,
     Comparison,
     add_cli,
     compare,
@@ -38,6 +36,7 @@ from wzmodel.finance import (
 )
 from wzmodel.planner import prepare
 from wzmodel.planner.check import check_against, check_plan
+from wzmodel.planner.marginal import LP_DUAL_METHOD, RESOLVE_METHOD
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError, read_table
 from wzmodel.standards import load_standards

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from types import SimpleNamespace
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
 from wzmodel import cli
 from wzmodel.data import example_path, load_dataset
+from wzmodel.joint import _budgets_less_complexes, joint_vs_separate
+from wzmodel.planner import prepare
+from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
-from wzmodel.siting import SitingConfig, joint_vs_separate, read_distances, site_complexes
+from wzmodel.siting import SitingConfig, read_distances, site_complexes
 from wzmodel.siting_plots import map_sites
 from wzmodel.standards import load_standards
 
@@ -192,8 +197,6 @@ def test_map_has_the_expected_artists(line):
 
 # --------------------------------------------------------------------------------------------
 def test_joint_costs_no_more_than_separate(tiny):
-    from wzmodel.scenario import load_scenario
-
     scenario = load_scenario(example_path() / "scenarios" / "baseline.toml")
     # one street, its coverage target only: small enough for a fast test
     scenario = scenario.model_copy(update={"targets": {
@@ -206,3 +209,29 @@ def test_joint_costs_no_more_than_separate(tiny):
     assert same["total_money_yuan"] <= separate["total_money_yuan"] - 1.0
     assert same["coverage_years"] == separate["coverage_years"]
     assert table.loc["joint_replanned", "status"] in ("optimal", "feasible")
+
+
+def test_complexes_are_charged_to_the_scaled_budgets_by_the_funding_rule():
+    scenario = load_scenario(example_path() / "scenarios" / "baseline.toml",
+                             funding={"budget_scale": 2.0, "source_scale": {"city_fiscal": 0.5}})
+    problem = prepare(scenario)
+    cid = problem.communities.at[0, "community_id"]
+    sited = SimpleNamespace(
+        sites=pd.DataFrame({"site_id": ["S1"], "year": [2027], "capital_yuan": [1e6],
+                            "running_yuan_per_year": [1e5]}),
+        allocation=pd.DataFrame({"site_or_facility_id": ["S1", "F1"],
+                                 "source": ["site", "facility"], "community_id": [cid, cid],
+                                 "floor_m2": [40.0, 25.0]}))
+    budget = _budgets_less_complexes(problem, sited, "service_facilities")
+    charged = problem.budget - budget  # yuan, as the scenario scales the budgets
+    years = problem.years
+    spend = {t: 0.0 if t < 2027 else 1e6 if t == 2027 else 1e5 for t in years}
+    assert charged.sum(axis=0) == pytest.approx([spend[t] for t in years])
+    rule = problem.rules[(int(problem.communities.at[0, "group"]), "service_facilities")]
+    sources = list(problem.sources["source_id"])
+    for n, t in enumerate(years[1:], start=1):
+        paid = {sid: charged[sources.index(sid), n] for sid in rule.sources}
+        assert paid == pytest.approx(rule.split(spend[t]))
+        assert rule.violations(paid, spend[t], 1e-6, "a complex") == []
+    assert np.count_nonzero(charged[[sources.index(s) for s in sources
+                                     if s not in rule.sources]]) == 0

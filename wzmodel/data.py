@@ -9,7 +9,7 @@ tables) and raises a single :class:`~wzmodel.schema.InputError`; files are only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pandas as pd
 from wzmodel.schema import InputError, Problem, check_references, read_table, table_specs
 from wzmodel.vocabulary import ZONES
 
-__all__ = ["ZONES", "Dataset", "example_path", "find_table", "load_dataset"]
+__all__ = ["ZONES", "Dataset", "dataset_with_sharing", "example_path", "find_table", "load_dataset"]
 
 REQUIRED_TABLES = ("streets", "communities")
 OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing")
@@ -65,6 +65,14 @@ class Dataset:
             self.budgets,
             self.sharing,
         )
+
+
+def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
+    """A copy of ``dataset`` with the rows of ``sharing`` appended to its sharing table (the
+    data on disk is untouched)."""
+    columns = list(dataset.sharing.columns)
+    combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
+    return replace(dataset, sharing=combined)
 
 
 def example_path(name: str = "tiny") -> Path:

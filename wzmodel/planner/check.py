@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wzmodel.data import load_dataset
+from wzmodel.data import dataset_with_sharing, load_dataset
 from wzmodel.planner import evaluate as ev
+from wzmodel.planner.funding import NO_SOURCES
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem, read_table
+from wzmodel.standards import load_standards
 
 __all__ = ["check_against", "check_plan"]
 
@@ -46,9 +48,6 @@ def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[st
     dataset = None
     extra_option = folder / "sharing_option.csv"  # an option brought in from Excel
     if extra_option.exists():
-        from wzmodel.finance import dataset_with_sharing
-        from wzmodel.standards import load_standards
-
         rows, problems = read_table(extra_option, "sharing")
         if problems:
             raise InputError(problems, str(folder))
@@ -128,27 +127,9 @@ def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProb
     for key, block in funding.groupby(keys, sort=True):
         y, d, z, k = key
         total = float(block["yuan"].sum())
-        g = group_of.get((d, z))
-        rules = {r.source_id: r for r in p.rules.get((g, k), ())} if g is not None else {}
-        paid_by = block.groupby("source_id")["yuan"].sum()
-        for sid in sorted(set(paid_by.index) | {s for s, r in rules.items() if r.min_share > 0}):
-            amount = float(paid_by.get(sid, 0.0))
-            rule = rules.get(sid)
-            if rule is None:
-                issues.append(
-                    f"{sid} pays {amount:,.0f} yuan of {k} in {d} ({z}) in {y} but is not "
-                    "an eligible source there"
-                )
-            elif amount < rule.min_share * total - _tol(total):
-                issues.append(
-                    f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, below "
-                    f"its minimum share {rule.min_share:.0%}"
-                )
-            elif amount > rule.max_share * total + _tol(total):
-                issues.append(
-                    f"{sid} pays {amount / total:.2%} of {k} in {d} ({z}) in {y}, above "
-                    f"its maximum share {rule.max_share:.0%}"
-                )
+        rule = p.rules.get((group_of.get((d, z)), k), NO_SOURCES)
+        paid_by = block.groupby("source_id")["yuan"].sum().to_dict()
+        issues += rule.violations(paid_by, total, _tol(total), f"{k} in {d} ({z}) in {y}")
     return issues
 
 

@@ -16,12 +16,10 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from wzmodel.planner.problem import PlanningProblem, Rule
+from wzmodel.planner.problem import PlanningProblem
 from wzmodel.targets import KINDS, Chase
 
 __all__ = ["rule_of_thumb"]
-
-_TOL = 1e-6
 
 
 class _Purse:
@@ -36,34 +34,15 @@ class _Purse:
         self.slack: np.ndarray | None = None
         self.year_index = {y: n for n, y in enumerate(problem.years)}
         self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
-        self.public_last = sorted(self.index, key=lambda sid: (problem.public[sid], sid))
-
-    def split(self, rules: tuple[Rule, ...], amount: float, left: np.ndarray):
-        """Shares of ``amount`` per source within the rules and ``left``; None if impossible.
-        Non-public money is used first, then public money, each up to its maximum share."""
-        pay = {r.source_id: r.min_share * amount for r in rules}
-        for sid, a in pay.items():
-            if a > left[self.index[sid]] + _TOL:
-                return None
-        rest = amount - sum(pay.values())
-        order = sorted(rules, key=lambda r: self.public_last.index(r.source_id))
-        for r in order:
-            if rest <= _TOL:
-                break
-            room = min(r.max_share * amount, left[self.index[r.source_id]]) - pay[r.source_id]
-            add = max(0.0, min(room, rest))
-            pay[r.source_id] += add
-            rest -= add
-        return pay if rest <= _TOL * max(1.0, amount) else None
-
     def try_pay(self, year: int, group: int, costs: np.ndarray, *, force: bool = False) -> bool:
         """Pay a vector of costs by category for one group, all or nothing."""
         left = self.left.copy()
         payments = []
         for j in np.flatnonzero(costs > 0):
             category = self.p.categories[j]
-            rules = self.p.rules[(group, category)]
-            pay = self.split(rules, float(costs[j]), left if not force else np.full_like(left, np.inf))
+            rule = self.p.rules[(group, category)]
+            available = None if force else {sid: left[self.index[sid]] for sid in rule.sources}
+            pay = rule.split(float(costs[j]), available)
             if pay is None:
                 return False
             for sid, a in pay.items():

@@ -18,7 +18,8 @@ Decisions (money in units of 10,000 yuan inside the model, for numerics):
   :math:`\sigma_v` of the share polytope :math:`\{\sigma : \sum_s \sigma_s = 1,
   \underline\sigma_{sgj} \le \sigma_s \le \overline\sigma_{sgj}\}`; source s pays
   :math:`y_{sgjt} = \sum_v \sigma_{vs} \lambda_{gjtv}` (every split within the bounds is a mix of
-  vertices, and no share rows are needed — they made the LP an order of magnitude slower);
+  vertices, and no share rows are needed — they made the LP an order of magnitude slower; the
+  funding rule of :mod:`wzmodel.planner.funding` builds these terms);
 * the auxiliary variables of some target kinds (e.g. :math:`z_u` — binary "street u is a
   complete block");
 * :math:`\delta_\ell \ge 0` — shortfall of soft target ℓ (one per row of the target).
@@ -73,7 +74,8 @@ __all__ = ["MONEY_UNIT", "PlanModel", "build"]
 
 @dataclass
 class PlanModel:
-    """A built model and the handles to its variables (keys map back to the data)."""
+    """A built model and the handles to its variables and budget rows (keys map back to the
+    data: ``budget_rows[(source_id, year)]`` is that source's budget row of that year)."""
 
     problem: PlanningProblem
     prob: pulp.LpProblem
@@ -83,6 +85,7 @@ class PlanModel:
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     extra: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     blocks: dict[tuple[str, int, float], pulp.LpVariable] = field(default_factory=dict)
+    budget_rows: dict[tuple[str, int], pulp.LpConstraint] = field(default_factory=dict)
     build_seconds: float = 0.0
 
     def cover_terms(
@@ -215,42 +218,15 @@ def define_spending(m: PlanModel) -> None:
             m.spend[(g, j, t)] = q
 
 
-def split_vertices(rules) -> np.ndarray:
-    """Vertices of the share polytope {σ : Σσ = 1, min_s ≤ σ_s ≤ max_s} (rows = vertices).
-
-    A vertex has every share but at most one at a bound, so enumerating bound patterns finds
-    them all (rules name at most a handful of sources)."""
-    lo = np.array([r.min_share for r in rules])
-    hi = np.array([r.max_share for r in rules])
-    n = len(rules)
-    found = set()
-    for free in range(n):
-        others = [s for s in range(n) if s != free]
-        for pattern in range(2 ** len(others)):
-            sigma = np.empty(n)
-            for b, s in enumerate(others):
-                sigma[s] = hi[s] if pattern >> b & 1 else lo[s]
-            sigma[free] = 1.0 - sigma[others].sum()
-            if lo[free] - 1e-12 <= sigma[free] <= hi[free] + 1e-12:
-                found.add(tuple(np.round(np.clip(sigma, lo, hi), 12)))
-    return np.array(sorted(found))
-
-
 def define_funding(m: PlanModel) -> None:
-    """Each spending q_gjt is paid by a mix of the share polytope's vertices:
-    q_gjt = Σ_v λ_v and source s pays Σ_v σ_vs λ_v, so every split within the bounds is
-    reachable and no share row is needed (share rows made the LP ten times slower)."""
+    """Each spending q_gjt is paid as its funding rule says (:mod:`wzmodel.planner.funding`;
+    today a mix of the share polytope's vertices, with no share row)."""
     p = m.problem
     cats = p.categories
-    vertices = {key: split_vertices(rules) for key, rules in p.rules.items()}
     for (g, j, t), q in m.spend.items():
-        rules = p.rules[(g, cats[j])]
-        sigma = vertices[(g, cats[j])]
-        lams = [m.prob.add_variable(f"mix_{g}_{cats[j]}_{t}_{v}", 0) for v in range(len(sigma))]
-        m.prob += (_expr([*((lam, 1) for lam in lams), (q, -1)]) == 0, f"funded_{g}_{cats[j]}_{t}")
-        for s, rule in enumerate(rules):
-            terms = [(lam, sigma[v, s]) for v, lam in enumerate(lams) if sigma[v, s] > 0]
-            m.pay[(rule.source_id, g, j, t)] = _expr(terms)
+        paid = p.rules[(g, cats[j])].pay(m.prob, q, f"{g}_{cats[j]}_{t}")
+        for sid, y in paid.items():
+            m.pay[(sid, g, j, t)] = y
 
 
 def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable, float]]:
@@ -279,7 +255,9 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
                 stock = m.prob.add_variable(f"unspent_{sid}_{t}", 0)
                 terms.append((stock, 1))
             if terms:
-                m.prob += (_expr(terms) <= p.budget[s, n] / MONEY_UNIT, f"budget_{sid}_{t}")
+                row = _expr(terms) <= p.budget[s, n] / MONEY_UNIT
+                m.prob += (row, f"budget_{sid}_{t}")
+                m.budget_rows[(sid, t)] = row
     return extra_terms
 
 

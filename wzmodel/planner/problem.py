@@ -17,23 +17,15 @@ import pandas as pd
 
 from wzmodel.assess import Assessment, assess
 from wzmodel.data import Dataset, load_dataset
+from wzmodel.planner.funding import FundingRule, Share, ShareBounds
 from wzmodel.scenario import Scenario, Target
 from wzmodel.schema import InputError, Problem
 from wzmodel.standards import load_standards
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
-__all__ = ["PlanningProblem", "Rule", "prepare"]
+__all__ = ["PlanningProblem", "prepare"]
 
 MAIN_GROUP = ("main_urban", "new_town")
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A source's share bounds for one cost category in one funding group."""
-
-    source_id: str
-    min_share: float
-    max_share: float
 
 
 @dataclass(frozen=True)
@@ -48,8 +40,8 @@ class PlanningProblem:
     already : per class, bool array — complete at the start.
     allowed : per class, bool array — may be upgraded in the plan.
     earliest : first year each community may be upgraded.
-    groups : funding groups (district, zone); ``rules[(group, category)]`` lists the eligible
-        sources with their share bounds.
+    groups : funding groups (district, zone); ``rules[(group, category)]`` is the funding rule
+        (:mod:`wzmodel.planner.funding`) of a category in a group that has costs in it.
     sources : the funding sources; ``budget`` (sources × years) in yuan.
     """
 
@@ -63,7 +55,7 @@ class PlanningProblem:
     allowed: dict[str, np.ndarray]
     earliest: np.ndarray
     groups: pd.DataFrame
-    rules: dict[tuple[int, str], tuple[Rule, ...]]
+    rules: dict[tuple[int, str], FundingRule]
     sources: pd.DataFrame
     budget: np.ndarray
 
@@ -206,7 +198,8 @@ def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame)
 
 
 def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, problems):
-    """Per funding group and cost category, the concrete sources and share bounds in force.
+    """Per funding group and cost category, the funding rule in force: its concrete sources
+    and their share bounds.
 
     Rows of the chosen option apply from general to specific: a district row set replaces a zone
     row set, which replaces the general rows (for that category).
@@ -226,6 +219,7 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
         )
         return {}
     sharing = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
+    public = dict(zip(sources["source_id"], sources["public"].astype(bool), strict=True))
     by_role: dict[tuple[str, str], str] = {}
     for sid, role, district in zip(
         sources["source_id"], sources["role"], sources["district"].fillna(""), strict=True
@@ -238,7 +232,7 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
         for g in range(len(groups)):
             needed[g] |= (cost[c["group"].to_numpy() == g] > 0).any(axis=0)
 
-    rules: dict[tuple[int, str], tuple[Rule, ...]] = {}
+    rules: dict[tuple[int, str], FundingRule] = {}
     for g, (district, zone) in enumerate(zip(groups["district"], groups["zone"], strict=True)):
         for j, category in enumerate(COST_CATEGORIES):
             rows = sharing[sharing["cost_category"] == category]
@@ -271,7 +265,7 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
                             )
                         )
                     continue
-                resolved.append(Rule(sid, float(lo), float(hi)))
+                resolved.append(Share(sid, float(lo), float(hi), bool(public[sid])))
             if not resolved or sum(r.max_share for r in resolved) < 1 - 1e-9:
                 problems.append(
                     Problem(
@@ -283,7 +277,7 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
                         category,
                     )
                 )
-            rules[(g, category)] = tuple(sorted(resolved, key=lambda r: r.source_id))
+            rules[(g, category)] = ShareBounds(tuple(sorted(resolved, key=lambda r: r.source_id)))
     return rules
 
 
