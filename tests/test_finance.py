@@ -20,13 +20,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from wzmodel.cli import compare as compare_command
 from wzmodel.data import example_path, load_dataset
 from wzmodel.finance import (
     FISCAL_ROLES,
     LP_DUAL_METHOD,
     RESOLVE_METHOD,
     Comparison,
-    add_cli,
     compare,
     district_labels,
     load_sharing_option,
@@ -172,7 +172,7 @@ def test_compare_rejects_bad_input_before_solving():
 
 def test_cli_registers_compare_and_propagates_input_errors(tmp_path):
     parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers(dest="command"))
+    compare_command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["compare", str(tmp_path / "missing.toml"), "--out",
                               str(tmp_path / "out")])
     with pytest.raises(InputError):

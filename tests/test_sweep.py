@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wzmodel.cli import sweep as sweep_command
 from wzmodel.data import example_path
 from wzmodel.robustness import prim, regret, regret_summary, target_probabilities
 from wzmodel.scenario import load_scenario
@@ -18,7 +19,6 @@ from wzmodel.sweep import (
     ExperimentTask,
     ProcessExecutor,
     SequentialExecutor,
-    add_cli,
     apply_inputs,
     read_results,
     read_uncertainty,
@@ -318,7 +318,7 @@ def test_replanning_gives_identical_results_on_every_executor(scenario, tmp_path
 
 def test_cli_runs_a_sweep_and_reports_probabilities(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers(dest="command"))
+    sweep_command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sweep", str(TINY / "uncertainty.toml"), "--samples", "3",
                               "--out", str(tmp_path), "--workers", "1", "--reference",
                               "rule_of_thumb", "--no-progress"])

@@ -21,7 +21,6 @@ Money is in yuan throughout; "fiscal" means the sources whose role is ``city_fis
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -34,10 +33,10 @@ import pandas as pd
 import pulp
 
 from wzmodel.data import Dataset, load_dataset, sharing_problems
-from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
+from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import Plan, build, make_plan, prepare
 from wzmodel.planner.problem import PlanningProblem
-from wzmodel.scenario import Scenario, load_scenario
+from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem, read_table
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.solver import SolverOptions, solve
@@ -50,14 +49,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FISCAL_ROLES",
     "Comparison",
-    "add_cli",
-    "cmd_compare",
     "compare",
     "dataset_with_sharing",
     "district_labels",
     "load_sharing_option",
     "marginal_value",
     "scenario_with_option",
+    "scenario_with_sharing_xlsx",
     "service_complex_cost",
     "service_floor_gap_m2",
     "split_shared_cost",
@@ -786,42 +784,15 @@ def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,
     return updated, dataset_with_sharing(dataset, sharing)
 
 
+def scenario_with_sharing_xlsx(scenario: Scenario, xlsx_path: str | Path,
+                               sheet: str | int | None = None) -> tuple[Scenario, Dataset]:
+    """The scenario run under the sharing option written in a workbook: the option read with
+    :func:`load_sharing_option` (checked against the scenario's data), then
+    :func:`scenario_with_option`."""
+    dataset = load_dataset(scenario.data, indicators=_indicators(scenario))
+    option = load_sharing_option(xlsx_path, sheet, dataset=dataset)
+    return scenario_with_option(scenario, option, dataset=dataset)
+
+
 def _indicators(scenario: Scenario) -> set[str]:
     return load_standards(scenario.standards.basic, scenario.standards.featured).indicators()
-
-
-# ============================================================================================
-# Command line
-# ============================================================================================
-def cmd_compare(args: argparse.Namespace) -> int:
-    """``wzmodel compare``: plan each scenario, print the side-by-side table, write DIR."""
-    scenarios = [load_scenario(path) for path in args.scenarios]
-    if args.out:
-        claim_output(args.out, "compare", inputs=[*args.scenarios, *(s.data for s in scenarios),
-                                                  *([args.sharing_xlsx] if args.sharing_xlsx else [])])
-    datasets: dict[str, Dataset] = {}
-    if args.sharing_xlsx:
-        base = scenarios[0]
-        dataset = load_dataset(base.data, indicators=_indicators(base))
-        option = load_sharing_option(args.sharing_xlsx, args.sheet, dataset=dataset)
-        scenario, datasets_entry = scenario_with_option(base, option, dataset=dataset)
-        scenarios.append(scenario)
-        datasets[scenario.name] = datasets_entry
-    comparison = compare(scenarios, datasets=datasets)
-    print(comparison.text())
-    if args.out:
-        comparison.write(args.out)
-        print(f"\nWritten to {args.out}: comparison.xlsx, figures, one plan folder per solved "
-              "option (check each with `wzmodel check`)")
-    return 0
-
-
-def add_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``compare SCENARIO.toml [SCENARIO.toml ...] --out DIR [--sharing-xlsx FILE]``."""
-    p = subparsers.add_parser("compare", help="compare sharing options (scenarios) side by side")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument("--out", metavar="DIR", help="folder for the plans, workbook and figures")
-    p.add_argument("--sharing-xlsx", metavar="FILE",
-                   help="also compare a sharing option written in Excel (on the first scenario)")
-    p.add_argument("--sheet", help="sheet of --sharing-xlsx (default: the first)")
-    p.set_defaults(func=cmd_compare)

@@ -60,7 +60,6 @@ docstring and ``docs/siting.md``.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -74,7 +73,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
-from wzmodel.io import atomic_folder, claim_output, write_csv
+from wzmodel.io import atomic_folder, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
 from wzmodel.schema import Column, InputError, Problem, TableSpec, read_table
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
@@ -85,8 +84,6 @@ __all__ = [
     "DEFAULT_RADIUS_M",
     "SitingConfig",
     "SitingPlan",
-    "add_cli",
-    "cmd_site",
     "joint_vs_separate",
     "read_distances",
     "site_complexes",
@@ -780,50 +777,3 @@ def _budgets_less_complexes(problem, sited: SitingPlan, category: str) -> pd.Dat
         hit = (budgets["source_id"] == sid) & (budgets["year"] == t)
         budgets.loc[hit, "budget_yuan"] -= yuan / max(scale, 1e-12)
     return budgets
-
-
-# --------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------
-def add_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``wzmodel site DATA_DIR [--out DIR] [--budget YUAN] [--distances CSV] ...``."""
-    p = subparsers.add_parser("site", help="site service complexes (人民坊) on candidate sites")
-    p.add_argument("data_dir")
-    p.add_argument("--out", help="folder for the siting tables (CSV) and map (PNG)")
-    p.add_argument("--budget", type=float, help="total budget, yuan (capital + running)")
-    p.add_argument("--distances", help="CSV: community_id, site_id (or facility_id), distance_m")
-    p.add_argument("--objective", choices=["min_cost", "max_households"], default="min_cost")
-    p.add_argument("--max-sites", type=int, help="at most this many new sites (p)")
-    p.add_argument("--time-limit", type=float, default=120.0, help="solver time limit, seconds")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap")
-    p.set_defaults(func=cmd_site)
-
-
-def cmd_site(args: argparse.Namespace) -> int:
-    """Run the siting of ``args.data_dir``, print a summary, write results atomically.
-
-    Returns 0, or 4 when the solver found no solution. Bad inputs raise
-    :class:`~wzmodel.schema.InputError` (the CLI prints it and exits 2).
-    """
-    from wzmodel.data import load_dataset
-    from wzmodel.io import DATA_NOTE
-
-    if args.objective == "max_households" and args.budget is None:
-        raise InputError([Problem("command line", "a --budget for --objective max_households",
-                                  None, "--budget")])
-    if args.out:
-        claim_output(args.out, "site", inputs=[args.data_dir, *([args.distances] if args.distances else [])])
-    dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
-    config = SitingConfig(objective=args.objective, max_new_sites=args.max_sites)
-    options = SolverOptions(time_limit=args.time_limit, gap=args.gap)
-    plan = site_complexes(dataset, config, budget_yuan=args.budget, solver=options,
-                          distances=args.distances)
-    print(plan.summary())
-    print()
-    print(DATA_NOTE)
-    if not plan.outcome.has_solution:
-        return 4
-    if args.out:
-        plan.write(args.out)
-        print(f"\nWritten to {args.out}")
-    return 0

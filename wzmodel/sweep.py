@@ -52,7 +52,6 @@ experiment is deterministic, so the results do not depend on the executor.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
@@ -75,6 +74,7 @@ from scipy.stats import qmc
 
 from wzmodel.data import Dataset, load_dataset
 from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
+from wzmodel.robustness import target_probabilities
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem
 from wzmodel.standards import load_standards
@@ -82,7 +82,7 @@ from wzmodel.vocabulary import HEADLINE_YEARS
 
 __all__ = [
     "DATASET_PATHS", "DaskExecutor", "ExperimentTask", "Lever", "Parameter", "ProcessExecutor",
-    "SequentialExecutor", "SweepResult", "Uncertainty", "add_cli", "apply_inputs", "cmd_sweep",
+    "SequentialExecutor", "SweepResult", "Uncertainty", "apply_inputs",
     "make_executor", "read_results", "read_uncertainty", "run_experiment", "run_sweep",
     "sample_design",
 ]
@@ -611,11 +611,14 @@ class SweepResult:
 
     Attributes
     ----------
-    results : one row per experiment, sorted by ``experiment_id`` (see :func:`run_experiment`).
+    results : one row per experiment, sorted by ``experiment_id`` (see
+        :func:`~wzmodel.sweep.run_experiment`).
     design : the experiments' inputs.
     spec : the declarations.
     path : ``OUT/results.parquet``.
     evaluated : experiments run in this call (the others were already in ``OUT/parts``).
+    scenario : the swept scenario's name.
+    mode : ``recheck`` or ``replan``.
     """
 
     results: pd.DataFrame
@@ -623,6 +626,20 @@ class SweepResult:
     spec: Uncertainty
     path: Path
     evaluated: int
+    scenario: str
+    mode: str
+
+    def summary(self) -> str:
+        """What ran, the probability of meeting each target per lever setting, and where the
+        results are."""
+        done = len(self.results) - self.evaluated
+        table = target_probabilities(self.results, by=[lever.name for lever in self.spec.levers])
+        return "\n".join([
+            f"Sweep of '{self.scenario}': {len(self.results)} experiments ({self.evaluated} run "
+            f"now, {done} already done), mode {self.mode}",
+            table.round(3).to_string(index=False),
+            f"Results: {self.path}",
+        ])
 
 
 def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None,
@@ -688,7 +705,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     results = _assemble(parts, design)
     path = out / "results.parquet"
     _write_parquet(results, path, metadata=_metadata(scenario, spec, mode, len(design)))
-    return SweepResult(results, design, spec, path, len(tasks))
+    return SweepResult(results, design, spec, path, len(tasks), scenario.name, mode)
 
 
 def _manifest(scenario: Scenario, spec: Uncertainty, design: pd.DataFrame, mode: str,
@@ -806,48 +823,3 @@ def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     return table.to_pandas(), json.loads(raw) if raw else {}
-
-
-# ============================================================================================
-# Command line
-# ============================================================================================
-def add_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``wzmodel sweep`` on the CLI's subparsers."""
-    p = subparsers.add_parser("sweep", help="explore the scenario's declared uncertainty")
-    p.add_argument("scenario", help="scenario TOML with an [uncertainty] table")
-    p.add_argument("--samples", type=int, help="parameter samples (default: uncertainty.samples)")
-    p.add_argument("--out", required=True, help="results folder (re-run to resume)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: all cores; 1 = "
-                       "sequential)")
-    where.add_argument("--scheduler", help="dask.distributed scheduler address, or 'local' for "
-                       "a local cluster on all cores")
-    p.add_argument("--mode", choices=["recheck", "replan"], default="recheck",
-                   help="re-check a fixed plan per lever setting (fast) or re-plan every "
-                   "experiment")
-    p.add_argument("--reference", choices=["optimised", "rule_of_thumb"], default="optimised",
-                   help="recheck: the fixed plan of each lever setting")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sweep)
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run ``wzmodel sweep``; prints the probability of meeting each target per lever setting."""
-    from wzmodel.robustness import target_probabilities
-    from wzmodel.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    claim_output(args.out, "sweep", inputs=[args.scenario, scenario.data])
-    if args.workers is not None and args.workers < 1:
-        raise InputError([Problem("--workers", "a positive number of processes", None, None,
-                                  args.workers)])
-    result = run_sweep(scenario, args.out, samples=args.samples, mode=args.mode,
-                       executor=make_executor(args.workers, args.scheduler),
-                       reference=args.reference, progress=not args.no_progress)
-    levers = [lever.name for lever in result.spec.levers]
-    print(f"Sweep of '{scenario.name}': {len(result.results)} experiments ({result.evaluated} run "
-          f"now, {len(result.results) - result.evaluated} already done), mode {args.mode}")
-    table = target_probabilities(result.results, by=levers)
-    print(table.round(3).to_string(index=False))
-    print(f"Results: {result.path}")
-    return 0
