@@ -181,7 +181,7 @@ values = ["fiscal_led", "no_such_option"]
 
 
 def test_inputs_reach_the_scenario_and_the_data(scenario):
-    from wzmodel.sweep import _dataset_for
+    from wzmodel.sweep.experiment import _dataset_for
 
     spec = read_uncertainty(scenario)
     data = _dataset_for(scenario)

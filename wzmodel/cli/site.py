@@ -8,8 +8,8 @@ from wzmodel import siting
 from wzmodel.cli.codes import EXIT_OK, EXIT_SOLVER
 from wzmodel.data import load_dataset
 from wzmodel.io import DATA_NOTE, claim_output
+from wzmodel.scenario import SitingConfig
 from wzmodel.schema import InputError, Problem
-from wzmodel.siting import SitingConfig
 from wzmodel.solver import SolverOptions
 from wzmodel.standards import load_standards
 

@@ -27,19 +27,17 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_serializer, model_validator
 
+from wzmodel.scenario.base import StrictModel as _Strict
+from wzmodel.scenario.base import validation_problems
+from wzmodel.scenario.siting import SitingConfig
+from wzmodel.scenario.uncertainty import Uncertainty
 from wzmodel.schema import InputError, Problem
-from wzmodel.siting import SitingConfig
 from wzmodel.solver import SolverOptions
 from wzmodel.vocabulary import ZONES, Zone
 
 __all__ = ["Scenario", "Target", "load_scenario"]
-
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StandardsConfig(_Strict):
@@ -158,8 +156,8 @@ class Scenario(_Strict):
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
     siting: SitingConfig = SitingConfig()
-    uncertainty: dict[str, Any] = Field(
-        default_factory=dict, description="declarations for sweeps (wzmodel.sweep)"
+    uncertainty: Uncertainty = Field(
+        default_factory=Uncertainty, description="declarations for sweeps (wzmodel.sweep)"
     )
     source_file: Path | None = Field(None, exclude=True)
 
@@ -174,6 +172,10 @@ class Scenario(_Strict):
                 )
         return self
 
+    @field_serializer("uncertainty")
+    def _uncertainty_as_written(self, uncertainty: Uncertainty) -> dict[str, Any]:
+        return uncertainty.as_table()
+
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
@@ -185,7 +187,7 @@ class Scenario(_Strict):
         try:
             return Scenario.model_validate({**merged, "source_file": self.source_file})
         except ValidationError as exc:
-            raise InputError(_problems(exc, "scenario update")) from None
+            raise InputError(validation_problems(exc, "scenario update")) from None
 
     def digest(self) -> str:
         """Stable hash of the scenario's content (for result metadata)."""
@@ -201,16 +203,6 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             out[key] = value
     return out
-
-
-def _problems(exc: ValidationError, file: str) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(str(x) for x in err["loc"]) or None
-        value = err.get("input")
-        value = None if isinstance(value, dict) else value
-        problems.append(Problem(file, err["msg"], None, where, value))
-    return problems
 
 
 def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
@@ -248,4 +240,4 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     try:
         return Scenario.model_validate({**raw, "source_file": path.resolve()})
     except ValidationError as exc:
-        raise InputError(_problems(exc, str(path))) from None
+        raise InputError(validation_problems(exc, str(path))) from None
