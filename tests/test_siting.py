@@ -11,9 +11,9 @@ import pytest
 
 from wzmodel import cli
 from wzmodel.data import example_path, load_dataset
+from wzmodel.plots import map_sites
 from wzmodel.schema import InputError
 from wzmodel.siting import SitingConfig, joint_vs_separate, read_distances, site_complexes
-from wzmodel.siting_plots import map_sites
 from wzmodel.standards import load_standards
 
 matplotlib.use("Agg")

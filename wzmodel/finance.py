@@ -242,8 +242,9 @@ class Comparison:
                     note=DATA_NOTE)
 
     def figures(self) -> dict[str, Figure]:
-        """The comparison's figures by file stem (see :mod:`wzmodel.finance_plots`)."""
-        from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
+        """The comparison's figures by file stem (see :mod:`wzmodel.plots.finance`)."""
+        # matplotlib only when figures are drawn: planning without plotting needs no backend
+        from wzmodel.plots import district_burden_heatmap, money_by_funder_figure
 
         return {"money_by_funder": money_by_funder_figure(
                     self.money, options=self.options, funders=list(FUNDER_LABELS.values())),

@@ -158,10 +158,10 @@ class SitingPlan:
         with atomic_folder(folder, "site") as tmp:
             for name in ("sites", "allocation", "communities", "kpis"):
                 write_csv(getattr(self, name), tmp / f"siting_{name}.csv")
-            if map_png:
+            if map_png:  # matplotlib only when a map is drawn
                 import matplotlib.pyplot as plt
 
-                from wzmodel.siting_plots import map_sites
+                from wzmodel.plots import map_sites
 
                 fig = map_sites(self.communities, self.candidates, self.allocation)
                 fig.savefig(tmp / "siting_map.png", dpi=150)
