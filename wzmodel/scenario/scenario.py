@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_serializer, model_validator
 
-from wzmodel.scenario.base import StrictModel as _Strict
+from wzmodel.scenario.base import StrictModel as _Strict  # the sections' existing base name
 from wzmodel.scenario.base import validation_problems
 from wzmodel.scenario.siting import SitingConfig
 from wzmodel.scenario.uncertainty import Uncertainty

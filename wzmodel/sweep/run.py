@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
 from wzmodel.planner import make_plan, prepare, rule_of_thumb_plan
@@ -82,6 +81,10 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
                             {k: _plain(r[k]) for k in input_names}, scenario, mode,
                             references[int(r["lever_id"])])
              for r in design.to_dict("records") if int(r["experiment_id"]) not in done]
+    # imported here: tqdm.auto chooses (and, without ipywidgets, warns about) a notebook bar when
+    # imported, so importing wzmodel.sweep stays silent until a sweep runs
+    from tqdm.auto import tqdm
+
     show = progress and sys.stderr.isatty()
     with (executor or SequentialExecutor()) as ex, \
             tqdm(total=len(design), initial=len(design) - len(tasks), disable=not show,
