@@ -19,9 +19,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import REPO, TINY
 
 from wzmodel.cli import compare as compare_command
-from wzmodel.data import example_path, load_dataset
+from wzmodel.data import load_dataset
 from wzmodel.finance import (
     FISCAL_ROLES,
     LP_DUAL_METHOD,
@@ -44,8 +45,6 @@ from wzmodel.standards import load_standards
 
 matplotlib.use("Agg")
 
-TINY = example_path("tiny")
-REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "data" / "templates" / "sharing_option_template.xlsx"
 FAST = {"solver": {"node_limit": 50}}
 

@@ -7,11 +7,11 @@ import itertools
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import REPO
 
 import wzmodel.location as loc
 from wzmodel.location import (
@@ -27,8 +27,6 @@ from wzmodel.location import (
     solve_ufl,
 )
 from wzmodel.solver import SolverOptions
-
-ROOT = Path(__file__).parents[1]
 
 
 def line_distance(points, sites) -> np.ndarray:
@@ -464,8 +462,8 @@ def test_first_solve_in_a_fresh_process_prints_nothing():
         "r = solve_pmedian(np.array([[1.0, 2.0], [2.0, 1.0]]), [1, 1], 1)\n"
         "assert r.status == 'optimal'\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                          env=env, check=False, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""

@@ -8,9 +8,10 @@ from dataclasses import replace
 import matplotlib
 import pandas as pd
 import pytest
+from conftest import TINY
 
 from wzmodel import cli
-from wzmodel.data import example_path, load_dataset
+from wzmodel.data import load_dataset
 from wzmodel.plots import map_sites
 from wzmodel.schema import InputError
 from wzmodel.siting import SitingConfig, joint_vs_separate, read_distances, site_complexes
@@ -21,7 +22,7 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="module")
 def tiny():
-    return load_dataset(example_path(), indicators=load_standards().indicators())
+    return load_dataset(TINY, indicators=load_standards().indicators())
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +144,7 @@ def site_cli():
 
 def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli.main(["site", str(example_path()), "--out", str(out)]) == 0
+    assert cli.main(["site", str(TINY), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "households_fully_served" in text and "Written to" in text
     for name in ("sites", "allocation", "communities", "kpis"):
@@ -154,7 +155,7 @@ def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
 @pytest.mark.parametrize("case", ["negative_capacity", "unknown_community", "too_many_sites"])
 def test_cli_errors_are_clean(site_cli, tmp_path, capsys, case):
     data = tmp_path / "data"
-    shutil.copytree(example_path(), data)
+    shutil.copytree(TINY, data)
     args = ["site", str(data), "--out", str(tmp_path / "out")]
     if case == "negative_capacity":
         sites = pd.read_csv(data / "sites.csv", dtype=str)
@@ -194,7 +195,7 @@ def test_map_has_the_expected_artists(line):
 def test_joint_costs_no_more_than_separate(tiny):
     from wzmodel.scenario import load_scenario
 
-    scenario = load_scenario(example_path() / "scenarios" / "baseline.toml")
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml")
     # one street, its coverage target only: small enough for a fast test
     scenario = scenario.model_copy(update={"targets": {
         k: t for k, t in scenario.targets.items() if t.kind == "coverage"}})
