@@ -65,7 +65,7 @@ def main() -> None:
     plan = site_complexes(dataset, solver=options)
     report("(a) Shanghai, min_cost, due by 2035", plan)
     if args.map:
-        from wzmodel.siting_plots import map_sites
+        from wzmodel.plots import map_sites
 
         Path(args.map).mkdir(parents=True, exist_ok=True)
         fig = map_sites(plan.communities, plan.candidates, plan.allocation,

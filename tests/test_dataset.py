@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO, SHANGHAI, TINY
 
-REPO = Path(__file__).resolve().parent.parent
-FULL = REPO / "data" / "shanghai"
-TINY = REPO / "wzmodel" / "examples" / "tiny"
 TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
 ZONES = {"main_urban", "new_town", "new_market_town", "rural"}
 YEARS = set(range(2026, 2036))
@@ -64,7 +62,7 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def full() -> dict[str, pd.DataFrame]:
-    return _read(FULL)
+    return _read(SHANGHAI)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +160,7 @@ def test_all_zones_present(full, tiny):
 
 
 def test_zone_mapping_file_covers_streets(full):
-    zones = pd.read_csv(FULL / "street_zones.csv", dtype=str)
+    zones = pd.read_csv(SHANGHAI / "street_zones.csv", dtype=str)
     merged = full["streets"].merge(zones, on="street_code", suffixes=("", "_map"))
     assert len(merged) == len(full["streets"])
     assert (merged["zone"] == merged["zone_map"]).all()
@@ -231,7 +229,7 @@ def test_build_is_deterministic_and_matches_committed(tmp_path):
     builder = _load_builder()
     for run in ("a", "b"):
         builder.build(tmp_path / run / "full", tmp_path / run / "tiny")
-    for sub, committed in (("full", FULL), ("tiny", TINY)):
+    for sub, committed in (("full", SHANGHAI), ("tiny", TINY)):
         for name in TABLES:
             first = (tmp_path / "a" / sub / f"{name}.csv").read_bytes()
             assert first == (tmp_path / "b" / sub / f"{name}.csv").read_bytes(), name

@@ -19,12 +19,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import REPO, TINY
 
-from wzmodel.data import example_path, load_dataset
+from wzmodel.cli import compare as compare_command
+from wzmodel.data import load_dataset
 from wzmodel.finance import (
     FISCAL_ROLES,
     Comparison,
-    add_cli,
     compare,
     district_labels,
     load_sharing_option,
@@ -43,8 +44,6 @@ from wzmodel.standards import load_standards
 
 matplotlib.use("Agg")
 
-TINY = example_path("tiny")
-REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "data" / "templates" / "sharing_option_template.xlsx"
 FAST = {"solver": {"node_limit": 50}}
 
@@ -171,7 +170,7 @@ def test_compare_rejects_bad_input_before_solving():
 
 def test_cli_registers_compare_and_propagates_input_errors(tmp_path):
     parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers(dest="command"))
+    compare_command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["compare", str(tmp_path / "missing.toml"), "--out",
                               str(tmp_path / "out")])
     with pytest.raises(InputError):

@@ -8,20 +8,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import met_community, write_dataset
+from conftest import REPO, SHANGHAI, TINY
 
 from wzmodel.assess import assess
 from wzmodel.cli import main
-from wzmodel.data import example_path, load_dataset
+from wzmodel.data import load_dataset
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError, read_table, render_markdown, table_specs
 from wzmodel.standards import load_standards
 
-SHANGHAI = Path(__file__).parents[1] / "data" / "shanghai"
-
 
 def copy_tiny(tmp_path: Path) -> Path:
     target = tmp_path / "tiny"
-    shutil.copytree(example_path("tiny"), target)
+    shutil.copytree(TINY, target)
     return target
 
 
@@ -138,7 +137,7 @@ def test_data_contract_documents_every_column():
     for spec in table_specs().values():
         for column in spec.columns:
             assert f"`{column.name}`" in text
-    committed = (Path(__file__).parents[1] / "docs" / "data_contract.md").read_text(
+    committed = (REPO / "docs" / "data_contract.md").read_text(
         encoding="utf-8"
     )
     assert committed.strip() == text.strip(), "run `wzmodel schema --out docs/data_contract.md`"
@@ -187,7 +186,7 @@ def test_other_city_standards_without_code_changes(tmp_path):
     text = (Path(load_standards().paths[0])).read_text(encoding="utf-8")
     stricter = tmp_path / "basic.toml"
     stricter.write_text(text.replace("threshold = 0.30", "threshold = 0.40"), encoding="utf-8")
-    dataset = load_dataset(example_path("tiny"))
+    dataset = load_dataset(TINY)
     default = assess(dataset)
     other = assess(dataset, load_standards(basic=stricter))
     assert other.communities["is_basic"].sum() <= default.communities["is_basic"].sum()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import BENCHMARKS
 
 from wzmodel.benchmarks import (
     read_mknap,
@@ -22,10 +23,9 @@ from wzmodel.benchmarks import (
 )
 from wzmodel.location import SpecificationError, solve_cfl, solve_lscp, solve_mclp, solve_ufl
 
-DATA = Path(__file__).parents[1] / "data" / "benchmarks"
-UFL = DATA / "orlib_ufl"
-CFL = DATA / "orlib_cfl"
-SCP = DATA / "orlib_scp"
+UFL = BENCHMARKS / "orlib_ufl"
+CFL = BENCHMARKS / "orlib_cfl"
+SCP = BENCHMARKS / "orlib_scp"
 
 UFL_INSTANCES = [f"cap{k}{i}" for k in (7, 10, 13) for i in (1, 2, 3, 4)]
 CFL_INSTANCES = [f"cap{k}1" for k in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13)]
@@ -87,7 +87,7 @@ def test_orlib_cfl_optimum(name, cfl_optima):
 
 
 def test_spopt_san_francisco_mclp():
-    distance, weights, _tracts, stores = read_sf_mclp(DATA / "spopt_sf_mclp")
+    distance, weights, _tracts, stores = read_sf_mclp(BENCHMARKS / "spopt_sf_mclp")
     assert distance.shape == (205, 16) and np.isfinite(distance).all()
     r = solve_mclp(distance, 5000, weights, 4, gap=0.0)
     assert r.status == "optimal"
@@ -138,12 +138,12 @@ def test_cbc_reaches_the_same_optima(ufl_optima):
 
 
 def test_mknap_reader_and_knapsack_optima_table():
-    problems = read_mknap(DATA / "orlib_mknap" / "mknap1.txt")
+    problems = read_mknap(BENCHMARKS / "orlib_mknap" / "mknap1.txt")
     assert [p[3] for p in problems] == [3800, 8706.1, 4015, 6120, 12400, 10618, 16537]
     values, weights, capacities, _ = problems[0]
     assert values.shape == (6,) and weights.shape == (10, 6) and capacities.shape == (10,)
     assert values.tolist() == [100, 600, 1200, 2400, 500, 2000]
-    cb = read_mknap(DATA / "orlib_mknap" / "mknapcb1.txt")
+    cb = read_mknap(BENCHMARKS / "orlib_mknap" / "mknapcb1.txt")
     assert len(cb) == 30 and cb[0][1].shape == (5, 100)
-    best = read_optima(DATA / "orlib_mknap" / "mkcbres.txt")
+    best = read_optima(BENCHMARKS / "orlib_mknap" / "mkcbres.txt")
     assert best["5.100-00"] == 24381 and best["5.100-04"] == 23991  # first table, not the LP one

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 CAVEAT_WORDS = ("synthetic", "assumed")
 
 

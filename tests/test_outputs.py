@@ -11,13 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import TINY
 
 from wzmodel import cli
-from wzmodel.data import example_path
 from wzmodel.io import OUTPUT_MARKER, atomic_folder, claim_output
 from wzmodel.schema import InputError
-
-TINY = example_path()
 
 
 @pytest.fixture

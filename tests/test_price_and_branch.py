@@ -3,12 +3,11 @@ than the true optimum, whatever the initial columns."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pulp
 import pytest
 from builders import write_dataset, write_scenario
+from conftest import TINY
 from test_planner import HAND
 
 from wzmodel.planner import make_plan, prepare
@@ -17,8 +16,6 @@ from wzmodel.planner.model import build
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolverOptions, solve
 from wzmodel.solver.price_and_branch import solve_price_and_branch
-
-TINY = Path(__file__).parents[1] / "wzmodel" / "examples" / "tiny"
 
 
 def _knapsacks(n=300, m=3, seed=7, sense=pulp.LpMaximize):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BENCHMARKS
 
 from wzmodel.benchmarks import read_mknap
 from wzmodel.selection import SelectionInputError, SelectionResult, solve_mkp
 from wzmodel.solver import SolverOptions
 
-MKNAP_DIR = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "orlib_mknap"
+MKNAP_DIR = BENCHMARKS / "orlib_mknap"
 MKNAP1 = read_mknap(MKNAP_DIR / "mknap1.txt")
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import SHANGHAI
 
 from wzmodel.cli import main
 from wzmodel.planner import make_plan
 from wzmodel.scenario import load_scenario
 
-SCENARIOS = Path(__file__).parents[1] / "data" / "shanghai" / "scenarios"
+SCENARIOS = SHANGHAI / "scenarios"
 
 pytestmark = pytest.mark.slow
 

@@ -10,15 +10,16 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY
 
 from wzmodel import cli
-from wzmodel.data import example_path, load_dataset
+from wzmodel.data import load_dataset
 from wzmodel.joint import _budgets_less_complexes, joint_vs_separate
 from wzmodel.planner import prepare
+from wzmodel.plots import map_sites
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
 from wzmodel.siting import SitingConfig, read_distances, site_complexes
-from wzmodel.siting_plots import map_sites
 from wzmodel.standards import load_standards
 
 matplotlib.use("Agg")
@@ -26,7 +27,7 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="module")
 def tiny():
-    return load_dataset(example_path(), indicators=load_standards().indicators())
+    return load_dataset(TINY, indicators=load_standards().indicators())
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,7 @@ def site_cli():
 
 def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli.main(["site", str(example_path()), "--out", str(out)]) == 0
+    assert cli.main(["site", str(TINY), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "households_fully_served" in text and "Written to" in text
     for name in ("sites", "allocation", "communities", "kpis"):
@@ -159,7 +160,7 @@ def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
 @pytest.mark.parametrize("case", ["negative_capacity", "unknown_community", "too_many_sites"])
 def test_cli_errors_are_clean(site_cli, tmp_path, capsys, case):
     data = tmp_path / "data"
-    shutil.copytree(example_path(), data)
+    shutil.copytree(TINY, data)
     args = ["site", str(data), "--out", str(tmp_path / "out")]
     if case == "negative_capacity":
         sites = pd.read_csv(data / "sites.csv", dtype=str)
@@ -197,7 +198,7 @@ def test_map_has_the_expected_artists(line):
 
 # --------------------------------------------------------------------------------------------
 def test_joint_costs_no_more_than_separate(tiny):
-    scenario = load_scenario(example_path() / "scenarios" / "baseline.toml")
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml")
     # one street, its coverage target only: small enough for a fast test
     scenario = scenario.model_copy(update={"targets": {
         k: t for k, t in scenario.targets.items() if t.kind == "coverage"}})
@@ -212,7 +213,7 @@ def test_joint_costs_no_more_than_separate(tiny):
 
 
 def test_complexes_are_charged_to_the_scaled_budgets_by_the_funding_rule():
-    scenario = load_scenario(example_path() / "scenarios" / "baseline.toml",
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml",
                              funding={"budget_scale": 2.0, "source_scale": {"city_fiscal": 0.5}})
     problem = prepare(scenario)
     cid = problem.communities.at[0, "community_id"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY
 
-from wzmodel.data import example_path
+from wzmodel.cli import sweep as sweep_command
 from wzmodel.robustness import prim, regret, regret_summary, target_probabilities
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
@@ -18,7 +19,6 @@ from wzmodel.sweep import (
     ExperimentTask,
     ProcessExecutor,
     SequentialExecutor,
-    add_cli,
     apply_inputs,
     read_results,
     read_uncertainty,
@@ -27,20 +27,20 @@ from wzmodel.sweep import (
     sample_design,
 )
 
-TINY = Path(example_path("tiny")) / "scenarios"
+SCENARIOS = TINY / "scenarios"
 
 
 def tiny_with(tmp_path: Path, uncertainty: str, name: str = "sweep.toml") -> Path:
     """A scenario file extending the tiny baseline with the given [uncertainty] text."""
     path = tmp_path / name
-    path.write_text(f'extends = "{(TINY / "baseline.toml").as_posix()}"\nname = "t"\n\n'
+    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "t"\n\n'
                     + uncertainty, encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario(TINY / "uncertainty.toml")
+    return load_scenario(SCENARIOS / "uncertainty.toml")
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ values = ["fiscal_led", "no_such_option"]
 
 
 def test_inputs_reach_the_scenario_and_the_data(scenario):
-    from wzmodel.sweep import _dataset_for
+    from wzmodel.sweep.experiment import _dataset_for
 
     spec = read_uncertainty(scenario)
     data = _dataset_for(scenario)
@@ -318,15 +318,15 @@ def test_replanning_gives_identical_results_on_every_executor(scenario, tmp_path
 
 def test_cli_runs_a_sweep_and_reports_probabilities(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["sweep", str(TINY / "uncertainty.toml"), "--samples", "3",
+    sweep_command.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sweep", str(SCENARIOS / "uncertainty.toml"), "--samples", "3",
                               "--out", str(tmp_path), "--workers", "1", "--reference",
                               "rule_of_thumb", "--no-progress"])
     assert args.func(args) == 0
     shown = capsys.readouterr().out
     assert "6 experiments (6 run now, 0 already done)" in shown
     assert "p_coverage_2027" in shown and "utilities_owners" in shown
-    bad = parser.parse_args(["sweep", str(TINY / "uncertainty.toml"), "--out", str(tmp_path),
+    bad = parser.parse_args(["sweep", str(SCENARIOS / "uncertainty.toml"), "--out", str(tmp_path),
                              "--workers", "0"])
     with pytest.raises(InputError):
         bad.func(bad)

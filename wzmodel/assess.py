@@ -9,11 +9,13 @@ basic is the basic gaps plus the featured gaps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wzmodel.data import Dataset
+from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.standards import Standards, load_standards
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES
 
@@ -71,6 +73,72 @@ class Assessment:
             "basic_running_yuan_per_year": float(c["basic_running_yuan_per_year"].sum()),
             "featured_running_yuan_per_year": float(c["featured_running_yuan_per_year"].sum()),
         }
+
+    def summary(self, source: str | Path) -> str:
+        """The plain-text summary the CLI prints: counts, shares and costs by zone, the cost of
+        closing every gap, and the data note; ``source`` names the data in the heading."""
+        totals = self.totals()
+        c = self.communities
+        table = self.by_zone
+        shown = pd.DataFrame(
+            {
+                "zone": table["zone"],
+                "communities": table["communities"].astype(int),
+                "basic %": (100 * table["basic_share"]).round(1),
+                "featured %": (100 * table["featured_share"]).round(1),
+                "to basic, M yuan": (table["basic_capital_yuan"] / 1e6).round(1),
+                "basic→featured, M yuan": (table["featured_capital_yuan"] / 1e6).round(1),
+            }
+        )
+        running = totals["basic_running_yuan_per_year"] + totals["featured_running_yuan_per_year"]
+        return "\n".join([
+            f"Baseline assessment of {source}",
+            f"  {totals['communities']:,} communities ({(c['kind'] == 'residents').sum():,} "
+            f"residents', {(c['kind'] == 'villagers').sum():,} villagers' committees) in "
+            f"{c['street_code'].nunique()} streets, {c['district'].nunique()} districts and "
+            f"{c['zone'].nunique()} zones",
+            f"  already basic: {totals['basic']:,} ({totals['basic'] / totals['communities']:.1%}); "
+            f"already featured: {totals['featured']:,} "
+            f"({totals['featured'] / totals['communities']:.1%})",
+            "",
+            shown.to_string(index=False),
+            "",
+            "Capital cost to close all gaps:",
+            f"  basic class (every community to basic):            "
+            f"{_million(totals['basic_capital_yuan'])}",
+            f"  featured class (featured criteria, on top of basic): "
+            f"{_million(totals['featured_capital_yuan'])}",
+            f"  featured class in total (basic + featured gaps):    "
+            f"{_million(totals['basic_capital_yuan'] + totals['featured_capital_yuan'])}",
+            f"  yearly running cost once all gaps are closed:       {_million(running)} per year",
+            "",
+            DATA_NOTE,
+        ])
+
+    def write(self, folder: str | Path, *, excel: bool = True) -> Path:
+        """Write the tables as CSV (and a workbook, ``assessment.xlsx``) into ``folder``
+        atomically."""
+        sheets = {
+            "communities": self.communities,
+            "gaps": self.gaps,
+            "by_zone": self.by_zone,
+            "by_district": self.by_district,
+        }
+        with atomic_folder(folder, "assess") as tmp:
+            for name, frame in sheets.items():
+                write_csv(frame, tmp / f"{name}.csv")
+            if excel:
+                write_excel(
+                    sheets,
+                    tmp / "assessment.xlsx",
+                    note=DATA_NOTE,
+                    units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year"},
+                )
+        return Path(folder)
+
+
+def _million(yuan: float) -> str:
+    return f"{yuan / 1e6:,.1f} M yuan"
 
 
 def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:

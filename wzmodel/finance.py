@@ -23,7 +23,6 @@ Money is in yuan throughout; "fiscal" means the sources whose role is ``city_fis
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -35,11 +34,11 @@ import numpy as np
 import pandas as pd
 
 from wzmodel.data import Dataset, dataset_with_sharing, load_dataset, sharing_problems
-from wzmodel.io import DATA_NOTE, atomic_folder, claim_output, write_csv, write_excel
+from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.marginal import MAIN_ZONE_GROUP, marginal_value
 from wzmodel.planner.problem import PlanningProblem
-from wzmodel.scenario import Scenario, load_scenario
+from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem, read_table
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.standards import load_standards
@@ -51,14 +50,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FISCAL_ROLES",
     "Comparison",
-    "add_cli",
-    "cmd_compare",
     "compare",
     "dataset_with_sharing",
     "district_labels",
     "load_sharing_option",
     "marginal_value",
     "scenario_with_option",
+    "scenario_with_sharing_xlsx",
     "service_complex_cost",
     "service_floor_gap_m2",
     "split_shared_cost",
@@ -241,8 +239,9 @@ class Comparison:
                     note=DATA_NOTE)
 
     def figures(self) -> dict[str, Figure]:
-        """The comparison's figures by file stem (see :mod:`wzmodel.finance_plots`)."""
-        from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
+        """The comparison's figures by file stem (see :mod:`wzmodel.plots.finance`)."""
+        # matplotlib only when figures are drawn: planning without plotting needs no backend
+        from wzmodel.plots import district_burden_heatmap, money_by_funder_figure
 
         return {"money_by_funder": money_by_funder_figure(
                     self.money, options=self.options, funders=list(FUNDER_LABELS.values())),
@@ -633,42 +632,15 @@ def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,
     return updated, dataset_with_sharing(dataset, sharing)
 
 
+def scenario_with_sharing_xlsx(scenario: Scenario, xlsx_path: str | Path,
+                               sheet: str | int | None = None) -> tuple[Scenario, Dataset]:
+    """The scenario run under the sharing option written in a workbook: the option read with
+    :func:`load_sharing_option` (checked against the scenario's data), then
+    :func:`scenario_with_option`."""
+    dataset = load_dataset(scenario.data, indicators=_indicators(scenario))
+    option = load_sharing_option(xlsx_path, sheet, dataset=dataset)
+    return scenario_with_option(scenario, option, dataset=dataset)
+
+
 def _indicators(scenario: Scenario) -> set[str]:
     return load_standards(scenario.standards.basic, scenario.standards.featured).indicators()
-
-
-# ============================================================================================
-# Command line
-# ============================================================================================
-def cmd_compare(args: argparse.Namespace) -> int:
-    """``wzmodel compare``: plan each scenario, print the side-by-side table, write DIR."""
-    scenarios = [load_scenario(path) for path in args.scenarios]
-    if args.out:
-        claim_output(args.out, "compare", inputs=[*args.scenarios, *(s.data for s in scenarios),
-                                                  *([args.sharing_xlsx] if args.sharing_xlsx else [])])
-    datasets: dict[str, Dataset] = {}
-    if args.sharing_xlsx:
-        base = scenarios[0]
-        dataset = load_dataset(base.data, indicators=_indicators(base))
-        option = load_sharing_option(args.sharing_xlsx, args.sheet, dataset=dataset)
-        scenario, datasets_entry = scenario_with_option(base, option, dataset=dataset)
-        scenarios.append(scenario)
-        datasets[scenario.name] = datasets_entry
-    comparison = compare(scenarios, datasets=datasets)
-    print(comparison.text())
-    if args.out:
-        comparison.write(args.out)
-        print(f"\nWritten to {args.out}: comparison.xlsx, figures, one plan folder per solved "
-              "option (check each with `wzmodel check`)")
-    return 0
-
-
-def add_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``compare SCENARIO.toml [SCENARIO.toml ...] --out DIR [--sharing-xlsx FILE]``."""
-    p = subparsers.add_parser("compare", help="compare sharing options (scenarios) side by side")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument("--out", metavar="DIR", help="folder for the plans, workbook and figures")
-    p.add_argument("--sharing-xlsx", metavar="FILE",
-                   help="also compare a sharing option written in Excel (on the first scenario)")
-    p.add_argument("--sheet", help="sheet of --sharing-xlsx (default: the first)")
-    p.set_defaults(func=cmd_compare)

@@ -60,85 +60,35 @@ both this module and the planner) is a decomposition; see its docstring and ``do
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pulp
-from pydantic import BaseModel, ConfigDict, Field
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
-from wzmodel.io import atomic_folder, claim_output, write_csv
+from wzmodel.io import atomic_folder, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
+from wzmodel.scenario import DEFAULT_RADIUS_M, SitingConfig
 from wzmodel.schema import Column, InputError, Problem, TableSpec, read_table
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
 from wzmodel.standards import Criterion, Standards, load_standards
-from wzmodel.vocabulary import MONEY_UNIT, Zone
+from wzmodel.vocabulary import MONEY_UNIT
 
 __all__ = [
     "DEFAULT_RADIUS_M",
     "SitingConfig",
     "SitingPlan",
-    "add_cli",
-    "cmd_site",
     "read_distances",
     "site_complexes",
     "siting_demand",
 ]
 
 _EPS_M2 = 1e-6
-
-#: Walking radius (network metres) by zone, DOMAIN.md §3 — main urban: upper end of the
-#: 800–1,000 m 15-minute circle; new towns: within 800–1,500 m; new market towns: low end of
-#: 1,000–5,000 m (beyond 2 km nobody walks); rural: assumed, villages are dispersed.
-DEFAULT_RADIUS_M: dict[str, float] = {"main_urban": 1000.0, "new_town": 1200.0,
-                                      "new_market_town": 2000.0, "rural": 3000.0}
-
-
-class SitingConfig(BaseModel):
-    """Siting settings (strict and immutable; every value with its unit).
-
-    Attributes
-    ----------
-    radius_m : walking radius by zone, network metres (DOMAIN.md §3; rural is assumed).
-    detour_factor : network distance / straight-line distance [assumed 1.3].
-    criterion : the standards criterion whose gap the complexes close (its threshold — 0.30 m²
-        per household — and its on-site cost come from the standards file).
-    objective : ``min_cost`` or ``max_households`` (see the module docstring).
-    unmet_penalty_yuan_per_m2 : price of one m² of gap left unmet (``min_cost``) [assumed; high,
-        so that coverage comes first].
-    walk_cost_yuan_per_m2_km : tie-breaking cost per m² allocated per km walked [assumed].
-    first_year, last_year : the years in which sites may open.
-    due_year_by_zone : year by which a zone's communities must be served (default: last year).
-    max_new_sites : at most this many new sites (p); None = no limit.
-    use_facilities : count the spare floor of existing complexes.
-    activity_share : share of allocated complex floor that counts as resident-activity floor
-        (``basic.resident_activity_floor``) in joint planning [assumed: the policy's 60 %].
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    radius_m: dict[Zone, float] = Field(default_factory=lambda: dict(DEFAULT_RADIUS_M))
-    detour_factor: float = Field(1.3, ge=1.0)
-    criterion: str = "basic.service_floor"
-    objective: Literal["min_cost", "max_households"] = "min_cost"
-    unmet_penalty_yuan_per_m2: float = Field(100_000.0, ge=0)
-    walk_cost_yuan_per_m2_km: float = Field(1.0, ge=0)
-    first_year: int = 2026
-    last_year: int = 2035
-    due_year_by_zone: dict[Zone, int] = Field(default_factory=dict)
-    max_new_sites: int | None = None
-    use_facilities: bool = True
-    activity_share: float = Field(0.6, ge=0, le=1)
-
-    def radius(self, zone: str) -> float:
-        return float(self.radius_m.get(zone, DEFAULT_RADIUS_M[zone]))  # type: ignore[call-overload]
 
 
 @dataclass
@@ -207,10 +157,10 @@ class SitingPlan:
         with atomic_folder(folder, "site") as tmp:
             for name in ("sites", "allocation", "communities", "kpis"):
                 write_csv(getattr(self, name), tmp / f"siting_{name}.csv")
-            if map_png:
+            if map_png:  # matplotlib only when a map is drawn
                 import matplotlib.pyplot as plt
 
-                from wzmodel.siting_plots import map_sites
+                from wzmodel.plots import map_sites
 
                 fig = map_sites(self.communities, self.candidates, self.allocation)
                 fig.savefig(tmp / "siting_map.png", dpi=150)
@@ -596,50 +546,3 @@ def _decode(model: _Model, outcome: SolveOutcome, demand: pd.DataFrame, supply: 
     ], columns=["metric", "value", "unit"])
     return SitingPlan(sites, allocation.reset_index(drop=True), communities, candidates, kpis,
                       outcome, build_seconds, len(pairs), config)
-
-
-# --------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------
-def add_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``wzmodel site DATA_DIR [--out DIR] [--budget YUAN] [--distances CSV] ...``."""
-    p = subparsers.add_parser("site", help="site service complexes (人民坊) on candidate sites")
-    p.add_argument("data_dir")
-    p.add_argument("--out", help="folder for the siting tables (CSV) and map (PNG)")
-    p.add_argument("--budget", type=float, help="total budget, yuan (capital + running)")
-    p.add_argument("--distances", help="CSV: community_id, site_id (or facility_id), distance_m")
-    p.add_argument("--objective", choices=["min_cost", "max_households"], default="min_cost")
-    p.add_argument("--max-sites", type=int, help="at most this many new sites (p)")
-    p.add_argument("--time-limit", type=float, default=120.0, help="solver time limit, seconds")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap")
-    p.set_defaults(func=cmd_site)
-
-
-def cmd_site(args: argparse.Namespace) -> int:
-    """Run the siting of ``args.data_dir``, print a summary, write results atomically.
-
-    Returns 0, or 4 when the solver found no solution. Bad inputs raise
-    :class:`~wzmodel.schema.InputError` (the CLI prints it and exits 2).
-    """
-    from wzmodel.data import load_dataset
-    from wzmodel.io import DATA_NOTE
-
-    if args.objective == "max_households" and args.budget is None:
-        raise InputError([Problem("command line", "a --budget for --objective max_households",
-                                  None, "--budget")])
-    if args.out:
-        claim_output(args.out, "site", inputs=[args.data_dir, *([args.distances] if args.distances else [])])
-    dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
-    config = SitingConfig(objective=args.objective, max_new_sites=args.max_sites)
-    options = SolverOptions(time_limit=args.time_limit, gap=args.gap)
-    plan = site_complexes(dataset, config, budget_yuan=args.budget, solver=options,
-                          distances=args.distances)
-    print(plan.summary())
-    print()
-    print(DATA_NOTE)
-    if not plan.outcome.has_solution:
-        return 4
-    if args.out:
-        plan.write(args.out)
-        print(f"\nWritten to {args.out}")
-    return 0

@@ -22,8 +22,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from wzmodel.scenario.base import StrictModel, validation_problems
 from wzmodel.schema import InputError, Problem
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
@@ -31,10 +32,8 @@ __all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Standard", "Standards", "
 
 
 
-class Criterion(BaseModel):
+class Criterion(StrictModel):
     """One criterion of a class."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     title: str
@@ -80,10 +79,10 @@ class Criterion(BaseModel):
         return np.where(diff > 1e-6 * np.maximum(1.0, np.abs(base)), diff, 0.0)
 
 
-class Standard(BaseModel):
+class Standard(StrictModel):
     """The criteria of one class, as read from one TOML file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     class_: Literal["basic", "featured"] = Field(alias="class")
     name: str
@@ -128,22 +127,7 @@ def _load_one(path: Path, expected_class: str, problems: list[Problem]) -> Stand
     try:
         standard = Standard.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = err["loc"]
-            row = None
-            if len(loc) >= 2 and loc[0] == "criteria" and isinstance(loc[1], int):
-                row = loc[1] + 1
-            column = ".".join(str(x) for x in loc[2:] if not isinstance(x, int)) or None
-            value = err.get("input") if not isinstance(err.get("input"), dict) else None
-            problems.append(
-                Problem(
-                    str(path) + (f" criterion {row}" if row else ""),
-                    err["msg"],
-                    None,
-                    column,
-                    value,
-                )
-            )
+        problems += validation_problems(exc, str(path), numbered=("criteria", "criterion"))
         return None
     if standard.class_ != expected_class:
         problems.append(

@@ -1,10 +1,8 @@
-"""Briefing figures for the notebooks: tidy DataFrames and plans in, a matplotlib Figure out.
+"""Briefing figures of the baseline, the plan and the sweep: tidy DataFrames and plans in, a
+matplotlib Figure out.
 
 Every figure has a title, units in its axis labels and a legend. Chinese names are romanised
-(:func:`romanise`), since the default fonts have no CJK glyphs. The siting map and the finance
-figures live with their models and are re-exported here, so that notebooks import one module:
-:func:`map_sites` (:mod:`wzmodel.siting_plots`), :func:`money_by_funder_figure` and
-:func:`district_burden_heatmap` (:mod:`wzmodel.finance_plots`).
+(:func:`~wzmodel.vocabulary.romanise`), since the default fonts have no CJK glyphs.
 """
 
 from __future__ import annotations
@@ -18,22 +16,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from wzmodel.finance_plots import district_burden_heatmap, money_by_funder_figure
-from wzmodel.siting_plots import map_axes, map_sites
+from wzmodel.plots.siting import map_axes
 from wzmodel.targets import KINDS
-from wzmodel.vocabulary import DISTRICT_PINYIN, romanise
 
 __all__ = [
-    "DISTRICT_PINYIN",
     "ZONE_LABELS",
     "baseline_shares_figure",
     "block_map",
     "coverage_figure",
-    "district_burden_heatmap",
-    "map_sites",
-    "money_by_funder_figure",
     "money_by_source_figure",
-    "romanise",
     "schedule_figure",
     "target_probability_figure",
     "targets_figure",

@@ -27,10 +27,12 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
 
+from wzmodel.scenario.base import StrictModel, validation_problems
+from wzmodel.scenario.siting import SitingConfig
+from wzmodel.scenario.uncertainty import Uncertainty
 from wzmodel.schema import InputError, Problem
-from wzmodel.siting import SitingConfig
 from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.targets import Target
 
@@ -41,18 +43,14 @@ __all__ = ["Scenario", "Target", "load_scenario"]
 NonNegative = Annotated[float, Field(ge=0)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StandardsConfig(_Strict):
+class StandardsConfig(StrictModel):
     """Standards files; blank = the Shanghai standards shipped with the package."""
 
     basic: Path | None = None
     featured: Path | None = None
 
 
-class FundingConfig(_Strict):
+class FundingConfig(StrictModel):
     sharing_option: str = Field(description="option name in the sharing table")
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
     budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
@@ -65,7 +63,7 @@ class FundingConfig(_Strict):
     )
 
 
-class ObjectiveConfig(_Strict):
+class ObjectiveConfig(StrictModel):
     """``coverage_years``: maximise Σ weight × years complete (featured years count
     ``featured_weight`` more); ``min_public_money``: least public money meeting the targets."""
 
@@ -74,7 +72,7 @@ class ObjectiveConfig(_Strict):
     featured_weight: float = Field(0.5, ge=0)
 
 
-class ListsConfig(_Strict):
+class ListsConfig(StrictModel):
     must_do: dict[str, int] = Field(
         default_factory=dict, description="community_id → year by which it must be basic"
     )
@@ -84,7 +82,7 @@ class ListsConfig(_Strict):
     )
 
 
-class SolverConfig(_Strict):
+class SolverConfig(StrictModel):
     name: str = Field(DEFAULT_SOLVER, description="a registered solver (wzmodel.solver.solver_names())")
     time_limit: float | None = Field(60.0, gt=0)
     gap: float = Field(0.005, ge=0)
@@ -118,7 +116,7 @@ class SolverConfig(_Strict):
         )
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """One run's full specification."""
 
     name: str
@@ -134,8 +132,8 @@ class Scenario(_Strict):
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
     siting: SitingConfig = SitingConfig()
-    uncertainty: dict[str, Any] = Field(
-        default_factory=dict, description="declarations for sweeps (wzmodel.sweep)"
+    uncertainty: Uncertainty = Field(
+        default_factory=Uncertainty, description="declarations for sweeps (wzmodel.sweep)"
     )
     source_file: Path | None = Field(None, exclude=True)
 
@@ -150,6 +148,10 @@ class Scenario(_Strict):
                 )
         return self
 
+    @field_serializer("uncertainty")
+    def _uncertainty_as_written(self, uncertainty: Uncertainty) -> dict[str, Any]:
+        return uncertainty.as_table()
+
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
@@ -161,7 +163,7 @@ class Scenario(_Strict):
         try:
             return Scenario.model_validate({**merged, "source_file": self.source_file})
         except ValidationError as exc:
-            raise InputError(_problems(exc, "scenario update")) from None
+            raise InputError(validation_problems(exc, "scenario update")) from None
 
     def digest(self) -> str:
         """Stable hash of the scenario's content (for result metadata)."""
@@ -177,16 +179,6 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             out[key] = value
     return out
-
-
-def _problems(exc: ValidationError, file: str) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(str(x) for x in err["loc"]) or None
-        value = err.get("input")
-        value = None if isinstance(value, dict) else value
-        problems.append(Problem(file, err["msg"], None, where, value))
-    return problems
 
 
 def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
@@ -230,4 +222,4 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     try:
         return Scenario.model_validate({**raw, "source_file": path.resolve()})
     except ValidationError as exc:
-        raise InputError(_problems(exc, str(path))) from None
+        raise InputError(validation_problems(exc, str(path))) from None

@@ -1,0 +1,48 @@
+"""``wzmodel validate DATA_DIR`` (check a data folder against the input contract) and
+``wzmodel schema`` (the contract as Markdown)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wzmodel.cli.codes import EXIT_OK
+from wzmodel.data import load_dataset
+from wzmodel.io import atomic_write_text
+from wzmodel.schema import InputError, Problem, render_markdown
+from wzmodel.standards import load_standards
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``validate`` and ``schema`` to the CLI's subcommands."""
+    p = subparsers.add_parser("validate", help="validate a data folder against the input contract")
+    p.add_argument("data_dir")
+    p.set_defaults(func=run_validate)
+
+    p = subparsers.add_parser("schema", help="print the input contract as Markdown")
+    p.add_argument("--out")
+    p.set_defaults(func=run_schema)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Load the data folder (every problem raised together) and print what it holds."""
+    dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
+    print(
+        f"{args.data_dir}: valid ({len(dataset.communities):,} communities, "
+        f"{len(dataset.streets)} streets, {len(dataset.sites)} sites, "
+        f"{len(dataset.sources)} sources)"
+    )
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the input contract, or write it to the file ``--out``."""
+    text = render_markdown()
+    if args.out:
+        if Path(args.out).is_dir():
+            raise InputError([Problem(f"--out {args.out}", "a Markdown file to write", None, None,
+                                      "an existing folder")])
+        atomic_write_text(args.out, text + "\n")
+    else:
+        print(text)
+    return EXIT_OK

@@ -1,0 +1,108 @@
+"""A sweep's results: the result type, its Parquet files (written atomically) and their
+metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wzmodel.robustness import target_probabilities
+from wzmodel.scenario import Scenario, Uncertainty
+
+__all__ = ["METADATA_KEY", "SweepResult", "read_results"]
+
+METADATA_KEY = b"wzmodel.sweep"
+_VERSIONED = ("wzmodel", "pulp", "highspy", "numpy", "pandas", "scipy", "pyarrow", "pydantic")
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep.
+
+    Attributes
+    ----------
+    results : one row per experiment, sorted by ``experiment_id`` (see
+        :func:`~wzmodel.sweep.run_experiment`).
+    design : the experiments' inputs.
+    spec : the declarations.
+    path : ``OUT/results.parquet``.
+    evaluated : experiments run in this call (the others were already in ``OUT/parts``).
+    scenario : the swept scenario's name.
+    mode : ``recheck`` or ``replan``.
+    """
+
+    results: pd.DataFrame
+    design: pd.DataFrame
+    spec: Uncertainty
+    path: Path
+    evaluated: int
+    scenario: str
+    mode: str
+
+    def summary(self) -> str:
+        """What ran, the probability of meeting each target per lever setting, and where the
+        results are."""
+        done = len(self.results) - self.evaluated
+        table = target_probabilities(self.results, by=[lever.name for lever in self.spec.levers])
+        return "\n".join([
+            f"Sweep of '{self.scenario}': {len(self.results)} experiments ({self.evaluated} run "
+            f"now, {done} already done), mode {self.mode}",
+            table.round(3).to_string(index=False),
+            f"Results: {self.path}",
+        ])
+
+
+def _assemble(parts: Path, design: pd.DataFrame) -> pd.DataFrame:
+    wanted = set(design["experiment_id"].astype(int))
+    frames = [pd.read_parquet(p) for p in sorted(parts.glob("*.parquet"))
+              if p.stem.isdigit() and int(p.stem) in wanted]
+    results = pd.concat(frames, ignore_index=True)
+    return results.sort_values("experiment_id", kind="stable", ignore_index=True)
+
+
+def _metadata(scenario: Scenario, spec: Uncertainty, mode: str, n: int) -> dict[str, Any]:
+    versions = {}
+    for package in _VERSIONED:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "unknown"
+    return {"scenario": scenario.name, "scenario_digest": scenario.digest(), "seed": spec.seed,
+            "method": spec.method, "mode": mode, "experiments": n, "versions": versions,
+            "objective": scenario.objective.kind,
+            "declarations": spec.model_dump(mode="json")}
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, *, metadata: dict | None = None) -> None:
+    """Write ``frame`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata is not None:
+        extra = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sweep's ``results.parquet`` and its metadata (versions, seed, scenario digest, ...)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.parquet"
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    return table.to_pandas(), json.loads(raw) if raw else {}
