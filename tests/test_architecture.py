@@ -20,12 +20,13 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def imports(name: str) -> set[str]:
-    """Every module of ours that ``name`` imports, anywhere in its body (the most specific
-    module named: ``from wzmodel.planner import evaluate`` is ``wzmodel.planner.evaluate``)."""
+    """Every module of ours that ``name`` imports when it runs, anywhere in its body, functions
+    included (the most specific module named: ``from wzmodel.planner import evaluate`` is
+    ``wzmodel.planner.evaluate``)."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -36,6 +37,18 @@ def imports(name: str) -> set[str]:
             for alias in node.names:
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
     return {m for m in found if m in MODULES and m != name}
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node that runs: the bodies of ``if TYPE_CHECKING:`` blocks are left out."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def test_no_import_cycles():
