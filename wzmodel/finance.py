@@ -39,7 +39,7 @@ from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.marginal import MAIN_ZONE_GROUP, marginal_value
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.scenario import Scenario
-from wzmodel.schema import InputError, Problem, read_table
+from wzmodel.schema import InputError, Problem, read_table, table_specs
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.standards import load_standards
 from wzmodel.vocabulary import DISTRICT_PINYIN, HEADLINE_YEARS
@@ -583,8 +583,6 @@ def load_sharing_option(xlsx_path: str | Path, sheet: str | int | None = None, *
 
 
 def _sharing_columns() -> list[str]:
-    from wzmodel.schema import table_specs
-
     return table_specs()["sharing"].names
 
 
