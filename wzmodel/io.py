@@ -104,7 +104,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 @contextmanager
-def atomic_folder(target: str | Path, command: str = "plan") -> Iterator[Path]:
+def atomic_folder(target: str | Path, command: str) -> Iterator[Path]:
     """Yield a fresh temporary folder that replaces ``target`` when the block succeeds.
 
     ``target`` must be claimable by ``command`` (see :func:`claim_output`); the yielded folder

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
-from wzmodel.scenario.base import StrictModel, validation_problems
 from wzmodel.schema import InputError, Problem
+from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
 __all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Standard", "Standards", "load_standards"]

@@ -15,7 +15,6 @@ their configuration from this layer, never the other way round.
 
 from __future__ import annotations
 
-from wzmodel.scenario.base import StrictModel, validation_problems
 from wzmodel.scenario.scenario import (
     FundingConfig,
     ListsConfig,
@@ -28,6 +27,7 @@ from wzmodel.scenario.scenario import (
 )
 from wzmodel.scenario.siting import DEFAULT_RADIUS_M, SitingConfig
 from wzmodel.scenario.uncertainty import Lever, LeverValue, Method, Parameter, Uncertainty
+from wzmodel.strict import StrictModel, validation_problems
 
 __all__ = [
     "DEFAULT_RADIUS_M",

@@ -29,11 +29,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
 
-from wzmodel.scenario.base import StrictModel, validation_problems
 from wzmodel.scenario.siting import SitingConfig
 from wzmodel.scenario.uncertainty import Uncertainty
 from wzmodel.schema import InputError, Problem
 from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
+from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.targets import Target
 
 __all__ = ["Scenario", "Target", "load_scenario"]

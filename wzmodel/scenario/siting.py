@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from wzmodel.scenario.base import StrictModel
+from wzmodel.strict import StrictModel
 from wzmodel.vocabulary import Zone
 
 __all__ = ["DEFAULT_RADIUS_M", "SitingConfig"]

@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from wzmodel.scenario.base import StrictModel
+from wzmodel.strict import StrictModel
 
 __all__ = ["Lever", "LeverValue", "Method", "Parameter", "Uncertainty"]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import inspect
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from wzmodel.strict import StrictModel
 from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
 from wzmodel.targets.complete_blocks import CompleteBlocks, CompleteDistricts
 from wzmodel.targets.coverage import Coverage
@@ -46,15 +47,13 @@ KINDS: dict[str, TargetKind] = {
 """Every target kind, by its ``kind`` key in scenario files."""
 
 
-class Target(BaseModel):
+class Target(StrictModel):
     """One target of a scenario: its ``kind`` (a key of :data:`KINDS`; see each kind for what
     it asks and which level — ``min_share`` or ``min_count`` — it needs), the ``year`` by whose
     end it applies and the ``zones`` it counts. A soft target (``hard = false``) may be missed;
     each unit of shortfall (community, household, street or district, as the kind says) costs
     ``penalty`` in objective units, and the shortfall is reported.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(description="a target kind (wzmodel.targets.KINDS)")
     year: int

@@ -1,4 +1,5 @@
-"""What every configuration section shares: strict models, and their errors as :class:`Problem`\\ s."""
+"""What every configuration model shares (scenario sections, target kinds, standards): strict
+models, and their validation errors as :class:`~wzmodel.schema.Problem`\\ s."""
 
 from __future__ import annotations
 
