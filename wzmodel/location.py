@@ -41,7 +41,7 @@ import numpy as np
 import pulp
 import scipy.sparse as sp
 
-from wzmodel.solver import DEFAULT_SOLVER, SolveOutcome, SolverOptions, solve, solver_names
+from wzmodel.solver import DEFAULT_SOLVER, SolvedResult, SolveOutcome, SolverOptions, solve, solver_names
 
 __all__ = [
     "LocationModel",
@@ -76,7 +76,7 @@ class SpecificationError(ValueError):
 # Result and model containers
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class LocationResult:
+class LocationResult(SolvedResult):
     """The decoded solution of a location model.
 
     Attributes
@@ -107,26 +107,6 @@ class LocationResult:
     covered: np.ndarray | None = None
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     kind: str = ""
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status
-
-    @property
-    def gap(self) -> float | None:
-        return self.outcome.gap
-
-    @property
-    def bound(self) -> float | None:
-        return self.outcome.bound
-
-    @property
-    def seconds(self) -> float | None:
-        return self.outcome.seconds
-
-    @property
-    def has_solution(self) -> bool:
-        return self.outcome.has_solution
 
 
 @dataclass(eq=False)

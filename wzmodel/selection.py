@@ -14,7 +14,7 @@ import numpy as np
 import pulp
 from numpy.typing import ArrayLike
 
-from wzmodel.solver import DEFAULT_SOLVER, SolveOutcome, SolverOptions, solve, solver_names
+from wzmodel.solver import DEFAULT_SOLVER, SolvedResult, SolveOutcome, SolverOptions, solve, solver_names
 
 __all__ = ["SelectionInputError", "SelectionResult", "solve_mkp"]
 
@@ -24,7 +24,7 @@ class SelectionInputError(ValueError):
 
 
 @dataclass(frozen=True, eq=False)
-class SelectionResult:
+class SelectionResult(SolvedResult):
     """The outcome of :func:`solve_mkp`.
 
     Attributes
@@ -49,27 +49,6 @@ class SelectionResult:
     objective: float | None
     selected: np.ndarray
     outcome: SolveOutcome
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status
-
-    @property
-    def gap(self) -> float | None:
-        return self.outcome.gap
-
-    @property
-    def bound(self) -> float | None:
-        return self.outcome.bound
-
-    @property
-    def seconds(self) -> float | None:
-        return self.outcome.seconds
-
-    @property
-    def has_solution(self) -> bool:
-        """Whether a selection (feasible or optimal) was found."""
-        return self.outcome.has_solution
 
 
 def _empty() -> np.ndarray:

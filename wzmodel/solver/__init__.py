@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wzmodel.solver.options import SolverOptions
-from wzmodel.solver.outcome import STATUSES, SolveOutcome, relative_gap
+from wzmodel.solver.outcome import STATUSES, SolvedResult, SolveOutcome, relative_gap
 from wzmodel.solver.registry import DEFAULT_SOLVER, Backend, backend, check_solver, solver_names
 
 if TYPE_CHECKING:  # importing wzmodel.solver stays cheap: a backend loads its solver when used
@@ -30,6 +30,7 @@ __all__ = [
     "STATUSES",
     "Backend",
     "SolveOutcome",
+    "SolvedResult",
     "SolverOptions",
     "check_solver",
     "relative_gap",

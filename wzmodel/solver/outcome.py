@@ -16,7 +16,7 @@ from typing import Any
 
 from wzmodel.solver.registry import DEFAULT_SOLVER
 
-__all__ = ["STATUSES", "SolveOutcome", "relative_gap"]
+__all__ = ["STATUSES", "SolveOutcome", "SolvedResult", "relative_gap"]
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution", "error")
 
@@ -100,3 +100,30 @@ class SolveOutcome:
 def relative_gap(objective: float, bound: float) -> float:
     """``|objective - bound| / max(|objective|, 1e-9)``: how far a bound leaves the optimum open."""
     return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+class SolvedResult:
+    """Mixin for result types holding an ``outcome``: its status, gap, bound, seconds and
+    whether it has a solution (feasible or optimal), read through — never copied."""
+
+    outcome: SolveOutcome
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def seconds(self) -> float | None:
+        return self.outcome.seconds
+
+    @property
+    def has_solution(self) -> bool:
+        return self.outcome.has_solution
