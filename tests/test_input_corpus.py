@@ -155,3 +155,60 @@ def test_negative_scales_and_nonsense_solver_settings_are_refused(override, key)
     with pytest.raises(InputError) as caught:
         load_scenario(TINY / "scenarios" / "baseline.toml", **override)
     assert [p.column for p in caught.value.problems] == [key]
+
+
+# ------------------------------------------------------------------------------------------
+# Damaged plan folders: `wzmodel check` names the damage (exit 2), never a traceback
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def written_plan(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "tiny"
+    assert main(["plan", str(TINY / "scenarios" / "baseline.toml"), "--out", str(out),
+                 "--no-excel"]) == 0
+    return out
+
+
+def _damages() -> list[tuple[str, str, str]]:
+    """(file, how, what the message must name), generated from the plan's declared tables."""
+    from wzmodel.planner.plan import TABLES
+
+    cases = [("plan.json", "truncate", "plan.json"), ("plan.json", "empty_object", "meta"),
+             ("plan.json", "delete", "plan.json is missing")]
+    for table, columns in TABLES.items():
+        cases.append((f"{table}.csv", "delete", "the file is missing"))
+        cases += [(f"{table}.csv", f"rename:{c}", f"the column '{c}'") for c in columns]
+    return cases
+
+
+@pytest.mark.parametrize(("file", "how", "named"), _damages(),
+                         ids=[f"{f}-{h}" for f, h, _ in _damages()])
+def test_check_names_the_damage_of_a_plan_folder(written_plan, tmp_path, capsys, file, how,
+                                                 named):
+    folder = Path(shutil.copytree(written_plan, tmp_path / "plan"))
+    path = folder / file
+    if how == "truncate":
+        path.write_text(path.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    elif how == "empty_object":
+        path.write_text("{}", encoding="utf-8")
+    elif how == "delete":
+        path.unlink()
+    else:
+        column = how.split(":", 1)[1]
+        lines = path.read_text(encoding="utf-8").split("\n", 1)
+        header = ",".join("renamed" if c == column else c for c in lines[0].split(","))
+        path.write_text(header + "\n" + lines[1], encoding="utf-8")
+    assert main(["check", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("argv", [["site", str(TINY), "--time-limit", "0"],
+                                  ["site", str(TINY), "--gap", "-0.5"],
+                                  ["site", str(TINY), "--max-sites", "0"],
+                                  ["plan", str(TINY / "scenarios" / "baseline.toml"),
+                                   "--time-limit", "-1"]])
+def test_nonsense_numbers_on_the_command_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert "expected a" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from wzmodel import planner
+from wzmodel.cli.arguments import non_negative_number, positive_number
 from wzmodel.cli.codes import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER, EXIT_VIOLATION
 from wzmodel.io import claim_output
 from wzmodel.planner.check import check_plan
@@ -19,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("plan", help="optimise the upgrade plan of a scenario")
     p.add_argument("scenario")
     p.add_argument("--out", help="folder for the plan's tables, workbook and report")
-    p.add_argument("--time-limit", type=float, help="solver time limit, seconds")
-    p.add_argument("--gap", type=float, help="relative MIP gap")
+    p.add_argument("--time-limit", type=positive_number, help="solver time limit, seconds")
+    p.add_argument("--gap", type=non_negative_number, help="relative MIP gap")
     p.add_argument("--solver", choices=solver_names())
     p.add_argument("--no-excel", action="store_true")
     p.set_defaults(func=run)

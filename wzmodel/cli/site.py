@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from wzmodel import siting
+from wzmodel.cli.arguments import non_negative_number, positive_number, positive_whole_number
 from wzmodel.cli.codes import EXIT_OK, EXIT_SOLVER
 from wzmodel.data import load_dataset
 from wzmodel.io import DATA_NOTE, claim_output
@@ -19,12 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("site", help="site service complexes (人民坊) on candidate sites")
     p.add_argument("data_dir")
     p.add_argument("--out", help="folder for the siting tables (CSV) and map (PNG)")
-    p.add_argument("--budget", type=float, help="total budget, yuan (capital + running)")
+    p.add_argument("--budget", type=non_negative_number, help="total budget, yuan (capital + running)")
     p.add_argument("--distances", help="CSV: community_id, site_id (or facility_id), distance_m")
     p.add_argument("--objective", choices=["min_cost", "max_households"], default="min_cost")
-    p.add_argument("--max-sites", type=int, help="at most this many new sites (p)")
-    p.add_argument("--time-limit", type=float, default=120.0, help="solver time limit, seconds")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap")
+    p.add_argument("--max-sites", type=positive_whole_number, help="at most this many new sites (p)")
+    p.add_argument("--time-limit", type=positive_number, default=120.0, help="solver time limit, seconds")
+    p.add_argument("--gap", type=non_negative_number, default=1e-4, help="relative MIP gap")
     p.set_defaults(func=run)
 
 

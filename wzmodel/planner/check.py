@@ -11,20 +11,21 @@ violations — empty when the plan holds.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from wzmodel.data import dataset_with_sharing, load_dataset
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.funding import NO_SOURCES
-from wzmodel.planner.plan import Plan
+from wzmodel.planner.plan import Plan, read_plan_info
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
-from wzmodel.schema import InputError, Problem, read_table
+from wzmodel.schema import InputError, read_table
 from wzmodel.standards import load_standards
+from wzmodel.strict import validation_problems
 
 __all__ = ["check_against", "check_plan"]
 
@@ -35,15 +36,14 @@ REL_TOL = 1e-6
 def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[str]:
     """Violations of the plan written in ``folder`` (``data`` overrides the data folder)."""
     folder = Path(folder)
-    if not (folder / "plan.json").exists():
-        raise InputError(
-            [Problem(str(folder), "a plan folder written by `wzmodel plan` (plan.json is missing)")]
-        )
-    info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    info = read_plan_info(folder)
     config = dict(info["meta"]["scenario_config"])
     if data is not None:
         config["data"] = str(Path(data).resolve())
-    scenario = Scenario.model_validate(config)
+    try:
+        scenario = Scenario.model_validate(config)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, str(folder / "plan.json"))) from None
     plan = Plan.read(folder)
     dataset = None
     extra_option = folder / "sharing_option.csv"  # an option brought in from Excel

@@ -31,13 +31,24 @@ import pandas as pd
 from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.problem import PlanningProblem
+from wzmodel.schema import InputError, Problem
 from wzmodel.solver import SolveOutcome
 from wzmodel.targets import KINDS
 from wzmodel.vocabulary import HEADLINE_YEARS
 
-__all__ = ["TABLES", "Plan"]
+__all__ = ["TABLES", "Plan", "read_plan_info"]
 
-TABLES = ("schedule", "funding", "coverage", "targets", "money", "kpis")
+TABLES: dict[str, tuple[str, ...]] = {
+    "schedule": ("community_id", "class", "year"),
+    "funding": ("year", "source_id", "district", "zone", "cost_category", "yuan"),
+    "coverage": ("year", "zone_group", "communities", "complete", "featured",
+                 "coverage_communities", "coverage_households"),
+    "targets": ("target", "kind", "year", "zones", "hard", "required_level", "achieved_level",
+                "required", "achieved", "shortfall", "shortfall_unit", "met"),
+    "money": ("year", "source_id", "yuan"),
+    "kpis": ("metric", "value", "unit"),
+}
+"""Each result table and its columns, in file order: what :meth:`Plan.read` expects."""
 UNITS = {
     "yuan": "yuan",
     "coverage_communities": "share",
@@ -45,6 +56,26 @@ UNITS = {
     "required_level": "share or count",
     "achieved_level": "share or count",
 }
+
+
+def read_plan_info(folder: str | Path) -> dict:
+    """``plan.json`` of a plan folder, checked: an InputError names what is missing or damaged."""
+    path = Path(folder) / "plan.json"
+    if not path.is_file():
+        raise InputError([Problem(str(folder), "a plan folder written by `wzmodel plan` "
+                                  "(plan.json is missing)")])
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), "the JSON file written by `wzmodel plan` "
+                                  f"({type(exc).__name__}: {exc})")]) from None
+    missing = [k for k in ("name", "outcome", "meta") if not isinstance(info, dict) or k not in info]
+    if not missing and "scenario_config" not in info["meta"]:
+        missing = ["meta.scenario_config"]
+    if missing:
+        raise InputError([Problem(str(path), "the keys written by `wzmodel plan`", None, key)
+                          for key in missing])
+    return info
 
 
 @dataclass
@@ -200,8 +231,24 @@ class Plan:
     def read(cls, folder: str | Path) -> Plan:
         """Read a plan written by :meth:`write`."""
         folder = Path(folder)
-        info = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"community_id": str}) for name in TABLES}
+        info = read_plan_info(folder)
+        problems, tables = [], {}
+        for name, columns in TABLES.items():
+            path = folder / f"{name}.csv"
+            if not path.is_file():
+                problems.append(Problem(str(path), "a table written by `wzmodel plan` (the file "
+                                        "is missing)"))
+                continue
+            try:
+                tables[name] = pd.read_csv(path, dtype={"community_id": str})
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                problems.append(Problem(str(path), "a table written by `wzmodel plan` "
+                                        f"({type(exc).__name__}: {exc})"))
+                continue
+            problems += [Problem(str(path), f"the column '{c}' written by `wzmodel plan`")
+                         for c in columns if c not in tables[name].columns]
+        if problems:
+            raise InputError(problems, str(folder))
         return cls(
             info["name"],
             **tables,
