@@ -64,10 +64,18 @@ def test_bound_is_the_whole_lp_and_the_plan_is_feasible(sense):
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(exact, abs=1e-6)
     assert outcome.bound == pytest.approx(exact, abs=1e-6)
-    # the knapsack LP needs few columns; the covering start is infeasible, so all are priced in
-    knapsack = sense == pulp.LpMaximize
-    assert (outcome.extra["columns"][0] < len(x)) == knapsack
-    assert outcome.extra["rounds"] > 2 if knapsack else outcome.extra["rounds"] == 2
+    # both LPs need few columns: the covering start is infeasible, and a phase one prices in
+    # columns that reduce the violation instead of every column
+    assert outcome.extra["columns"][0] < len(x)
+    assert outcome.extra["rounds"] > 2
+
+
+def test_phase_one_proves_an_infeasible_model_infeasible():
+    prob, x, _ = _knapsacks(n=60, sense=pulp.LpMinimize)
+    prob += pulp.lpSum(x[:30]) >= 31, "more_than_there_are"  # 30 columns cannot sum to 31
+    outcome = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:5], batch=10)
+    assert outcome.status == "infeasible"
+    assert solve(prob, SolverOptions()).status == "infeasible"
 
 
 def test_planner_strategy_bounds_the_hand_optimum(tmp_path):

@@ -219,12 +219,14 @@ def test_first_solve_in_a_fresh_process_prints_nothing():
 # The command line
 # ---------------------------------------------------------------------------------------------
 def test_cli_exits_4_when_the_solver_finds_no_solution(tmp_path, monkeypatch, capsys):
-    # without the rolling-horizon start, a search that finds nothing leaves no plan at all
+    # a search that finds nothing, and a start that misses the hard targets: no plan at all
     scenario = tmp_path / "no_start.toml"
     scenario.write_text(f'extends = "{TINY_BASELINE.as_posix()}"\nname = "no_start"\n\n'
                         "[solver]\nwarm_start = false\n", encoding="utf-8")
     stopped = SolveOutcome("no_solution", seconds=0.01, message="Time limit reached")
-    monkeypatch.setattr(wzmodel.planner, "search", lambda model, strategy, options: stopped)
+    monkeypatch.setattr(wzmodel.planner, "search", lambda model, strategy, options, start: stopped)
+    monkeypatch.setattr(wzmodel.planner, "_evaluate_start",
+                        lambda model, start, name, outcome: (model, outcome))
     assert cli.main(["plan", str(scenario), "--out", str(tmp_path / "out")]) == cli.EXIT_SOLVER == 4
     assert "solver: no_solution (highs)" in capsys.readouterr().out
     assert not (tmp_path / "out" / "plan.json").exists()

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import pandas as pd
+
 from wzmodel.data import Dataset
 from wzmodel.planner.diagnose import Diagnosis, diagnose
 from wzmodel.planner.heuristic import rule_of_thumb
@@ -25,7 +27,7 @@ from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.planner.staged import fix_schedule, staged_schedule
 from wzmodel.planner.strategy import choose, search
 from wzmodel.scenario import Scenario
-from wzmodel.solver import SolveOutcome, SolverOptions, solve
+from wzmodel.solver import SolveOutcome, SolverOptions, relative_gap, solve
 
 __all__ = [
     "Diagnosis",
@@ -39,6 +41,10 @@ __all__ = [
     "rule_of_thumb",
     "rule_of_thumb_plan",
 ]
+
+
+_LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
+_FALLBACK_SECONDS = 10.0  # kept for the start when the search finds nothing (the city: ≈ 8 s)
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
@@ -56,40 +62,64 @@ def make_plan(
 ) -> Plan:
     """Plan a scenario: the optimised plan, compared with the rule of thumb.
 
-    When the hard targets cannot be met the returned plan has no schedule, its outcome status is
-    ``infeasible`` and ``plan.diagnosis`` says what extra money (or shortfall) it would take.
+    Anytime: the scenario's time limit covers the whole call except building the model, and
+    the best plan known when it runs out is returned — at worst the start (the rolling-horizon
+    plan, or the rule of thumb chasing the hard targets), reported ``feasible`` (with the bound
+    when the search proved one). ``no_solution`` means that neither the search nor the start met
+    the hard targets in time. When the hard targets cannot be met the returned plan has no
+    schedule, its outcome status is ``infeasible`` and ``plan.diagnosis`` says what extra money
+    (or shortfall) it would take.
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
     baseline = rule_of_thumb_plan(problem)
     options = scenario.solver.options()
     model = build(problem, hook=hook)
+    # with a node limit, runs are meant to be machine-independent: the clock must not cut them
+    timed = options.time_limit is not None and options.node_limit is None
+    deadline = clock + model.build_seconds + options.time_limit if timed else None
+
+    def remaining(reserve: float = 0.0) -> float | None:
+        return None if deadline is None else max(1.0, deadline - time.perf_counter() - reserve)
+
     strategy = choose(model, scenario.solver.strategy, options)
-    start, staged = None, None
-    if scenario.solver.warm_start and strategy == "full":
-        staged = staged_schedule(problem, options)
+
+    def start_plan() -> tuple[pd.DataFrame, str]:
+        """The rolling-horizon start (least money for each hard target's year, then the rule
+        of thumb), or the rule of thumb chasing the hard targets when a stage finds nothing."""
+        staged = (staged_schedule(problem, replace(options, time_limit=remaining()))
+                  if scenario.solver.warm_start else None)
         if staged is None:
-            start, _ = rule_of_thumb(problem, targets_first=True)
-        else:
-            schedule, spent, paid_until = staged
-            start, _ = rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)
-        set_start(model, start)
-    if options.time_limit is not None and options.node_limit is None:
-        # the start used part of the time (with a node limit, runs are meant to be
-        # machine-independent, so the wall clock must not shorten the search)
-        spent = time.perf_counter() - clock
-        options = replace(options, time_limit=max(1.0, options.time_limit - spent))
-    outcome = search(model, strategy, options)
-    if not outcome.has_solution and outcome.status != "infeasible" and staged is not None:
-        # The limit came before the search accepted the start: the start is the plan.
-        model, outcome = _evaluate_start(problem, start, hook, outcome)
+            return rule_of_thumb(problem, targets_first=True)[0], "rule-of-thumb start"
+        schedule, spent, paid_until = staged
+        return (rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)[0],
+                "rolling-horizon start")
+
+    start = start_name = None
+    if strategy == "full":  # branch and bound starts from it; price and branch falls back on it
+        start, start_name = start_plan()
+        if scenario.solver.warm_start:
+            set_start(model, start)
+    # keep time to fall back on the start: building it, fixing it and solving its funding (an LP)
+    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed else 0.0
+    outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start)
+    if not outcome.has_solution and outcome.status != "infeasible":
+        if start is None:
+            start, start_name = start_plan()
+        model, outcome = _evaluate_start(model, start, start_name, outcome)
     if not outcome.has_solution:
         empty = baseline.schedule.iloc[0:0]
         plan = Plan.from_schedule(
             problem, empty, baseline.funding.iloc[0:0], outcome, build_seconds=model.build_seconds
         )
-        if outcome.status == "infeasible":
-            plan.diagnosis = diagnose(problem).text
+        if outcome.status in ("infeasible", "no_solution"):
+            proven = outcome.status == "infeasible"
+            left = remaining()
+            if left is not None and left < _LEAST_FOR_DIAGNOSIS:
+                plan.diagnosis = ("No time was left to diagnose what the hard targets would take; "
+                                  "run again with a longer time limit.")
+            else:
+                plan.diagnosis = diagnose(problem, time_limit=left, proven=proven).text
         return plan
     return Plan.from_schedule(
         problem,
@@ -101,35 +131,24 @@ def make_plan(
     )
 
 
-def _fixed(problem: PlanningProblem, schedule, hook, options: SolverOptions):
-    """The model with every upgrade fixed to ``schedule``, its funding solved (an LP)."""
-    fixer = fix_schedule(schedule, problem.years[-1] + 1)
-
-    def both(model: PlanModel) -> None:
-        fixer(model)
-        if hook is not None:
-            hook(model)
-
-    model = build(problem, hook=both)
-    return model, solve(model.prob, SolverOptions(solver=options.solver, threads=options.threads))
-
-
-def _evaluate_start(problem: PlanningProblem, start, hook, stopped: SolveOutcome):
-    """The starting plan with its funding (an LP once the upgrades are fixed), reported as
-    ``feasible`` without a bound — the search ended before it proved anything better."""
-    model, lp = _fixed(problem, start, hook, SolverOptions(solver=stopped.solver))
+def _evaluate_start(model: PlanModel, start, start_name: str, stopped: SolveOutcome):
+    """The start with its funding — ``model`` with every upgrade fixed to ``start``, an LP —
+    reported ``feasible``: the search ended before it found anything better. Its bound is the
+    search's when that one proved a bound. If the start misses a hard target (the LP is
+    infeasible), the search's outcome stands."""
+    fix_schedule(start, model.problem.years[-1] + 1)(model)
+    lp = solve(model.prob, SolverOptions(solver=stopped.solver))
     if not lp.has_solution:
         return model, stopped
-    note = (
-        f"{stopped.message}: the search found nothing better than the rolling-horizon start "
-        "within the limit; no bound is known"
-    )
+    bound = stopped.bound
+    note = (f"{stopped.message}: the search found nothing better than the {start_name} within "
+            f"the limit; " + ("no bound is known" if bound is None else "the bound is the search's"))
     return model, SolveOutcome(
         "feasible",
         objective=lp.objective,
-        bound=None,
-        gap=None,
-        seconds=stopped.seconds + lp.seconds,
+        bound=bound,
+        gap=relative_gap(lp.objective, bound) if bound is not None else None,
+        seconds=(stopped.seconds or 0.0) + (lp.seconds or 0.0),
         solver=stopped.solver,
         message=note,
     )

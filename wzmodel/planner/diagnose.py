@@ -7,7 +7,7 @@ becomes soft — how far each target falls short of what it asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -34,9 +34,20 @@ def money(yuan: float) -> str:
     return f"{yuan / 1e6:,.1f} million yuan" if abs(yuan) >= 1e6 else f"{yuan:,.0f} yuan"
 
 
-def diagnose(problem: PlanningProblem) -> Diagnosis:
+def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
+             proven: bool = True) -> Diagnosis:
+    """What it would take to meet the hard targets: the least extra money (by source and year)
+    and, within the budgets, each target's shortfall.
+
+    ``time_limit`` (seconds, both re-solves together; default the scenario's per re-solve);
+    ``proven``: the targets are known to be out of reach (else: no plan was found in time).
+    """
     options = problem.scenario.solver.options()
-    lines = ["The hard targets cannot all be met within the budgets."]
+    if time_limit is not None:
+        options = replace(options, time_limit=max(1.0, time_limit / 2))
+    lines = ["The hard targets cannot all be met within the budgets." if proven else
+             "No plan meeting the hard targets within the budgets was found within the time "
+             "limit (one may exist: the search could not prove that none does)."]
 
     elastic = build(problem, elastic_budgets=True)
     outcome = search(elastic, choose(elastic, problem.scenario.solver.strategy, options), options)
@@ -58,13 +69,17 @@ def diagnose(problem: PlanningProblem) -> Diagnosis:
         for sid, part in by_source:
             years = ", ".join(f"{money(r.yuan)} in {r.year}" for r in part.itertuples())
             lines.append(f"  - {sid}: {years}")
-    else:
+    elif outcome.status == "infeasible":
         extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
         lines.append(
             "No amount of extra money meets them: other constraints (earliest years, "
             "must-not lists, targets beyond the communities that can be upgraded) "
-            f"prevent it ({outcome.status})."
+            "prevent it."
         )
+    else:
+        extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
+        lines.append(f"The least extra money was not found within the time limit ({outcome.status}"
+                     f"{': ' + outcome.message if outcome.message else ''}).")
 
     soft = problem.scenario.update(targets={name: {"hard": False} for name in problem.scenario.targets})
     relaxed_problem = prepare(soft, problem.dataset)

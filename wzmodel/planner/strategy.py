@@ -8,6 +8,8 @@ otherwise. Plans and diagnoses share this choice.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
@@ -27,21 +29,24 @@ def choose(model: PlanModel, requested: str, options: SolverOptions) -> str:
     return "price_and_branch" if large else "full"
 
 
-def search(model: PlanModel, strategy: str, options: SolverOptions) -> SolveOutcome:
-    """Solve ``model`` in place with a chosen strategy."""
+def search(model: PlanModel, strategy: str, options: SolverOptions,
+           start: pd.DataFrame | None = None) -> SolveOutcome:
+    """Solve ``model`` in place with a chosen strategy. ``start`` (price and branch only): the
+    rule of thumb's schedule chasing the hard targets, if the caller has it already."""
     if strategy == "price_and_branch":
-        return solve_price_and_branch(model.prob, options, initial_columns(model))
+        return solve_price_and_branch(model.prob, options, initial_columns(model, start))
     return solve(model.prob, options)
 
 
-def initial_columns(model: PlanModel) -> list:
+def initial_columns(model: PlanModel, start: pd.DataFrame | None = None) -> list:
     """Where price and branch starts: every column but the featured upgrades (basic upgrades
     cost one "once" row per community; block and district binaries are few), plus the featured
     columns of the communities the rule of thumb would make featured first — enough to meet
     featured targets, so the first LP is usually feasible. Other featured columns come in only
     when their reduced cost says so."""
     problem = model.problem
-    start, _ = rule_of_thumb(problem, targets_first=True)
+    if start is None:
+        start, _ = rule_of_thumb(problem, targets_first=True)
     index = {cid: i for i, cid in enumerate(problem.communities["community_id"])}
     chosen = {index[c] for c in start.loc[start["class"] == "featured", "community_id"]}
     left_out = {id(v) for (i, _t), v in model.x["featured"].items() if i not in chosen}

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
+import scipy.sparse as sp
 
 from wzmodel.solver.highs import highs_instance, highs_model, highs_status, model_arrays
 from wzmodel.solver.options import SolverOptions
@@ -43,6 +44,10 @@ from wzmodel.solver.outcome import SolveOutcome, relative_gap
 __all__ = ["solve_price_and_branch"]
 
 _PRICE_TOL = 1e-7
+_LAST_MOMENT = 0.5  # seconds a solve is given when the time limit has just run out
+# A MIP over (nearly) every column is the whole model, which HiGHS's branch and bound does not
+# solve in useful time, nor within its time limit (its presolve alone overran 9 s by 100 s)
+_WHOLE_MODEL = 0.5
 
 
 def solve_price_and_branch(
@@ -74,28 +79,35 @@ def solve_price_and_branch(
     present[[index[id(v)] for v in initial if id(v) in index]] = True
 
     def left() -> float | None:
+        """Seconds left of the time limit (None: no limit); at least a moment for a last solve."""
         if options.time_limit is None:
             return None
-        return max(1.0, options.time_limit - (time.perf_counter() - clock))
+        return max(_LAST_MOMENT, options.time_limit - (time.perf_counter() - clock))
+
+    def out_of_time() -> bool:
+        return options.time_limit is not None and time.perf_counter() - clock >= options.time_limit
 
     offset = float(prob.objective.constant)
     lp = _RestrictedLP(cost, cl, cu, rl, ru, rows, columns, maximize, options)
-    rounds, converged = 0, False
+    rounds, converged, bound = 0, False, None
     while True:
         rounds += 1
         status = lp.solve(present, left())
         if status == "infeasible" and not present.all():
-            present[:] = True  # the initial columns cannot meet the constraints: price in everything
-            continue
-        if status != "optimal":
-            return _fail(status, lp, clock, "the LP relaxation")
+            # the present columns cannot meet the rows: price in columns that reduce the rows'
+            # violation (a phase one) — or prove that no column can, and so the model infeasible
+            status = _phase_one(present, cl, cu, rl, ru, rows, columns, batch, options, left)
+            if status == "feasible":
+                continue
+        if status != "optimal":  # the last completed round's bound still holds
+            return _fail(status, lp, clock, "the LP relaxation", bound)
         reduced = cost - columns.T @ lp.row_duals()
         improving = np.flatnonzero(~present & (sense * reduced > _PRICE_TOL))
         bound = lp.objective + offset + float((reduced[improving] * cu[improving]).sum())
         converged = improving.size == 0
         if converged or relative_gap(lp.objective + offset, bound) <= 1e-9:
             break
-        if options.time_limit is not None and time.perf_counter() - clock >= options.time_limit:
+        if out_of_time():
             break  # the bound above is valid; branch on what we have
         best = improving[np.argsort(-sense * reduced[improving], kind="stable")[:batch]]
         present[best] = True
@@ -114,11 +126,15 @@ def solve_price_and_branch(
     lo[binary & ~frac & (x >= 0.5)] = 1.0
     hi[binary & ~frac & (x < 0.5)] = 0.0
     found = mip.solve(present, lo, hi, replace(options, time_limit=left()))
-    if found is None:
+    if found is None and not out_of_time():
+        # free every binary the LP uses (those at one too); the zeros stay fixed
+        hi = cu.copy()
+        hi[binary & (x <= 1e-6)] = 0.0
+        found = mip.solve(present, cl, hi, replace(options, time_limit=left()))
+    if found is None and not out_of_time() and present.sum() < _WHOLE_MODEL * present.size:
         found = mip.solve(present, cl, cu, replace(options, time_limit=left()))
-    out_of_time = options.time_limit is not None and time.perf_counter() - clock >= options.time_limit
     still_open = found is not None and relative_gap(found.objective, bound) > options.gap
-    if still_open and converged and not out_of_time:
+    if still_open and converged and not out_of_time():
         window = sense * (bound - found.objective)
         open_ = present | (sense * reduced >= -window - 1e-9)
         wider = mip.solve(open_, cl, cu, replace(options, time_limit=left()), start=found.values)
@@ -163,13 +179,64 @@ def solve_price_and_branch(
     )
 
 
-def _fail(status: str, lp: _RestrictedLP, clock: float, what: str) -> SolveOutcome:
+def _fail(status: str, lp: _RestrictedLP, clock: float, what: str,
+          bound: float | None = None) -> SolveOutcome:
     return SolveOutcome(
         status if status in ("infeasible", "error") else "no_solution",  # else a limit hit
+        bound=bound,
         seconds=time.perf_counter() - clock,
         solver="highs",
         message=f"{what}: {lp.message}",
     )
+
+
+def _phase_one(present, cl, cu, rl, ru, rows, columns, batch: int, options: SolverOptions,
+               left) -> str:
+    r"""Grow ``present`` (in place) until the LP over it is feasible: ``"feasible"``, or
+    ``"infeasible"`` when no column can reduce the violation — then the whole LP relaxation, and
+    so the model, is infeasible — or the status of a solve stopped by the time limit.
+
+    Each round solves :math:`\min \sum_r (s^+_r + s^-_r)` over the present columns, every row
+    that can bind given one slack on each finite side, and prices the absent columns with its
+    duals :math:`y`: a column with :math:`a_j^\top y > 0` would reduce the violation (absent
+    columns sit at their lower bound 0). Rows that cannot bind over the present columns cannot
+    be violated by them, and adding rows only adds violation, so a positive optimum with no
+    improving column proves the whole LP infeasible.
+    """
+    settings = replace(options, time_limit=None, node_limit=None, warm_start=False)
+    while True:
+        cols = np.flatnonzero(present)
+        binding = np.flatnonzero(_binding_rows(rows, present, cl, cu, rl, ru))
+        low, up = rl[binding], ru[binding]
+        below, above = np.flatnonzero(np.isfinite(low)), np.flatnonzero(np.isfinite(up))
+        n = len(binding)
+        slacks = sp.hstack([
+            sp.csc_matrix((np.ones(len(below)), (below, np.arange(len(below)))), shape=(n, len(below))),
+            sp.csc_matrix((-np.ones(len(above)), (above, np.arange(len(above)))), shape=(n, len(above))),
+        ])
+        matrix = sp.hstack([rows[binding][:, cols], slacks]).tocsc()
+        k = len(below) + len(above)
+        cost = np.concatenate([np.zeros(len(cols)), np.ones(k)])
+        h = highs_instance(settings)
+        h.passModel(highs_model(cost, np.concatenate([cl[cols], np.zeros(k)]),
+                                np.concatenate([cu[cols], np.full(k, np.inf)]), low, up, matrix,
+                                maximize=False))
+        limit = left()
+        if limit is not None:
+            h.setOptionValue("time_limit", float(limit))
+        h.run()
+        status, _ = highs_status(h)
+        if status != "optimal":
+            return status
+        if h.getInfo().objective_function_value <= 1e-7:
+            return "feasible"
+        y = np.zeros(rows.shape[0])
+        y[binding] = np.asarray(h.getSolution().row_dual)
+        helps = columns.T @ y
+        improving = np.flatnonzero(~present & (helps > _PRICE_TOL) & (cu > cl))
+        if improving.size == 0:
+            return "infeasible"
+        present[improving[np.argsort(-helps[improving], kind="stable")[:batch]]] = True
 
 
 def _binding_rows(rows, present, lo, hi, rl, ru) -> np.ndarray:
