@@ -293,5 +293,6 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
         shown = ", ".join(f"{s} {y}" for s, y in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         problems.append(Problem("budgets", f"a budget for every source and year; missing: {shown}{more}"))
-    scale = np.array([scenario.funding.source_scale.get(s, 1.0) for s in table.index])
-    return table.fillna(0.0).to_numpy() * scenario.funding.budget_scale * scale[:, None]
+    funding = scenario.funding
+    scale = np.array([[funding.source_factor(s, y) for y in years] for s in table.index])
+    return table.fillna(0.0).to_numpy() * funding.budget_scale * scale.reshape(len(table.index), len(years))

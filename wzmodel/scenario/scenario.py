@@ -24,10 +24,20 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from wzmodel.scenario.siting import SitingConfig
 from wzmodel.scenario.uncertainty import Uncertainty
@@ -41,6 +51,20 @@ __all__ = ["Scenario", "Target", "load_scenario"]
 
 
 NonNegative = Annotated[float, Field(ge=0)]
+_SCALE = TypeAdapter(NonNegative)
+_SCALE_BY_YEAR = TypeAdapter(dict[int, NonNegative])
+
+
+def _number_or_years(value: Any, _handler: ValidatorFunctionWrapHandler) -> float | dict[int, float]:
+    """A multiplier ≥ 0 for every year, or a table ``{year: multiplier ≥ 0}`` (errors located at
+    the year)."""
+    if isinstance(value, Mapping):
+        return _SCALE_BY_YEAR.validate_python(value)
+    return _SCALE.validate_python(value)
+
+
+YearlyScale = Annotated[float | dict[int, float], WrapValidator(_number_or_years)]
+"""A multiplier for every year (a number) or per year (a table by year; years not listed: 1)."""
 
 
 class StandardsConfig(StrictModel):
@@ -54,13 +78,29 @@ class FundingConfig(StrictModel):
     sharing_option: str = Field(description="option name in the sharing table")
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
     budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
-    source_scale: dict[str, NonNegative] = Field(
+    source_scale: dict[str, YearlyScale] = Field(
         default_factory=dict,
-        description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)",
+        description="extra multiplier per source_id: a number for every year (a 20 % shortfall: "
+        "0.8), or a table by year (``[funding.source_scale.city_fiscal]`` ``2026 = 0.8``; "
+        "years not listed: 1)",
     )
     cost_scale: dict[str, NonNegative] = Field(
         default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
     )
+
+    def source_factor(self, source_id: str, year: int) -> float:
+        """The multiplier ``source_scale`` puts on ``source_id``'s budget of ``year`` (1 if
+        none; ``budget_scale`` not included)."""
+        scale = self.source_scale.get(source_id, 1.0)
+        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+
+    def source_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
+        """``source_scale`` for a horizon ending in ``last_year`` (later years of the tables
+        left out), e.g. for the stages of a rolling-horizon start."""
+        return {
+            sid: {y: f for y, f in scale.items() if y <= last_year} if isinstance(scale, dict) else scale
+            for sid, scale in self.source_scale.items()
+        }
 
 
 class ObjectiveConfig(StrictModel):
@@ -146,6 +186,14 @@ class Scenario(StrictModel):
                 raise ValueError(
                     f"target {name}: year {t.year} outside {self.first_year}–{self.last_year}"
                 )
+        outside = [
+            {"type": "value_error", "loc": ("funding", "source_scale", sid, str(year)), "input": year,
+             "ctx": {"error": ValueError(f"a year of the scenario ({self.first_year}–{self.last_year})")}}
+            for sid, scale in self.funding.source_scale.items() if isinstance(scale, dict)
+            for year in scale if not self.first_year <= year <= self.last_year
+        ]
+        if outside:
+            raise ValidationError.from_exception_data("Scenario", outside)
         return self
 
     @field_serializer("uncertainty")
