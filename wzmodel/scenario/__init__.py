@@ -16,6 +16,7 @@ their configuration from this layer, never the other way round.
 from __future__ import annotations
 
 from wzmodel.scenario.scenario import (
+    AreaConfig,
     FundingConfig,
     ListsConfig,
     ObjectiveConfig,
@@ -31,6 +32,7 @@ from wzmodel.strict import StrictModel, validation_problems
 
 __all__ = [
     "DEFAULT_RADIUS_M",
+    "AreaConfig",
     "FundingConfig",
     "Lever",
     "LeverValue",

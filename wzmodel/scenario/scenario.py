@@ -30,12 +30,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -46,7 +49,7 @@ from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.targets import Target
 
-__all__ = ["Scenario", "Target", "load_scenario"]
+__all__ = ["AreaConfig", "Scenario", "Target", "load_scenario"]
 
 
 
@@ -101,6 +104,46 @@ class FundingConfig(StrictModel):
             sid: {y: f for y, f in scale.items() if y <= last_year} if isinstance(scale, dict) else scale
             for sid, scale in self.source_scale.items()
         }
+
+
+class AreaConfig(StrictModel):
+    """The part of the city a plan covers: the communities of ``districts`` and of ``streets``
+    (blank, the default: the whole city).
+
+    Districts are named as the data names them (``浦东``, not ``浦东新区`` or ``Pudong``);
+    streets by their code. Sources without a district (city fiscal, utilities, owners, social
+    capital, ...) give the area ``city_share`` of each of their budgets — by default the area's
+    share of the data's communities, an assumption to replace with an agreed figure. The
+    district pots of the districts with a community in the area stay whole; the others drop
+    out. Targets count the area's communities only.
+    """
+
+    districts: tuple[str, ...] = Field((), description="district names, as in the data")
+    streets: tuple[str, ...] = Field((), description="street codes (9 digits)")
+    city_share: float | None = Field(
+        None, ge=0, le=1,
+        description="share of every city-wide budget the area may use (blank: the area's "
+        "share of the communities) [assumed]",
+    )
+
+    @field_validator("streets", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        """Street codes written as numbers (``310115001``) are read as text."""
+        if isinstance(value, list | tuple):
+            return tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _share_of_an_area(self) -> AreaConfig:
+        if self.city_share is not None and self.whole_city:
+            raise ValueError("city_share applies to an area: name its districts or streets")
+        return self
+
+    @property
+    def whole_city(self) -> bool:
+        """No restriction: every community of the data."""
+        return not (self.districts or self.streets)
 
 
 class ObjectiveConfig(StrictModel):
@@ -172,6 +215,9 @@ class Scenario(StrictModel):
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
     siting: SitingConfig = SitingConfig()
+    area: AreaConfig = Field(
+        AreaConfig(), description="districts or streets the plan covers (blank: the whole city)"
+    )
     uncertainty: Uncertainty = Field(
         default_factory=Uncertainty, description="declarations for sweeps (wzmodel.sweep)"
     )
@@ -195,6 +241,16 @@ class Scenario(StrictModel):
         if outside:
             raise ValidationError.from_exception_data("Scenario", outside)
         return self
+
+    @model_serializer(mode="wrap")
+    def _whole_city_unwritten(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """A scenario without an area dumps as it did before areas existed (same digest)."""
+        data = handler(self)
+        if self.area.whole_city and isinstance(data, dict):
+            data.pop("area", None)
+        return data
 
     @field_serializer("uncertainty")
     def _uncertainty_as_written(self, uncertainty: Uncertainty) -> dict[str, Any]:
