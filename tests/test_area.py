@@ -75,6 +75,11 @@ def test_the_bundled_city_cut_loads_and_prepares():
     cut = load_scenario(SHANGHAI / "scenarios" / "city_cut_2026_27.toml")
     assert cut.funding.source_scale == {"city_fiscal": {2026: 0.8, 2027: 0.8}}
     assert [cut.funding.source_factor("city_fiscal", y) for y in (2026, 2027, 2028)] == [0.8, 0.8, 1]
+    problem = prepare(cut)
+    given = problem.dataset.budgets.query("source_id == 'city_fiscal'").set_index("year")
+    factors = np.array([0.8, 0.8] + [1.0] * (len(problem.years) - 2))
+    expected = given["budget_yuan"].reindex(problem.years).to_numpy() * factors
+    np.testing.assert_allclose(_budget_of(problem, "city_fiscal"), expected)
 
 
 def test_check_reproduces_a_plan_made_with_yearly_scales(tmp_path):

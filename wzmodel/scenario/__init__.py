@@ -3,7 +3,7 @@
 =====================  ==========================================================================
 :mod:`.base`           :class:`StrictModel`, the base of every section, and
                        :func:`validation_problems` (pydantic errors → :class:`~wzmodel.schema.Problem`)
-:mod:`.scenario`       :class:`Scenario` and its sections (standards, funding, targets, objective,
+:mod:`.scenario`       :class:`Scenario` and its sections (standards, funding, area, targets, objective,
                        lists, solver); :func:`load_scenario`
 :mod:`.siting`         :class:`SitingConfig` (``[siting]``)
 :mod:`.uncertainty`    :class:`Parameter`, :class:`Lever`, :class:`Uncertainty` (``[uncertainty]``)
