@@ -256,6 +256,9 @@ class Plan:
 
     def report(self) -> str:
         """A Markdown report of the plan."""
+        trivial = [f"Target `{t.target}` counts no community of the plan: met trivially."
+                   for t in self.targets.itertuples() if counts_nothing(t)]
+        trivial += [""] if trivial else []
         md = [
             f"# Plan: {self.name}",
             "",
@@ -268,13 +271,12 @@ class Plan:
             "",
             describe_outcome(self.outcome, timings=False),
             "",
-            *([describe_area(self.meta["area"]), ""] if "area" in self.meta else []),
+            *(["## Area", "", describe_area(self.meta["area"]), ""] if "area" in self.meta else []),
             "## Targets",
             "",
             _md_table(self.targets.drop(columns=["zones"])),
             "",
-            *[f"Target `{t.target}` counts no community of the plan: met trivially." for t in
-              self.targets.itertuples() if counts_nothing(t)],
+            *trivial,
             "## Coverage at year end (share of communities)",
             "",
         ]
