@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import SHANGHAI, TINY
 
+from wzmodel.finance import compare
 from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_plan
 from wzmodel.scenario import load_scenario
@@ -213,3 +214,13 @@ def test_a_city_share_needs_an_area_and_lies_in_0_1():
 def test_the_bundled_district_scenarios_load(name):
     scenario = load_scenario(SHANGHAI / "scenarios" / f"{name}.toml")
     assert len(scenario.area.districts) == 1 and scenario.area.city_share is None
+
+
+def test_the_finance_comparison_uses_the_area_and_yearly_budgets(tiny, tiny_problem):
+    scenario = tiny.update(area={"districts": ["黄浦"], "city_share": 0.5}, **CUT, **FEATURED_ONE,
+                           **FAST)
+    use = compare([scenario]).budget_use
+    assert set(use.query("role == 'district_fiscal'")["source_id"]) == {"district_fiscal_huangpu"}
+    city = use.query("source_id == 'city_fiscal'").set_index("year")["available_yuan"]
+    given = _budget_of(tiny_problem, "city_fiscal")
+    assert city[2026] == pytest.approx(0.5 * 0.8 * given[0])
