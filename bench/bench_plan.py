@@ -2,17 +2,27 @@
 
     python bench/bench_plan.py                 # full baseline + scaling 1k, 2k, 4k, all
     python bench/bench_plan.py --sizes 1000    # one size only
+    python bench/bench_plan.py --districts     # each of the 16 districts planned alone
+    python bench/bench_plan.py --districts 浦东 黄浦
 
 Prints, per size: model-build time, wall time of the whole plan, solve time (for price and
 branch: its LP and branch-and-bound parts), status, gap, the
 coverage-years objective and the rule-of-thumb plan's, and whether the 2027 targets are met.
 Communities for a size are the first N by id within a fixed random order of streets (seeded),
 so subsets keep whole streets; budgets are scaled by the subset's share of the baseline cost.
+
+With ``--districts``, each district is planned as a district office would plan it: the baseline
+with ``[area] districts = [district]`` (its own district budget whole, city-wide budgets × its
+share of the communities) and the 2027 new-featured count cut to its share of the city's,
+rounded up (as ``district_pudong.toml`` and ``district_huangpu.toml`` do). Prints, per
+district: communities, upgrade binaries, the strategy chosen, build and wall seconds, status
+and proven gap.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -20,8 +30,10 @@ import numpy as np
 
 from wzmodel.data import load_dataset
 from wzmodel.planner import build, make_plan, prepare, rule_of_thumb_plan
+from wzmodel.planner.strategy import choose
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolveOutcome
+from wzmodel.vocabulary import DISTRICT_PINYIN, romanise
 
 ROOT = Path(__file__).parents[1]
 
@@ -73,6 +85,33 @@ def run(size: int | None, time_limit: float, strategy: str) -> None:
     )
 
 
+def run_district(district: str, time_limit: float, strategy: str) -> None:
+    scenario = load_scenario(
+        ROOT / "data/shanghai/scenarios/baseline.toml",
+        solver={"time_limit": time_limit, "strategy": strategy},
+        area={"districts": [district]},
+    )
+    problem = prepare(scenario)
+    featured = scenario.targets["featured_2027"]
+    share = problem.n / len(problem.dataset.communities)
+    scenario = scenario.update(
+        targets={"featured_2027": {"min_count": math.ceil(featured.min_count * share - 1e-9)}})
+    problem = prepare(scenario, problem.dataset)
+    model = build(problem)
+    chosen = choose(model, scenario.solver.strategy, scenario.solver.options())
+    t0 = time.perf_counter()
+    plan = make_plan(scenario, problem=problem)
+    wall = time.perf_counter() - t0
+    o = plan.outcome
+    gap = "n/a" if o.gap is None else f"{100 * o.gap:.2f} %"
+    print(
+        f"{district} ({romanise(district)}) | {problem.n:>5} communities | binaries "
+        f"{sum(len(x) for x in model.x.values()):>6} | {chosen:<16} | build "
+        f"{model.build_seconds:5.1f} s | wall {wall:6.1f} s (solve {o.seconds:5.1f} s{_split(o)}) | "
+        f"{o.status:>11} | gap {gap:>8}"
+    )
+
+
 def _split(outcome: SolveOutcome) -> str:
     """The LP / branch-and-bound split of a price-and-branch solve."""
     if "lp_seconds" not in outcome.extra:
@@ -91,7 +130,17 @@ def main() -> None:
     )
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--strategy", choices=["auto", "full", "price_and_branch"], default="auto")
+    parser.add_argument(
+        "--districts",
+        nargs="*",
+        metavar="DISTRICT",
+        help="plan each district alone (the data's names, e.g. 浦东; none given: all 16)",
+    )
     args = parser.parse_args()
+    if args.districts is not None:
+        for district in args.districts or list(DISTRICT_PINYIN):
+            run_district(district, args.time_limit, args.strategy)
+        return
     for size in args.sizes:
         run(size or None, args.time_limit, args.strategy)
 

@@ -161,6 +161,8 @@ class Plan:
             "scenario_config": problem.scenario.model_dump(mode="json"),
             "versions": _versions(),
         }
+        if problem.area is not None:
+            meta["area"] = problem.area.to_dict()
         plan = cls(
             name or problem.scenario.name,
             schedule,
@@ -260,7 +262,10 @@ class Plan:
     # ----------------------------------------------------------------------------------------
     def summary(self) -> str:
         """The plain-text summary the CLI prints."""
-        lines = [f"Plan '{self.name}' — solver: {describe_outcome(self.outcome)}", "", "Targets:"]
+        lines = [f"Plan '{self.name}' — solver: {describe_outcome(self.outcome)}", ""]
+        if "area" in self.meta:
+            lines += [describe_area(self.meta["area"]), ""]
+        lines.append("Targets:")
         for t in self.targets.itertuples():
             mark = "met   " if t.met else "MISSED"
             level = (
@@ -268,19 +273,18 @@ class Plan:
                 if KINDS[t.kind].share
                 else f"{t.achieved:.0f} (needs {t.required:.0f})"
             )
+            if counts_nothing(t):
+                level = "no community of the plan in its zones: met trivially"
             kind = "hard" if t.hard else "soft"
             lines.append(f"  [{mark}] {t.target} ({kind}, {t.year}): {level}")
         lines += ["", "Coverage (share of communities complete at year end):"]
-        groups = ["main_urban+new_town", "new_market_town", "rural", "all"]
+        groups = [g for g in ("main_urban+new_town", "new_market_town", "rural", "all")
+                  if g in set(self.coverage["zone_group"])]
         header = "  " + "year".ljust(6) + "".join(g.rjust(22) for g in groups)
         lines.append(header)
         for y in HEADLINE_YEARS:
             if y in set(self.coverage["year"]):
-                cells = "".join(
-                    f"{100 * self.coverage_at(y, g):21.1f}%"
-                    for g in groups
-                    if g in set(self.coverage["zone_group"])
-                )
+                cells = "".join(f"{100 * self.coverage_at(y, g):21.1f}%" for g in groups)
                 lines.append("  " + str(y).ljust(6) + cells)
         lines += ["", "Money by source (million yuan, all years):"]
         for r in self.money_by_source().itertuples():
@@ -299,6 +303,9 @@ class Plan:
 
     def report(self) -> str:
         """A Markdown report of the plan."""
+        trivial = [f"Target `{t.target}` counts no community of the plan: met trivially."
+                   for t in self.targets.itertuples() if counts_nothing(t)]
+        trivial += [""] if trivial else []
         md = [
             f"# Plan: {self.name}",
             "",
@@ -311,10 +318,12 @@ class Plan:
             "",
             describe_outcome(self.outcome, timings=False),
             "",
+            *(["## Area", "", describe_area(self.meta["area"]), ""] if "area" in self.meta else []),
             "## Targets",
             "",
             _md_table(self.targets.drop(columns=["zones"])),
             "",
+            *trivial,
             "## Coverage at year end (share of communities)",
             "",
         ]
@@ -338,6 +347,21 @@ class Plan:
         if self.diagnosis:
             md += ["## Diagnosis", "", self.diagnosis, ""]
         return "\n".join(md)
+
+
+def counts_nothing(target) -> bool:
+    """Whether a row of a plan's targets table is a share target over no community, street or
+    district of the plan (a plan restricted to an area outside the target's zones): its
+    required amount is 0 although its level is not."""
+    return bool(KINDS[target.kind].share and target.required_level > 0 and target.required == 0)
+
+
+def describe_area(area: dict) -> str:
+    """One line on the area a plan covers (``meta.area`` of ``plan.json``)."""
+    basis = ("as stated" if area["city_share_basis"] == "stated"
+             else "its share of the city's communities, an assumption")
+    return (f"Area: {', '.join(area['districts'])} — {area['communities']} communities; city-wide "
+            f"budgets × {area['city_share']:.4f} ({basis}); other districts' pots left out")
 
 
 def describe_outcome(outcome: SolveOutcome | None, *, timings: bool = True) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from wzmodel.assess import Assessment, assess
 from wzmodel.data import Dataset, load_dataset
+from wzmodel.planner.area import Area, select_area
 from wzmodel.planner.funding import FundingRule, Share, ShareBounds
 from wzmodel.scenario import Scenario, Target
 from wzmodel.schema import InputError, Problem
@@ -43,6 +44,10 @@ class PlanningProblem:
     groups : funding groups (district, zone); ``rules[(group, category)]`` is the funding rule
         (:mod:`wzmodel.planner.funding`) of a category in a group that has costs in it.
     sources : the funding sources; ``budget`` (sources × years) in yuan.
+    dataset : the data the problem was prepared from — the whole data folder even when the
+        scenario has an area (``prepare(scenario, problem.dataset)`` gives the same problem).
+    assessment : the assessment of the communities planned for.
+    area : the scenario's area (:mod:`wzmodel.planner.area`), None for the whole city.
     """
 
     scenario: Scenario
@@ -58,6 +63,7 @@ class PlanningProblem:
     rules: dict[tuple[int, str], FundingRule]
     sources: pd.DataFrame
     budget: np.ndarray
+    area: Area | None = None
 
     @property
     def years(self) -> list[int]:
@@ -94,16 +100,19 @@ class PlanningProblem:
 
 
 def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProblem:
-    """Load (if needed) the scenario's data, assess it and resolve funding; every problem that
-    makes the scenario unusable is reported at once as an :class:`InputError`."""
+    """Load (if needed) the scenario's data, keep its area's communities, assess them and
+    resolve funding; every problem that makes the scenario unusable is reported at once as an
+    :class:`InputError`."""
     standards = load_standards(scenario.standards.basic, scenario.standards.featured)
     if dataset is None:
         dataset = load_dataset(scenario.data, indicators=standards.indicators())
-    assessment = assess(dataset, standards)
     problems: list[Problem] = []
+    area = select_area(scenario.area, dataset, problems)
+    planned = dataset if area is None else dataset.subset(dataset.communities["community_id"][area.keep])
+    assessment = assess(planned, standards)
     years = scenario.years
     status = assessment.communities
-    c = dataset.communities[
+    c = planned.communities[
         [
             "community_id",
             "name",
@@ -146,7 +155,8 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     ):
         for cid in values:
             if cid not in known:
-                problems.append(Problem("scenario", "a known community_id", None, name, cid))
+                where = "" if area is None else " of the area"
+                problems.append(Problem("scenario", f"a known community_id{where}", None, name, cid))
     earliest = ids.map(lists.earliest_year).fillna(years[0]).astype(int).to_numpy()
     earliest = np.maximum(earliest, years[0])
     excluded = ids.isin(set(lists.must_not)).to_numpy()
@@ -159,8 +169,12 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     c["group"] = [group_index[(d, z)] for d, z in zip(c["district"], c["zone"], strict=True)]
 
     sources = dataset.sources.sort_values("source_id").reset_index(drop=True)
-    rules = _resolve_rules(scenario, dataset, groups, sources, capital, running, c, problems)
+    used = sources if area is None else area.sources(sources)
+    rules = _resolve_rules(scenario, dataset, groups, used, capital, running, c, problems)
     budget = _budget_matrix(scenario, dataset, sources, years, problems)
+    if area is not None:
+        kept = sources["source_id"].isin(used["source_id"]).to_numpy()
+        budget = (budget * area.budget_factor(sources)[:, None])[kept]
     if problems:
         raise InputError(problems, f"scenario {scenario.name}")
     return PlanningProblem(
@@ -175,8 +189,9 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
         earliest,
         groups,
         rules,
-        sources,
+        used,
         budget,
+        area,
     )
 
 
@@ -293,5 +308,6 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
         shown = ", ".join(f"{s} {y}" for s, y in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         problems.append(Problem("budgets", f"a budget for every source and year; missing: {shown}{more}"))
-    scale = np.array([scenario.funding.source_scale.get(s, 1.0) for s in table.index])
-    return table.fillna(0.0).to_numpy() * scenario.funding.budget_scale * scale[:, None]
+    funding = scenario.funding
+    scale = np.array([[funding.source_factor(s, y) for y in years] for s in table.index]).reshape(table.shape)
+    return table.fillna(0.0).to_numpy() * funding.budget_scale * scale

@@ -3,7 +3,7 @@
 =====================  ==========================================================================
 :mod:`.base`           :class:`StrictModel`, the base of every section, and
                        :func:`validation_problems` (pydantic errors → :class:`~wzmodel.schema.Problem`)
-:mod:`.scenario`       :class:`Scenario` and its sections (standards, funding, targets, objective,
+:mod:`.scenario`       :class:`Scenario` and its sections (standards, funding, area, targets, objective,
                        lists, solver); :func:`load_scenario`
 :mod:`.siting`         :class:`SitingConfig` (``[siting]``)
 :mod:`.uncertainty`    :class:`Parameter`, :class:`Lever`, :class:`Uncertainty` (``[uncertainty]``)
@@ -16,6 +16,7 @@ their configuration from this layer, never the other way round.
 from __future__ import annotations
 
 from wzmodel.scenario.scenario import (
+    AreaConfig,
     FundingConfig,
     ListsConfig,
     ObjectiveConfig,
@@ -31,6 +32,7 @@ from wzmodel.strict import StrictModel, validation_problems
 
 __all__ = [
     "DEFAULT_RADIUS_M",
+    "AreaConfig",
     "FundingConfig",
     "Lever",
     "LeverValue",

@@ -24,10 +24,23 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from wzmodel.scenario.siting import SitingConfig
 from wzmodel.scenario.uncertainty import Uncertainty
@@ -36,11 +49,25 @@ from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.targets import Target
 
-__all__ = ["Scenario", "Target", "load_scenario"]
+__all__ = ["AreaConfig", "Scenario", "Target", "load_scenario"]
 
 
 
 NonNegative = Annotated[float, Field(ge=0)]
+_SCALE = TypeAdapter(NonNegative)
+_SCALE_BY_YEAR = TypeAdapter(dict[int, NonNegative])
+
+
+def _number_or_years(value: Any, _handler: ValidatorFunctionWrapHandler) -> float | dict[int, float]:
+    """A multiplier ≥ 0 for every year, or a table ``{year: multiplier ≥ 0}`` (errors located at
+    the year)."""
+    if isinstance(value, Mapping):
+        return _SCALE_BY_YEAR.validate_python(value)
+    return _SCALE.validate_python(value)
+
+
+YearlyScale = Annotated[float | dict[int, float], WrapValidator(_number_or_years)]
+"""A multiplier for every year (a number) or per year (a table by year; years not listed: 1)."""
 
 
 class StandardsConfig(StrictModel):
@@ -54,13 +81,69 @@ class FundingConfig(StrictModel):
     sharing_option: str = Field(description="option name in the sharing table")
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
     budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
-    source_scale: dict[str, NonNegative] = Field(
+    source_scale: dict[str, YearlyScale] = Field(
         default_factory=dict,
-        description="extra multiplier per source_id (e.g. a 20 % shortfall: 0.8)",
+        description="extra multiplier per source_id: a number for every year (a 20 % shortfall: "
+        "0.8), or a table by year (``[funding.source_scale.city_fiscal]`` ``2026 = 0.8``; "
+        "years not listed: 1)",
     )
     cost_scale: dict[str, NonNegative] = Field(
         default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
     )
+
+    def source_factor(self, source_id: str, year: int) -> float:
+        """The multiplier ``source_scale`` puts on ``source_id``'s budget of ``year`` (1 if
+        none; ``budget_scale`` not included)."""
+        scale = self.source_scale.get(source_id, 1.0)
+        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+
+    def source_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
+        """``source_scale`` for a horizon ending in ``last_year`` (later years of the tables
+        left out), e.g. for the stages of a rolling-horizon start."""
+        return {
+            sid: {y: f for y, f in scale.items() if y <= last_year} if isinstance(scale, dict) else scale
+            for sid, scale in self.source_scale.items()
+        }
+
+
+class AreaConfig(StrictModel):
+    """The part of the city a plan covers: the communities of ``districts`` and of ``streets``
+    (blank, the default: the whole city).
+
+    Districts are named as the data names them (``浦东``, not ``浦东新区`` or ``Pudong``);
+    streets by their code. Sources without a district (city fiscal, utilities, owners, social
+    capital, ...) give the area ``city_share`` of each of their budgets — by default the area's
+    share of the data's communities, an assumption to replace with an agreed figure. The
+    district pots of the districts with a community in the area stay whole; the others drop
+    out. Targets count the area's communities only.
+    """
+
+    districts: tuple[str, ...] = Field((), description="district names, as in the data")
+    streets: tuple[str, ...] = Field((), description="street codes (9 digits)")
+    city_share: float | None = Field(
+        None, ge=0, le=1,
+        description="share of every city-wide budget the area may use (blank: the area's "
+        "share of the communities) [assumed]",
+    )
+
+    @field_validator("streets", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        """Street codes written as numbers (``310115001``) are read as text."""
+        if isinstance(value, list | tuple):
+            return tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _share_of_an_area(self) -> AreaConfig:
+        if self.city_share is not None and self.whole_city:
+            raise ValueError("city_share applies to an area: name its districts or streets")
+        return self
+
+    @property
+    def whole_city(self) -> bool:
+        """No restriction: every community of the data."""
+        return not (self.districts or self.streets)
 
 
 class ObjectiveConfig(StrictModel):
@@ -132,6 +215,9 @@ class Scenario(StrictModel):
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
     siting: SitingConfig = SitingConfig()
+    area: AreaConfig = Field(
+        AreaConfig(), description="districts or streets the plan covers (blank: the whole city)"
+    )
     uncertainty: Uncertainty = Field(
         default_factory=Uncertainty, description="declarations for sweeps (wzmodel.sweep)"
     )
@@ -146,7 +232,25 @@ class Scenario(StrictModel):
                 raise ValueError(
                     f"target {name}: year {t.year} outside {self.first_year}–{self.last_year}"
                 )
+        outside = [
+            {"type": "value_error", "loc": ("funding", "source_scale", sid, str(year)), "input": year,
+             "ctx": {"error": ValueError(f"a year of the scenario ({self.first_year}–{self.last_year})")}}
+            for sid, scale in self.funding.source_scale.items() if isinstance(scale, dict)
+            for year in scale if not self.first_year <= year <= self.last_year
+        ]
+        if outside:
+            raise ValidationError.from_exception_data("Scenario", outside)
         return self
+
+    @model_serializer(mode="wrap")
+    def _whole_city_unwritten(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """A scenario without an area dumps as it did before areas existed (same digest)."""
+        data = handler(self)
+        if self.area.whole_city and isinstance(data, dict):
+            data.pop("area", None)
+        return data
 
     @field_serializer("uncertainty")
     def _uncertainty_as_written(self, uncertainty: Uncertainty) -> dict[str, Any]:

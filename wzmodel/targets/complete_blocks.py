@@ -106,7 +106,8 @@ class CompleteBlocks(TargetKind):
         streets = m.problem.streets_in(target.zones)
         zs = [_block_var(m, row, target) for row in streets.itertuples()]
         need = _streets_needed(target.min_share, len(streets))
-        return Rows((Row([(z, 1) for z in zs], need),), float(streets["members"].map(len).mean()))
+        per_street = float(streets["members"].map(len).mean()) if len(streets) else 1.0
+        return Rows((Row([(z, 1) for z in zs], need),), per_street)
 
     def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
         blocks = _complete_streets(p.streets_in(target.zones), years["basic"], target)
