@@ -57,7 +57,8 @@ def make_plan(
     """Plan a scenario: the optimised plan, compared with the rule of thumb.
 
     When the hard targets cannot be met the returned plan has no schedule, its outcome status is
-    ``infeasible`` and ``plan.diagnosis`` says what extra money (or shortfall) it would take.
+    ``infeasible`` and ``plan.diagnosis`` says what extra money (or shortfall) it would take
+    (``plan.diagnosis_detail`` holds the same in figures).
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
@@ -89,7 +90,8 @@ def make_plan(
             problem, empty, baseline.funding.iloc[0:0], outcome, build_seconds=model.build_seconds
         )
         if outcome.status == "infeasible":
-            plan.diagnosis = diagnose(problem).text
+            plan.diagnosis_detail = diagnose(problem)
+            plan.diagnosis = plan.diagnosis_detail.text
         return plan
     return Plan.from_schedule(
         problem,
