@@ -278,8 +278,8 @@ def test_an_interrupted_sweep_resumes_without_redoing_finished_experiments(
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def quick(scenario):
-    """The uncertainty scenario with a loose gap and one thread: fast, deterministic plans."""
-    return scenario.update(solver={"threads": 1, "gap": 0.1})
+    """The uncertainty scenario with a loose gap: fast plans (node-limited, so deterministic)."""
+    return scenario.update(solver={"gap": 0.1})
 
 
 @pytest.fixture(scope="module")
@@ -372,7 +372,7 @@ high = 1.1
 path = "funding.sharing_option"
 values = ["utilities_owners"]
 """
-    scenario = load_scenario(tiny_with(tmp_path, text), solver={"threads": 1, "gap": 0.1})
+    scenario = load_scenario(tiny_with(tmp_path, text), solver={"gap": 0.1})
     result = run_sweep(scenario, tmp_path / "out", mode="replan", progress=False)
     row = result.results.iloc[0]
     assert row["status"] == "infeasible" and not row["feasible"] and not row["holds"]

@@ -126,7 +126,8 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         previous = json.loads(path.read_text(encoding="utf-8"))
         if previous != json.loads(json.dumps(manifest)):
             raise InputError([Problem(str(path), "the same sweep (scenario, declarations, samples,"
-                                      " mode) as the one resumed — use another --out folder")])
+                                      " mode, results format) as the one resumed — use another"
+                                      " --out folder")])
         return
     atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
                        + "\n")
