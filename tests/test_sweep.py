@@ -11,7 +11,13 @@ import pytest
 from conftest import TINY
 
 from wzmodel.cli import sweep as sweep_command
-from wzmodel.robustness import prim, regret, regret_summary, target_probabilities
+from wzmodel.robustness import (
+    infeasibility,
+    prim,
+    regret,
+    regret_summary,
+    target_probabilities,
+)
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
 from wzmodel.sweep import (
@@ -26,6 +32,7 @@ from wzmodel.sweep import (
     run_sweep,
     sample_design,
 )
+from wzmodel.sweep import run as sweep_run
 
 SCENARIOS = TINY / "scenarios"
 
@@ -231,18 +238,6 @@ def test_recheck_results_are_tidy_with_metadata(scenario, sequential_recheck):
     assert len(list((sequential_recheck.path.parent / "parts").glob("*.parquet"))) == 12
 
 
-def test_same_results_on_processes_and_dask(scenario, sequential_recheck, tmp_path):
-    on_processes = run_sweep(scenario, tmp_path / "processes", samples=6, mode="recheck",
-                             reference="rule_of_thumb", executor=ProcessExecutor(2),
-                             progress=False)
-    pd.testing.assert_frame_equal(on_processes.results, sequential_recheck.results,
-                                  check_exact=True)
-    on_dask = run_sweep(scenario, tmp_path / "dask", samples=6, mode="recheck",
-                        reference="rule_of_thumb",
-                        executor=DaskExecutor(workers=2, processes=False), progress=False)
-    pd.testing.assert_frame_equal(on_dask.results, sequential_recheck.results, check_exact=True)
-
-
 class _Counting:
     """An evaluator counting its calls, failing (like a killed run) after ``fail_after``."""
 
@@ -276,6 +271,115 @@ def test_an_interrupted_sweep_resumes_without_redoing_finished_experiments(
     run_sweep(scenario, tmp_path, samples=6, reference="rule_of_thumb", progress=False,
               evaluate=again)
     assert again.calls == []
+
+
+# ------------------------------------------------------------------------------------------
+# infeasible cases: utilities_owners cannot meet the tiny example's featured target
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def quick(scenario):
+    """The uncertainty scenario with a loose gap: fast plans (node-limited, so deterministic)."""
+    return scenario.update(solver={"gap": 0.1})
+
+
+@pytest.fixture(scope="module")
+def infeasible_recheck(quick, tmp_path_factory):
+    out = tmp_path_factory.mktemp("infeasible")
+    return run_sweep(quick, out, samples=3, mode="recheck", reference="optimised",
+                     executor=SequentialExecutor(), progress=False)
+
+
+def test_an_infeasible_reference_plan_is_recorded_with_its_diagnosis(infeasible_recheck):
+    results = infeasible_recheck.results
+    assert results["experiment_id"].tolist() == list(range(6))
+    columns = list(results.columns)
+    assert columns[columns.index("status"):columns.index("status") + 3] == [
+        "status", "feasible", "holds"]
+    assert columns[-4:] == ["extra_money_yuan", "shortfall_coverage_2027",
+                            "shortfall_featured_2027", "diagnosis"]
+    planned, missing = (results[results["option"] == o]
+                        for o in ("fiscal_led", "utilities_owners"))
+    assert planned["feasible"].all() and set(planned["status"]) <= {"holds", "violated"}
+    assert planned["extra_money_yuan"].isna().all() and (planned["diagnosis"] == "").all()
+    assert (planned["shortfall_featured_2027"] == 0).all()  # met: the fixed plan's own figure
+    assert (missing["status"] == "no_reference").all()
+    assert not missing[["feasible", "holds", "met_coverage_2027",
+                        "met_featured_2027"]].to_numpy().any()
+    assert missing[["coverage_2027", "money_total_yuan", "objective"]].isna().all().all()
+    assert (missing["violations"] == 0).all()
+    # the least extra money (the diagnosis of the tiny example: 25,109 yuan from Huangpu's
+    # district budget in 2026), the same for every experiment of the setting
+    assert missing["extra_money_yuan"].nunique() == 1
+    assert missing["extra_money_yuan"].iloc[0] == pytest.approx(25_109, abs=1)
+    assert (missing["shortfall_featured_2027"] == 1).all()
+    assert (missing["shortfall_coverage_2027"] == 0).all()
+    assert missing["diagnosis"].str.contains("smallest extra money").all()
+    folder = infeasible_recheck.path.parent / "reference"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "lever_0_funding.parquet", "lever_0_schedule.parquet", "lever_1_no_plan.json"]
+    shown = infeasible_recheck.summary()
+    assert "infeasible" in shown and "median_extra_money_yuan" in shown
+    assert "3 experiments have no plan" in shown
+    table = infeasibility(results, by=["option"]).set_index("option")
+    assert table.loc["utilities_owners", "infeasible"] == 3
+    assert table.loc["fiscal_led", "infeasible"] == 0
+    assert table.loc["utilities_owners", "median_extra_money_yuan"] == pytest.approx(25_109,
+                                                                                     abs=1)
+    assert np.isnan(table.loc["fiscal_led", "median_extra_money_yuan"])
+    probabilities = target_probabilities(results, by=["option"]).set_index("option")
+    assert probabilities.loc["utilities_owners", ["p_coverage_2027", "p_featured_2027",
+                                                  "p_holds"]].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_same_results_with_infeasible_cases_on_processes_and_dask(quick, infeasible_recheck,
+                                                                  tmp_path):
+    expected, _ = read_results(infeasible_recheck.path)
+    for name, executor in (("processes", ProcessExecutor(2)),
+                           ("dask", DaskExecutor(workers=2, processes=False))):
+        run = run_sweep(quick, tmp_path / name, samples=3, mode="recheck",
+                        reference="optimised", executor=executor, progress=False)
+        stored, _ = read_results(run.path)
+        pd.testing.assert_frame_equal(stored, expected, check_exact=True)
+        pd.testing.assert_frame_equal(run.results, infeasible_recheck.results, check_exact=True)
+
+
+def test_an_interrupted_sweep_with_an_infeasible_reference_resumes(
+        quick, infeasible_recheck, tmp_path, monkeypatch):
+    interrupted = _Counting(fail_after=4)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(quick, tmp_path, samples=3, progress=False, evaluate=interrupted)
+    assert (tmp_path / "reference" / "lever_1_no_plan.json").exists()
+    assert len(list((tmp_path / "parts").glob("*.parquet"))) == 4
+
+    def no_replanning(task):
+        raise AssertionError("a stored reference plan was planned again")
+
+    monkeypatch.setattr(sweep_run, "plan_reference", no_replanning)
+    resumed = _Counting()
+    result = run_sweep(quick, tmp_path, samples=3, progress=False, evaluate=resumed)
+    assert sorted(resumed.calls) == sorted(set(range(6)) - set(interrupted.calls))
+    pd.testing.assert_frame_equal(result.results, infeasible_recheck.results, check_exact=True)
+
+
+def test_an_infeasible_replanned_experiment_carries_its_diagnosis(tmp_path):
+    text = """[uncertainty]
+samples = 1
+[uncertainty.parameters.budget]
+path = "funding.budget_scale"
+low = 1.0
+high = 1.1
+[uncertainty.levers.option]
+path = "funding.sharing_option"
+values = ["utilities_owners"]
+"""
+    scenario = load_scenario(tiny_with(tmp_path, text), solver={"gap": 0.1})
+    result = run_sweep(scenario, tmp_path / "out", mode="replan", progress=False)
+    row = result.results.iloc[0]
+    assert row["status"] == "infeasible" and not row["feasible"] and not row["holds"]
+    assert not row["met_featured_2027"] and np.isnan(row["objective"])
+    assert 0 < row["extra_money_yuan"] <= 25_110  # more budget never needs more extra money
+    assert row["shortfall_featured_2027"] == 1
+    assert "smallest extra money" in row["diagnosis"]
 
 
 def test_a_folder_of_another_sweep_is_not_mixed_in(scenario, sequential_recheck):
@@ -348,6 +452,23 @@ def test_target_probabilities_per_lever_setting():
     assert table.loc["a", "experiments"] == 4
     overall = target_probabilities(results)
     assert overall.loc[0, "p_coverage"] == 0.5 and overall.loc[0, "experiments"] == 8
+
+
+def test_experiments_without_a_plan_meet_nothing_and_are_counted():
+    results = pd.DataFrame({
+        "option": ["a", "a", "b", "b"],
+        "feasible": [True, True, False, False],
+        "met_coverage": [True, False, True, pd.NA],  # stray values without a plan are ignored
+        "holds": [True, False, False, False],
+        "extra_money_yuan": [np.nan, np.nan, 100.0, 300.0],
+    })
+    table = target_probabilities(results, by=["option"]).set_index("option")
+    assert table.loc["a", "p_coverage"] == 0.5 and table.loc["b", "p_coverage"] == 0.0
+    counts = infeasibility(results, by=["option"]).set_index("option")
+    assert counts["infeasible"].to_dict() == {"a": 0, "b": 2}
+    assert counts.loc["b", "median_extra_money_yuan"] == 200.0
+    overall = infeasibility(results)
+    assert overall.loc[0, "infeasible"] == 2 and overall.loc[0, "experiments"] == 4
 
 
 def test_regret_against_the_best_lever_in_hindsight():

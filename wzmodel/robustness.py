@@ -5,6 +5,8 @@ All functions take the tidy results of :func:`wzmodel.sweep.run_sweep` (one row 
 or any DataFrame of the same shape, so they can be tested on synthetic data.
 
 * :func:`target_probabilities` — share of experiments meeting each target, per lever setting.
+* :func:`infeasibility` — experiments without a plan per lever setting, and the median extra
+  money their diagnoses need.
 * :func:`regret` — per parameter sample, the best objective among lever settings minus each
   setting's objective (0 for the best); :func:`regret_summary` gives the maximum and mean.
 * :func:`prim` — the Patient Rule Induction Method (Friedman and Fisher, 1999): peel a box off
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["PrimBox", "prim", "regret", "regret_summary", "target_probabilities"]
+__all__ = ["PrimBox", "infeasibility", "prim", "regret", "regret_summary",
+           "target_probabilities"]
 
 
 def target_probabilities(results: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -35,13 +38,23 @@ def target_probabilities(results: pd.DataFrame, by: list[str] | None = None) -> 
     DataFrame
         The ``by`` columns, ``experiments``, then ``p_<target>`` per target and ``p_holds``
         (share of experiments whose plan holds entirely), each in [0, 1].
+
+    Notes
+    -----
+    An experiment without a plan (``feasible`` False: infeasible, or no reference plan to
+    re-check) meets no target and does not hold, whatever its other columns say; a missing
+    value counts as not met. Such experiments stay in the denominator. See
+    :func:`infeasibility` for how many there are and what they would need.
     """
     outcomes = [c for c in results.columns if c.startswith("met_")]
     if "holds" in results.columns:
         outcomes.append("holds")
     if not outcomes:
         raise ValueError("results have no met_<target> or holds columns")
-    shares = results[outcomes].astype(float)
+    shares = results[outcomes].astype("boolean").fillna(False).astype(float)
+    if "feasible" in results.columns:
+        shares = shares.mul(results["feasible"].astype("boolean").fillna(False).astype(float),
+                            axis=0)
     renamed = {c: "p_" + c.removeprefix("met_") for c in outcomes}
     if not by:
         row = shares.mean().rename(renamed).to_frame().T
@@ -50,6 +63,37 @@ def target_probabilities(results: pd.DataFrame, by: list[str] | None = None) -> 
     grouped = shares.groupby([results[c] for c in by], sort=True)
     table = grouped.mean().rename(columns=renamed)
     table.insert(0, "experiments", grouped.size())
+    return table.reset_index()
+
+
+def infeasibility(results: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """How many experiments had no plan, per lever setting, and the extra money they need.
+
+    Parameters
+    ----------
+    results : sweep results with ``feasible`` and ``extra_money_yuan`` columns.
+    by : columns to group by (typically the lever names); empty or None = all experiments.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``experiments``, ``infeasible`` (experiments without a plan) and
+        ``median_extra_money_yuan`` — the median, over those experiments, of the least extra
+        money their diagnoses need to meet every hard target (``inf`` if some need more than any
+        amount; NaN when every experiment has a plan or none was diagnosed).
+    """
+    frame = pd.DataFrame({
+        "infeasible": ~results["feasible"].astype(bool),
+        "extra": results["extra_money_yuan"].astype(float).where(~results["feasible"].astype(bool)),
+    })
+    if not by:
+        return pd.DataFrame({"experiments": [len(results)],
+                             "infeasible": [int(frame["infeasible"].sum())],
+                             "median_extra_money_yuan": [frame["extra"].median()]})
+    grouped = frame.groupby([results[c] for c in by], sort=True)
+    table = pd.DataFrame({"experiments": grouped.size(),
+                          "infeasible": grouped["infeasible"].sum().astype(int),
+                          "median_extra_money_yuan": grouped["extra"].median()})
     return table.reset_index()
 
 

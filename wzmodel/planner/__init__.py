@@ -68,7 +68,7 @@ def make_plan(
     when the search proved one). ``no_solution`` means that neither the search nor the start met
     the hard targets in time. When the hard targets cannot be met the returned plan has no
     schedule, its outcome status is ``infeasible`` and ``plan.diagnosis`` says what extra money
-    (or shortfall) it would take.
+    (or shortfall) it would take (``plan.diagnosis_detail`` holds the same in figures).
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
@@ -119,7 +119,8 @@ def make_plan(
                 plan.diagnosis = ("No time was left to diagnose what the hard targets would take; "
                                   "run again with a longer time limit.")
             else:
-                plan.diagnosis = diagnose(problem, time_limit=left, proven=proven).text
+                plan.diagnosis_detail = diagnose(problem, time_limit=left, proven=proven)
+                plan.diagnosis = plan.diagnosis_detail.text
         return plan
     return Plan.from_schedule(
         problem,

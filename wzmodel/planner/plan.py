@@ -30,6 +30,7 @@ import pandas as pd
 
 from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import evaluate as ev
+from wzmodel.planner.diagnose import Diagnosis
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.schema import InputError, Problem
 from wzmodel.solver import SolveOutcome
@@ -92,6 +93,9 @@ class Plan:
     outcome: SolveOutcome | None
     meta: dict = field(default_factory=dict)
     diagnosis: str = ""
+    #: the diagnosis in figures (extra money by source and year, shortfall per target) when the
+    #: hard targets are infeasible; kept in memory only (``diagnosis`` is its text)
+    diagnosis_detail: Diagnosis | None = None
 
     # ----------------------------------------------------------------------------------------
     @classmethod

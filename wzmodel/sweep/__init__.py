@@ -36,8 +36,12 @@ Evaluation modes
              scenario, the rule of thumb, or a plan the caller gives). Per experiment the plan's
              schedule is re-evaluated on the perturbed data — costs follow the perturbation, the
              funding keeps the plan's shares — and :func:`~wzmodel.planner.check.check_against`
-             lists what breaks (budgets, sharing bounds, hard targets).
-``replan``   each experiment is planned afresh with :func:`~wzmodel.planner.make_plan`.
+             lists what breaks (budgets, sharing bounds, hard targets). A lever setting whose
+             reference plan cannot be made (hard targets infeasible) is recorded, not fatal:
+             its experiments get ``status = "no_reference"`` and the reference's diagnosis.
+``replan``   each experiment is planned afresh with :func:`~wzmodel.planner.make_plan`; an
+             infeasible experiment is recorded with the planner's diagnosis
+             (:class:`NoPlan`: ``extra_money_yuan``, ``shortfall_<target>``, ``diagnosis``).
 
 Execution
 ---------
@@ -67,13 +71,13 @@ from wzmodel.sweep.executors import (
     SequentialExecutor,
     make_executor,
 )
-from wzmodel.sweep.experiment import ExperimentTask, FixedPlan, run_experiment
+from wzmodel.sweep.experiment import ExperimentTask, FixedPlan, NoPlan, run_experiment
 from wzmodel.sweep.results import SweepResult, read_results
 from wzmodel.sweep.run import run_sweep
 
 __all__ = [
     "DATASET_PATHS", "DaskExecutor", "Executor", "ExperimentTask", "FixedPlan", "Lever",
-    "Parameter", "ProcessExecutor", "SequentialExecutor", "SweepResult", "Uncertainty",
+    "NoPlan", "Parameter", "ProcessExecutor", "SequentialExecutor", "SweepResult", "Uncertainty",
     "apply_inputs", "make_executor", "nested_override", "read_results", "read_uncertainty",
     "run_experiment", "run_sweep", "sample_design",
 ]

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wzmodel.robustness import target_probabilities
+from wzmodel.robustness import infeasibility, target_probabilities
 from wzmodel.scenario import Scenario, Uncertainty
 
 __all__ = ["METADATA_KEY", "SweepResult", "read_results"]
@@ -49,16 +49,24 @@ class SweepResult:
     mode: str
 
     def summary(self) -> str:
-        """What ran, the probability of meeting each target per lever setting, and where the
-        results are."""
+        """What ran; per lever setting the probability of meeting each target, the experiments
+        without a plan and the median extra money they need; and where the results are."""
         done = len(self.results) - self.evaluated
-        table = target_probabilities(self.results, by=[lever.name for lever in self.spec.levers])
-        return "\n".join([
+        by = [lever.name for lever in self.spec.levers]
+        table = target_probabilities(self.results, by=by).merge(
+            infeasibility(self.results, by=by), on=[*by, "experiments"], validate="one_to_one")
+        lines = [
             f"Sweep of '{self.scenario}': {len(self.results)} experiments ({self.evaluated} run "
             f"now, {done} already done), mode {self.mode}",
             table.round(3).to_string(index=False),
-            f"Results: {self.path}",
-        ])
+        ]
+        infeasible = int((~self.results["feasible"]).sum())
+        if infeasible:
+            lines.append(f"{infeasible} experiments have no plan (infeasible, or no reference "
+                         "plan to re-check): they meet no target; their diagnosis is in the "
+                         "columns extra_money_yuan, shortfall_<target> and diagnosis")
+        lines.append(f"Results: {self.path}")
+        return "\n".join(lines)
 
 
 def _assemble(parts: Path, design: pd.DataFrame) -> pd.DataFrame:

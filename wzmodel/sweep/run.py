@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
 from wzmodel.planner import make_plan, prepare, rule_of_thumb_plan
+from wzmodel.planner.plan import Plan
 from wzmodel.scenario import Scenario, Uncertainty
 from wzmodel.schema import InputError, Problem
 from wzmodel.sweep.design import _plain, apply_inputs, read_uncertainty, sample_design
@@ -22,12 +23,19 @@ from wzmodel.sweep.experiment import (
     ExperimentTask,
     FixedPlan,
     Mode,
+    NoPlan,
     _dataset_for,
     run_experiment,
 )
 from wzmodel.sweep.results import SweepResult, _assemble, _metadata, _write_parquet
 
-__all__ = ["run_sweep"]
+__all__ = ["REFERENCES", "ReferenceTask", "plan_reference", "run_sweep"]
+
+#: The reference plans ``run_sweep`` can make itself (``recheck`` mode).
+REFERENCES = ("optimised", "rule_of_thumb")
+#: Version of the results' columns, kept in ``sweep.json``: parts of an older version are never
+#: mixed into new results (2: ``feasible``, ``extra_money_yuan``, ``shortfall_*``, ``diagnosis``).
+RESULTS_FORMAT = 2
 
 
 def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None,
@@ -44,11 +52,14 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     out : results folder; ``out/parts`` holds one Parquet file per finished experiment.
     samples : parameter samples (default: ``uncertainty.samples``).
     mode : ``recheck`` (re-evaluate a fixed plan per lever setting) or ``replan``.
-    executor : where experiments run (default :class:`SequentialExecutor`); entered here.
+    executor : where experiments (and reference plans) run (default
+        :class:`SequentialExecutor`); entered here.
     reference : ``recheck`` only — the fixed plan: ``"optimised"`` (planned once per lever
         setting on the unperturbed scenario), ``"rule_of_thumb"``, or a
-        :class:`~wzmodel.planner.plan.Plan` used for every lever setting.
-    progress : show a progress bar (only on a terminal).
+        :class:`~wzmodel.planner.plan.Plan` used for every lever setting. A lever setting whose
+        reference has no solution is no error: its experiments are recorded with status
+        ``no_reference`` and the reference's diagnosis.
+    progress : show progress bars — reference plans, then experiments (only on a terminal).
     evaluate : the function evaluating one experiment (must be picklable for other processes).
 
     Returns
@@ -58,10 +69,13 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     Raises
     ------
     InputError
-        Bad declarations, or ``out`` holding a different sweep.
+        Bad declarations or lever values, or ``out`` holding a different sweep.
     """
     if mode not in ("recheck", "replan"):
         raise InputError([Problem("sweep", "mode 'recheck' or 'replan'", None, "mode", mode)])
+    if mode == "recheck" and isinstance(reference, str) and reference not in REFERENCES:
+        raise InputError([Problem("sweep", "reference 'optimised', 'rule_of_thumb' or a Plan",
+                                  None, "reference", reference)])
     spec = read_uncertainty(scenario)
     design = sample_design(spec, samples)
     out = claim_output(out, "sweep")
@@ -70,28 +84,29 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     atomic_write_text(out / OUTPUT_MARKER, json.dumps({"command": "sweep"}) + "\n")
     manifest = _manifest(scenario, spec, design, mode, reference)
     _check_manifest(out / "sweep.json", manifest)
-    if mode == "recheck":
-        references = _references(scenario, spec, out, reference)
-    else:
-        _check_lever_settings(scenario, spec)
-        references = dict.fromkeys(range(len(spec.lever_settings)))
-    done = {int(p.stem) for p in parts.glob("*.parquet") if p.stem.isdigit()}
-    input_names = [p.name for p in spec.parameters] + [lever.name for lever in spec.levers]
-    tasks = [ExperimentTask(int(r["experiment_id"]), int(r["lever_id"]), int(r["sample_id"]),
-                            {k: _plain(r[k]) for k in input_names}, scenario, mode,
-                            references[int(r["lever_id"])])
-             for r in design.to_dict("records") if int(r["experiment_id"]) not in done]
+    _check_lever_settings(scenario, spec)
     # imported here: tqdm.auto chooses (and, without ipywidgets, warns about) a notebook bar when
     # imported, so importing wzmodel.sweep stays silent until a sweep runs
     from tqdm.auto import tqdm
 
     show = progress and sys.stderr.isatty()
-    with (executor or SequentialExecutor()) as ex, \
-            tqdm(total=len(design), initial=len(design) - len(tasks), disable=not show,
-                 desc="experiments", unit="exp") as bar:
-        for row in ex.imap_unordered(evaluate, tasks):
-            _write_parquet(pd.DataFrame([row]), parts / f"{int(row['experiment_id'])}.parquet")
-            bar.update(1)
+    done = {int(p.stem) for p in parts.glob("*.parquet") if p.stem.isdigit()}
+    input_names = [p.name for p in spec.parameters] + [lever.name for lever in spec.levers]
+    with (executor or SequentialExecutor()) as ex:
+        if mode == "recheck":
+            references = _references(scenario, spec, out, reference, ex, show)
+        else:
+            references = dict.fromkeys(range(len(spec.lever_settings)))
+        tasks = [ExperimentTask(int(r["experiment_id"]), int(r["lever_id"]), int(r["sample_id"]),
+                                {k: _plain(r[k]) for k in input_names}, scenario, mode,
+                                references[int(r["lever_id"])])
+                 for r in design.to_dict("records") if int(r["experiment_id"]) not in done]
+        with tqdm(total=len(design), initial=len(design) - len(tasks), disable=not show,
+                  desc="experiments", unit="exp") as bar:
+            for row in ex.imap_unordered(evaluate, tasks):
+                _write_parquet(pd.DataFrame([row]),
+                               parts / f"{int(row['experiment_id'])}.parquet")
+                bar.update(1)
     results = _assemble(parts, design)
     path = out / "results.parquet"
     _write_parquet(results, path, metadata=_metadata(scenario, spec, mode, len(design)))
@@ -102,7 +117,8 @@ def _manifest(scenario: Scenario, spec: Uncertainty, design: pd.DataFrame, mode:
               reference: Any) -> dict[str, Any]:
     ref = reference if isinstance(reference, str) else f"plan:{getattr(reference, 'name', '?')}"
     return {"scenario_digest": scenario.digest(), "mode": mode, "reference": ref,
-            "experiments": len(design), "declarations": spec.model_dump(mode="json")}
+            "experiments": len(design), "declarations": spec.model_dump(mode="json"),
+            "results_format": RESULTS_FORMAT}
 
 
 def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
@@ -110,7 +126,8 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         previous = json.loads(path.read_text(encoding="utf-8"))
         if previous != json.loads(json.dumps(manifest)):
             raise InputError([Problem(str(path), "the same sweep (scenario, declarations, samples,"
-                                      " mode) as the one resumed — use another --out folder")])
+                                      " mode, results format) as the one resumed — use another"
+                                      " --out folder")])
         return
     atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
                        + "\n")
@@ -131,33 +148,78 @@ def _check_lever_settings(scenario: Scenario, spec: Uncertainty) -> None:
         raise InputError(problems, "uncertainty declarations")
 
 
-def _references(scenario: Scenario, spec: Uncertainty, out: Path,
-                reference: Any) -> dict[int, FixedPlan]:
-    """The fixed plan of every lever setting, cached in ``out/reference`` so a resumed sweep
-    re-checks the very same plans."""
+@dataclass(frozen=True)
+class ReferenceTask:
+    """One lever setting's reference plan to make (picklable, like :class:`ExperimentTask`)."""
+
+    lever_id: int
+    setting: dict[str, Any]
+    scenario: Scenario
+    kind: Literal["optimised", "rule_of_thumb"]
+
+
+def plan_reference(task: ReferenceTask) -> tuple[int, FixedPlan | NoPlan]:
+    """The reference plan of one lever setting, planned on its unperturbed scenario; when
+    planning finds none, its status and diagnosis (a solve or two more)."""
+    base, data = apply_inputs(task.scenario, _dataset_for(task.scenario),
+                              task.scenario.uncertainty, task.setting)
+    problem = prepare(base, data)
+    if task.kind == "rule_of_thumb":
+        return task.lever_id, _fixed_or_missing(rule_of_thumb_plan(problem))
+    return task.lever_id, _fixed_or_missing(make_plan(base, problem=problem))
+
+
+def _fixed_or_missing(plan: Plan) -> FixedPlan | NoPlan:
+    if plan.schedule.empty and plan.outcome is not None and not plan.outcome.has_solution:
+        return NoPlan.of(plan)
+    return FixedPlan(plan.schedule, plan.funding)
+
+
+def _references(scenario: Scenario, spec: Uncertainty, out: Path, reference: Any,
+                executor: Executor, show: bool) -> dict[int, FixedPlan | NoPlan]:
+    """The fixed plan of every lever setting, or what is known about its absence, cached in
+    ``out/reference`` so a resumed sweep re-checks the very same plans.
+
+    Missing references are planned on ``executor`` (one task per lever setting). A lever
+    setting without a plan is stored as ``lever_<id>_no_plan.json`` (:class:`NoPlan`).
+    """
+    from tqdm.auto import tqdm  # see run_sweep
+
     folder = out / "reference"
     folder.mkdir(exist_ok=True)
-    plans: dict[int, FixedPlan] = {}
-    for lever_id, setting in enumerate(spec.lever_settings):
-        files = {t: folder / f"lever_{lever_id}_{t}.parquet" for t in ("schedule", "funding")}
-        if not all(f.exists() for f in files.values()):
-            if not isinstance(reference, str):
-                plan = reference
-            else:
-                base, data = apply_inputs(scenario, _dataset_for(scenario), spec, setting)
-                problem = prepare(base, data)
-                if reference == "rule_of_thumb":
-                    plan = rule_of_thumb_plan(problem)
-                elif reference == "optimised":
-                    plan = make_plan(base, problem=problem)
-                else:
-                    raise InputError([Problem("sweep", "reference 'optimised', 'rule_of_thumb' or "
-                                              "a Plan", None, "reference", reference)])
-            if plan.schedule.empty and plan.outcome is not None and not plan.outcome.has_solution:
-                raise InputError([Problem("sweep", f"a reference plan for lever setting "
-                                          f"{setting} (planning found none: "
-                                          f"{plan.outcome.status})")])
-            for table, path in files.items():
-                _write_parquet(getattr(plan, table), path)
-        plans[lever_id] = FixedPlan(*(pd.read_parquet(files[t]) for t in ("schedule", "funding")))
-    return plans
+    settings = spec.lever_settings
+    missing = [lever_id for lever_id in range(len(settings)) if _stored(folder, lever_id) is None]
+    if isinstance(reference, str):
+        tasks = [ReferenceTask(lever_id, settings[lever_id], scenario, reference)
+                 for lever_id in missing]
+        found: Iterable[tuple[int, FixedPlan | NoPlan]] = executor.imap_unordered(
+            plan_reference, tasks)
+    else:
+        given = _fixed_or_missing(reference)
+        found = ((lever_id, given) for lever_id in missing)
+    with tqdm(total=len(settings), initial=len(settings) - len(missing), disable=not show,
+              desc="reference plans", unit="plan") as bar:
+        for lever_id, plan in found:
+            _store(folder, lever_id, plan)
+            bar.update(1)
+    return {lever_id: _stored(folder, lever_id) for lever_id in range(len(settings))}
+
+
+def _store(folder: Path, lever_id: int, plan: FixedPlan | NoPlan) -> None:
+    if isinstance(plan, NoPlan):
+        atomic_write_text(folder / f"lever_{lever_id}_no_plan.json", plan.to_json())
+        return
+    for table in ("schedule", "funding"):
+        _write_parquet(getattr(plan, table), folder / f"lever_{lever_id}_{table}.parquet")
+
+
+def _stored(folder: Path, lever_id: int) -> FixedPlan | NoPlan | None:
+    """A stored reference, read back from its files (so a fresh and a resumed sweep re-check
+    the same tables); None if it is not (completely) stored."""
+    no_plan = folder / f"lever_{lever_id}_no_plan.json"
+    if no_plan.exists():
+        return NoPlan.from_json(no_plan.read_text(encoding="utf-8"))
+    files = [folder / f"lever_{lever_id}_{table}.parquet" for table in ("schedule", "funding")]
+    if not all(f.exists() for f in files):
+        return None
+    return FixedPlan(*(pd.read_parquet(f) for f in files))
