@@ -5,21 +5,22 @@ from __future__ import annotations
 import argparse
 
 from wzmodel import sweep
+from wzmodel.cli.arguments import positive_whole_number
 from wzmodel.cli.codes import EXIT_OK
 from wzmodel.io import claim_output
 from wzmodel.scenario import load_scenario
-from wzmodel.schema import InputError, Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``sweep`` to the CLI's subcommands."""
     p = subparsers.add_parser("sweep", help="explore the scenario's declared uncertainty")
     p.add_argument("scenario", help="scenario TOML with an [uncertainty] table")
-    p.add_argument("--samples", type=int, help="parameter samples (default: uncertainty.samples)")
+    p.add_argument("--samples", type=positive_whole_number,
+                   help="parameter samples (default: uncertainty.samples)")
     p.add_argument("--out", required=True, help="results folder (re-run to resume)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: all cores; 1 = "
-                       "sequential)")
+    where.add_argument("--workers", type=positive_whole_number,
+                       help="local processes (default: all cores; 1 = sequential)")
     where.add_argument("--scheduler", help="dask.distributed scheduler address, or 'local' for "
                        "a local cluster on all cores")
     p.add_argument("--mode", choices=["recheck", "replan"], default="recheck",
@@ -36,9 +37,6 @@ def run(args: argparse.Namespace) -> int:
     setting."""
     scenario = load_scenario(args.scenario)
     claim_output(args.out, "sweep", inputs=[args.scenario, scenario.data])
-    if args.workers is not None and args.workers < 1:
-        raise InputError([Problem("--workers", "a positive number of processes", None, None,
-                                  args.workers)])
     result = sweep.run_sweep(scenario, args.out, samples=args.samples, mode=args.mode,
                              executor=sweep.make_executor(args.workers, args.scheduler),
                              reference=args.reference, progress=not args.no_progress)
