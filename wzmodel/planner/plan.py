@@ -269,6 +269,12 @@ class Plan:
         lines = [f"Plan '{self.name}' — solver: {describe_outcome(self.outcome)}", ""]
         if "area" in self.meta:
             lines += [describe_area(self.meta["area"]), ""]
+        if self.outcome is not None and not self.outcome.has_solution:
+            # no schedule: the targets, coverage and money of "no upgrade" would only mislead
+            lines.append("No plan: nothing below is a schedule to follow.")
+            if self.diagnosis:
+                lines += ["", self.diagnosis]
+            return "\n".join(lines)
         lines.append("Targets:")
         for t in self.targets.itertuples():
             mark = "met   " if t.met else "MISSED"
