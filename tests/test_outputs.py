@@ -147,3 +147,9 @@ def test_ctrl_c_exits_130_with_one_line(tiny, tmp_path, monkeypatch, capsys):
 
 def test_schema_out_refuses_a_folder(tmp_path):
     assert cli.main(["schema", "--out", str(tmp_path)]) == cli.EXIT_INPUT
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("wzmodel ")

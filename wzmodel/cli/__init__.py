@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from wzmodel.cli import assess, compare, data, plan, site, sweep
 from wzmodel.cli.codes import (
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1],
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="version",
+                        version=f"wzmodel {metadata.version('wzmodel')}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.register(sub)
