@@ -230,3 +230,11 @@ def test_cli_exits_4_when_the_solver_finds_no_solution(tmp_path, monkeypatch, ca
     assert cli.main(["plan", str(scenario), "--out", str(tmp_path / "out")]) == cli.EXIT_SOLVER == 4
     assert "solver: no_solution (highs)" in capsys.readouterr().out
     assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_highs_takes_a_thread_count_after_a_solve_with_its_default():
+    """HiGHS sizes one thread pool per process at its first solve; asking for another size
+    later used to fail with status error ("Not Set")."""
+    for threads in (None, 1, None, 2):
+        outcome = solve(_two_variables(), SolverOptions(threads=threads, gap=0.0))
+        assert outcome.status == "optimal", (threads, outcome.message)

@@ -113,6 +113,9 @@ def highs_instance(options: SolverOptions) -> highspy.Highs:
     h.setOptionValue("mip_rel_gap", float(options.gap))
     h.setOptionValue("random_seed", int(options.seed))
     if options.threads is not None:
+        # HiGHS keeps one thread pool per process, sized by the first solve; a solve asking for
+        # another size fails ("Not Set") unless the pool is shut down first (HiGHS.jl#130)
+        highspy.Highs.resetGlobalScheduler(True)
         h.setOptionValue("threads", int(options.threads))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
