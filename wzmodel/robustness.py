@@ -415,7 +415,8 @@ def _ema_quietly() -> Iterator[Any]:
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ema_workbench\.")
         warnings.filterwarnings("ignore", category=FutureWarning, module=r"ema_workbench\.")
         try:
-            from ema_workbench.analysis import cart, feature_scoring, prim as ema_prim
+            from ema_workbench.analysis import cart, feature_scoring
+            from ema_workbench.analysis import prim as ema_prim
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ImportError("scenario discovery needs the EMA workbench: "
                               "pip install -c constraints.txt -e '.[discovery]'") from exc
