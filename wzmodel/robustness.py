@@ -350,9 +350,10 @@ def sobol_indices(results: pd.DataFrame, parameters: Sequence[str], *,
         if np.isnan(values).any() or np.ptp(values) == 0:
             indices = {k: [np.nan] * len(names) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
+            # a Generator, not the int: SALib 1.6 ignores a seed of 0 (``if seed:``)
             found = salib_sobol.analyze(problem, values, calc_second_order=False,
                                         num_resamples=num_resamples, conf_level=conf_level,
-                                        seed=seed)
+                                        seed=np.random.default_rng(seed))
             indices = {k: found[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}
         setting = dict(zip(by or [], key if isinstance(key, tuple) else (key,), strict=True))
         for j, name in enumerate(names):
