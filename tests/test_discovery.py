@@ -15,7 +15,7 @@ from wzmodel.cli import sweep as sweep_command
 from wzmodel.robustness import PrimBox, discover, sobol_indices
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
-from wzmodel.sweep import read_results, read_uncertainty, sample_design
+from wzmodel.sweep import read_results, read_uncertainty, run_sweep, sample_design
 from wzmodel.sweep.design import saltelli_unit_sample
 
 SCENARIOS = TINY / "scenarios"
@@ -130,6 +130,13 @@ def test_a_saltelli_sweep_of_the_tiny_example_prints_its_sobol_indices(tmp_path,
     assert fiscal.loc[["cost_overrun_service", "city_budget"], "ST"].abs().max() < 0.01
     # utilities_owners meets the 2027 coverage target in no draw: no indices
     assert table.loc[table["option"] == "utilities_owners", "S1"].isna().all()
+
+
+def test_sensitivity_needs_a_saltelli_design(tmp_path):
+    scenario = load_scenario(SCENARIOS / "uncertainty.toml")
+    result = run_sweep(scenario, tmp_path, samples=2, reference="rule_of_thumb", progress=False)
+    with pytest.raises(ValueError, match="saltelli design, not lhs"):
+        result.sensitivity()
 
 
 # ------------------------------------------------------------------------------------------
