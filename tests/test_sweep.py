@@ -430,6 +430,7 @@ def test_cli_runs_a_sweep_and_reports_probabilities(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert "6 experiments (6 run now, 0 already done)" in shown
     assert "p_coverage_2027" in shown and "utilities_owners" in shown
+    assert "Sobol'" not in shown  # indices only for a saltelli design
     with pytest.raises(SystemExit) as refused:  # argparse: usage and the accepted range, exit 2
         parser.parse_args(["sweep", str(SCENARIOS / "uncertainty.toml"), "--out", str(tmp_path),
                            "--workers", "0"])

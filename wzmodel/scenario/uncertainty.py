@@ -4,7 +4,7 @@ In the file, declarations are tables named by the parameter or lever::
 
     [uncertainty]
     seed = 42
-    method = "lhs"            # lhs | sobol | factorial
+    method = "lhs"            # lhs | sobol | factorial | saltelli
     samples = 32
 
     [uncertainty.parameters.cost_overrun_service]
@@ -40,7 +40,7 @@ from wzmodel.strict import StrictModel
 
 __all__ = ["Lever", "LeverValue", "Method", "Parameter", "Uncertainty"]
 
-Method = Literal["lhs", "sobol", "factorial"]
+Method = Literal["lhs", "sobol", "factorial", "saltelli"]
 LeverValue = str | int | float | bool
 
 
@@ -99,8 +99,11 @@ class Uncertainty(StrictModel):
     ----------
     seed : seed of the parameter sampler (the design is a function of it).
     method : ``lhs`` (Latin hypercube), ``sobol`` (scrambled Sobol', power-of-two sample
-        counts) or ``factorial`` (``samples`` evenly spaced levels per parameter, crossed).
-    samples : default number of parameter samples (levels per parameter for ``factorial``).
+        counts), ``factorial`` (``samples`` evenly spaced levels per parameter, crossed) or
+        ``saltelli`` (Saltelli's design for Sobol' sensitivity indices: ``samples`` base
+        points, a power of two, give ``samples × (parameters + 2)`` experiments).
+    samples : default number of parameter samples (levels per parameter for ``factorial``,
+        base points for ``saltelli``).
     parameters, levers : in declaration order.
     """
 

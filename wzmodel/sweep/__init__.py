@@ -5,7 +5,7 @@ Declarations live in the scenario file's ``[uncertainty]`` table::
 
     [uncertainty]
     seed = 42
-    method = "lhs"            # lhs | sobol | factorial
+    method = "lhs"            # lhs | sobol | factorial | saltelli
     samples = 32              # default sample count (the CLI's --samples overrides it)
 
     [uncertainty.parameters.cost_overrun_service]   # a range, sampled

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from SALib.sample import sobol as salib_sobol
 from scipy.stats import qmc
 
 from wzmodel.data import Dataset
@@ -17,7 +18,7 @@ from wzmodel.scenario import Scenario, Uncertainty
 from wzmodel.schema import InputError, Problem
 
 __all__ = ["DATASET_PATHS", "apply_inputs", "nested_override", "read_uncertainty",
-           "sample_design"]
+           "saltelli_unit_sample", "sample_design"]
 
 #: Data paths a parameter may address (multipliers), besides scenario keys.
 DATASET_PATHS = ("dataset.communities.households",)
@@ -106,14 +107,17 @@ def sample_design(spec: Uncertainty, samples: int | None = None) -> pd.DataFrame
     Parameters
     ----------
     spec : the declarations.
-    samples : parameter samples (levels per parameter for ``factorial``); default
-        ``spec.samples``. Ignored when no parameter is declared (one sample).
+    samples : parameter samples (levels per parameter for ``factorial``, base points for
+        ``saltelli``); default ``spec.samples``. Ignored when no parameter is declared (one
+        sample).
 
     Returns
     -------
     DataFrame
         ``experiment_id``, ``lever_id``, ``sample_id``, one column per parameter (float) and per
-        lever, ordered by ``experiment_id = lever_id × n_samples + sample_id``.
+        lever, ordered by ``experiment_id = lever_id × n_samples + sample_id``. With
+        ``saltelli`` there are ``n_samples = samples × (parameters + 2)`` samples per lever
+        setting, in the order :func:`wzmodel.robustness.sobol_indices` expects (SALib's).
     """
     n = samples if samples is not None else spec.samples
     unit = _unit_sample(spec, n)
@@ -142,15 +146,39 @@ def _unit_sample(spec: Uncertainty, n: int | None) -> np.ndarray:
                                   "uncertainty.samples)", None, "samples", n)])
     if spec.method == "lhs":
         return qmc.LatinHypercube(d, rng=np.random.default_rng(spec.seed)).random(n)
+    if spec.method in ("sobol", "saltelli") and n & (n - 1):
+        lower = 1 << (n.bit_length() - 1)
+        expected = (f"a power-of-two sample count for {spec.method} sampling ({lower} or "
+                    f"{2 * lower})")
+        raise InputError([Problem("uncertainty", expected, None, "samples", n)])
     if spec.method == "sobol":
-        if n & (n - 1):
-            lower = 1 << (n.bit_length() - 1)
-            expected = f"a power-of-two sample count for Sobol' sampling ({lower} or {2 * lower})"
-            raise InputError([Problem("uncertainty", expected, None, "samples", n)])
         engine = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(spec.seed))
         return engine.random_base2(int(math.log2(n)))
+    if spec.method == "saltelli":
+        return saltelli_unit_sample(d, n, spec.seed)
     levels = np.linspace(0.0, 1.0, n) if n > 1 else np.array([0.5])
     return np.array(list(itertools.product(levels, repeat=d)))
+
+
+def saltelli_unit_sample(dimensions: int, base: int, seed: int) -> np.ndarray:
+    """Saltelli's design for first- and total-order Sobol' indices, on the unit cube.
+
+    Parameters
+    ----------
+    dimensions : number of parameters ``d``.
+    base : base points ``N`` (a power of two).
+    seed : seed of the scrambled Sobol' sequence the design is built from.
+
+    Returns
+    -------
+    ndarray
+        ``N × (d + 2)`` rows: per base point, matrix A's row, the ``d`` rows of A with one
+        column from B, then B's row — SALib's layout (``calc_second_order=False``), which
+        :func:`wzmodel.robustness.sobol_indices` reads back.
+    """
+    problem = {"num_vars": dimensions, "names": [f"x{j}" for j in range(dimensions)],
+               "bounds": [[0.0, 1.0]] * dimensions}
+    return salib_sobol.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
 
 
 def apply_inputs(scenario: Scenario, dataset: Dataset, spec: Uncertainty,

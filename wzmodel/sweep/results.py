@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wzmodel.robustness import infeasibility, target_probabilities
+from wzmodel.robustness import infeasibility, sobol_indices, target_probabilities
 from wzmodel.scenario import Scenario, Uncertainty
 
 __all__ = ["METADATA_KEY", "SweepResult", "read_results"]
@@ -50,7 +50,9 @@ class SweepResult:
 
     def summary(self) -> str:
         """What ran; per lever setting the probability of meeting each target, the experiments
-        without a plan and the median extra money they need; and where the results are."""
+        without a plan and the median extra money they need; with a ``saltelli`` design, the
+        Sobol' indices of each target per parameter (:meth:`sensitivity`); and where the
+        results are."""
         done = len(self.results) - self.evaluated
         by = [lever.name for lever in self.spec.levers]
         table = target_probabilities(self.results, by=by).merge(
@@ -65,8 +67,30 @@ class SweepResult:
             lines.append(f"{infeasible} experiments have no plan (infeasible, or no reference "
                          "plan to re-check): they meet no target; their diagnosis is in the "
                          "columns extra_money_yuan, shortfall_<target> and diagnosis")
+        if self.spec.method == "saltelli" and self.spec.parameters:
+            lines += ["Which uncertainty decides each target? Sobol' indices (S1: the parameter "
+                      "alone, ST: with its interactions; NaN: the target is met in every "
+                      "experiment or in none)",
+                      self.sensitivity().round(3).to_string(index=False)]
         lines.append(f"Results: {self.path}")
         return "\n".join(lines)
+
+    def sensitivity(self) -> pd.DataFrame:
+        """Sobol' indices of every ``met_<target>`` per parameter and lever setting (a sweep
+        drawn with ``method = "saltelli"``): the lever columns, ``target``, ``parameter``,
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (see :func:`~wzmodel.robustness.sobol_indices`;
+        the bootstrap is seeded with the sweep's seed)."""
+        if self.spec.method != "saltelli":
+            raise ValueError(f"Sobol' indices need a saltelli design, not {self.spec.method}")
+        by = [lever.name for lever in self.spec.levers]
+        parameters = [p.name for p in self.spec.parameters]
+        tables = []
+        for column in (c for c in self.results.columns if c.startswith("met_")):
+            table = sobol_indices(self.results, parameters, output=column, by=by,
+                                  seed=self.spec.seed)
+            table.insert(len(by), "target", column.removeprefix("met_"))
+            tables.append(table)
+        return pd.concat(tables, ignore_index=True)
 
 
 def _assemble(parts: Path, design: pd.DataFrame) -> pd.DataFrame:
