@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wzmodel.solver.backend import Backend, backend
 from wzmodel.solver.options import SolverOptions
 from wzmodel.solver.outcome import STATUSES, SolvedResult, SolveOutcome, relative_gap
-from wzmodel.solver.registry import DEFAULT_SOLVER, Backend, backend, check_solver, solver_names
+from wzmodel.solver.registry import DEFAULT_SOLVER, check_solver, solver_names
 
 if TYPE_CHECKING:  # importing wzmodel.solver stays cheap: a backend loads its solver when used
     import pulp

@@ -32,7 +32,7 @@ _STATUS = {
 
 
 def solve(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
-    """Solve ``prob`` with CBC (see :class:`~wzmodel.solver.registry.Backend`)."""
+    """Solve ``prob`` with CBC (see :class:`~wzmodel.solver.backend.Backend`)."""
     with tempfile.TemporaryDirectory(prefix="wzmodel-cbc-") as tmp:
         log = Path(tmp) / "cbc.log"
         solver = pulp.COIN_CMD(

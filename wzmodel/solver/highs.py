@@ -178,7 +178,7 @@ def highs_status(h: highspy.Highs) -> tuple[str, str]:
 
 
 def solve(prob: pulp.LpProblem, options: SolverOptions) -> SolveOutcome:
-    """Solve ``prob`` with HiGHS (see :class:`~wzmodel.solver.registry.Backend`)."""
+    """Solve ``prob`` with HiGHS (see :class:`~wzmodel.solver.backend.Backend`)."""
     arrays = model_arrays(prob)
     variables, integer = arrays.variables, arrays.integer
     h = highs_instance(options)
