@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from wzmodel.data import dataset_with_sharing, load_dataset
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.funding import NO_SOURCES
-from wzmodel.planner.plan import Plan, read_plan_info
+from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, read_table
@@ -36,15 +36,14 @@ REL_TOL = 1e-6
 def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[str]:
     """Violations of the plan written in ``folder`` (``data`` overrides the data folder)."""
     folder = Path(folder)
-    info = read_plan_info(folder)
-    config = dict(info["meta"]["scenario_config"])
+    plan = Plan.read(folder)  # checks plan.json and every table first, naming what is damaged
+    config = dict(plan.meta["scenario_config"])
     if data is not None:
         config["data"] = str(Path(data).resolve())
     try:
         scenario = Scenario.model_validate(config)
     except ValidationError as exc:
         raise InputError(validation_problems(exc, str(folder / "plan.json"))) from None
-    plan = Plan.read(folder)
     dataset = None
     extra_option = folder / "sharing_option.csv"  # an option brought in from Excel
     if extra_option.exists():
