@@ -361,14 +361,18 @@ def test_an_interrupted_sweep_with_an_infeasible_reference_resumes(
     pd.testing.assert_frame_equal(result.results, infeasible_recheck.results, check_exact=True)
 
 
-def test_an_infeasible_replanned_experiment_carries_its_diagnosis(tmp_path):
-    text = """[uncertainty]
+#: one experiment: the budget scaled by a draw from [1.0, 1.1]
+ONE_BUDGET_SAMPLE = """[uncertainty]
 samples = 1
 [uncertainty.parameters.budget]
 path = "funding.budget_scale"
 low = 1.0
 high = 1.1
-[uncertainty.levers.option]
+"""
+
+
+def test_an_infeasible_replanned_experiment_carries_its_diagnosis(tmp_path):
+    text = ONE_BUDGET_SAMPLE + """[uncertainty.levers.option]
 path = "funding.sharing_option"
 values = ["utilities_owners"]
 """
@@ -389,13 +393,7 @@ def test_a_folder_of_another_sweep_is_not_mixed_in(scenario, sequential_recheck)
 
 
 def test_one_replanned_experiment(tmp_path):
-    text = """[uncertainty]
-samples = 1
-[uncertainty.parameters.budget]
-path = "funding.budget_scale"
-low = 1.0
-high = 1.1
-"""
+    text = ONE_BUDGET_SAMPLE
     result = run_sweep(load_scenario(tiny_with(tmp_path, text)), tmp_path / "out", mode="replan",
                        progress=False)
     row = result.results.iloc[0]
