@@ -28,7 +28,7 @@ import pandas as pd
 from wzmodel.schema import InputError, Problem
 
 __all__ = ["DATA_NOTE", "OUTPUT_MARKER", "atomic_folder", "atomic_write_text", "claim_output",
-           "write_csv", "write_excel"]
+           "mark_output", "write_csv", "write_excel"]
 
 DATA_NOTE = (
     "Data note: the bundled Shanghai data is calibrated but partly synthetic — committee names, "
@@ -97,6 +97,11 @@ def _foreign_content(folder: Path, command: str) -> str | None:
     return None
 
 
+def mark_output(folder: Path, command: str) -> None:
+    """Write the marker saying ``folder`` is ``command``'s output (which it may later replace)."""
+    atomic_write_text(folder / OUTPUT_MARKER, json.dumps({"command": command}) + "\n")
+
+
 def _existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
@@ -116,8 +121,7 @@ def atomic_folder(target: str | Path, command: str) -> Iterator[Path]:
     _remove_stale_temporaries(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
-        (tmp / OUTPUT_MARKER).write_text(json.dumps({"command": command}) + "\n",
-                                         encoding="utf-8")
+        mark_output(tmp, command)
         yield tmp
         claim_output(target, command)  # nothing else has taken the folder meanwhile
     except BaseException:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from wzmodel.io import OUTPUT_MARKER, atomic_write_text, claim_output
+from wzmodel.io import atomic_write_text, claim_output, mark_output
 from wzmodel.planner import make_plan, prepare, rule_of_thumb_plan
 from wzmodel.planner.plan import Plan
 from wzmodel.scenario import Scenario, Uncertainty
@@ -81,7 +81,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     out = claim_output(out, "sweep")
     parts = out / "parts"
     parts.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / OUTPUT_MARKER, json.dumps({"command": "sweep"}) + "\n")
+    mark_output(out, "sweep")
     manifest = _manifest(scenario, spec, design, mode, reference)
     _check_manifest(out / "sweep.json", manifest)
     _check_lever_settings(scenario, spec)
