@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from wzmodel.plots.siting import map_axes
 from wzmodel.targets import KINDS
@@ -122,9 +122,10 @@ def targets_figure(targets: pd.DataFrame, *, title: str = "Targets: required and
     share = targets["kind"].map(lambda kind: KINDS[kind].share).astype(bool)
     shares, counts = targets[share], targets[~share]
     panels = [(p, unit) for p, unit in ((shares, "share"), (counts, "count")) if len(p)]
-    fig = Figure(figsize=(9, 0.6 * len(targets) + 2.2), layout="constrained")
+    # each panel carries its own target names on the left: the count panel needs room too
+    fig = Figure(figsize=(11, 0.6 * len(targets) + 2.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False,
-                        width_ratios=[3, 1][:len(panels)])[0]
+                        width_ratios=[2, 1][:len(panels)])[0]
     for ax, (panel, unit) in zip(axes, panels, strict=True):
         y = np.arange(len(panel))
         colours = ["#1a9850" if m else "#d73027" for m in panel["met"]]
@@ -136,8 +137,10 @@ def targets_figure(targets: pd.DataFrame, *, title: str = "Targets: required and
             _percent_axis(ax, "x")
             ax.set_xlim(0, 1)
             ax.set_xlabel("achieved share (% of communities or streets)")
-        else:
-            ax.set_xlabel("achieved count (communities)")
+        else:  # the kinds' own units: communities, districts, ...
+            units = sorted({KINDS[kind].unit for kind in panel["kind"]})
+            ax.set_xlabel(f"achieved count ({', '.join(units)})")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", alpha=0.3)
     handles = [Line2D([], [], color="#1a9850", lw=6, label="met"),
                Line2D([], [], color="#d73027", lw=6, label="missed"),
