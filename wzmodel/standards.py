@@ -25,7 +25,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from wzmodel.schema import InputError, Problem
-from wzmodel.strict import StrictModel, validation_problems
+from wzmodel.strict import StrictModel, one_of, validation_problems
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 
 __all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Standard", "Standards", "load_standards"]
@@ -57,9 +57,7 @@ class Criterion(StrictModel):
     @field_validator("cost_category")
     @classmethod
     def _known_category(cls, value: str) -> str:
-        if value not in COST_CATEGORIES:
-            raise ValueError(f"unknown cost category {value!r}; expected one of {COST_CATEGORIES}")
-        return value
+        return one_of(value, COST_CATEGORIES, "a cost category")
 
     def gap(self, communities: pd.DataFrame) -> np.ndarray:
         """Gap quantity (``gap_unit``) of every community; 0 where the criterion is met."""

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wzmodel.schema import Problem
 
-__all__ = ["StrictModel", "validation_problems"]
+__all__ = ["StrictModel", "one_of", "validation_problems"]
 
 
 class StrictModel(BaseModel):
@@ -15,6 +15,14 @@ class StrictModel(BaseModel):
     (``model_copy(update=...)`` or :meth:`~wzmodel.scenario.Scenario.update` make changed copies)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def one_of(value: str, accepted, what: str) -> str:
+    """``value`` if it is among ``accepted``; else a ValueError naming every accepted one (for a
+    field validator: pydantic turns it into a problem at the field's key)."""
+    if value not in accepted:
+        raise ValueError(f"{what} ({', '.join(accepted)}), not {value!r}")
+    return value
 
 
 def validation_problems(exc: ValidationError, file: str, *,

@@ -14,7 +14,7 @@ import inspect
 
 from pydantic import Field, field_validator, model_validator
 
-from wzmodel.strict import StrictModel
+from wzmodel.strict import StrictModel, one_of
 from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
 from wzmodel.targets.complete_blocks import CompleteBlocks, CompleteDistricts
 from wzmodel.targets.coverage import Coverage
@@ -68,9 +68,7 @@ class Target(StrictModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, kind: str) -> str:
-        if kind not in KINDS:
-            raise ValueError(f"a target kind ({', '.join(KINDS)}), not {kind!r}")
-        return kind
+        return one_of(kind, KINDS, "a target kind")
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Target:
