@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from wzmodel.schema import InputError, Problem
 from wzmodel.solver import SolveOutcome
 from wzmodel.targets import KINDS
 from wzmodel.vocabulary import HEADLINE_YEARS
+
+if TYPE_CHECKING:
+    from wzmodel.solver.price_and_branch import WarmStart
 
 __all__ = ["TABLES", "Plan", "read_plan_info"]
 
@@ -183,6 +187,11 @@ class Plan:
         return plan
 
     # ----------------------------------------------------------------------------------------
+    @property
+    def warm(self) -> WarmStart | None:
+        """What a warm re-plan from this plan starts from (price and branch only; in memory)."""
+        return self.outcome.extra.get("warm") if self.outcome is not None else None
+
     def kpi(self, metric: str) -> float:
         row = self.kpis.loc[self.kpis["metric"] == metric, "value"]
         if row.empty:

@@ -13,7 +13,7 @@ import pandas as pd
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import PlanModel
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
-from wzmodel.solver.price_and_branch import solve_price_and_branch
+from wzmodel.solver.price_and_branch import WarmStart, solve_price_and_branch
 
 __all__ = ["PRICE_AND_BRANCH_ABOVE", "choose", "initial_columns", "search"]
 
@@ -30,11 +30,13 @@ def choose(model: PlanModel, requested: str, options: SolverOptions) -> str:
 
 
 def search(model: PlanModel, strategy: str, options: SolverOptions,
-           start: pd.DataFrame | None = None) -> SolveOutcome:
+           start: pd.DataFrame | None = None, warm: WarmStart | None = None) -> SolveOutcome:
     """Solve ``model`` in place with a chosen strategy. ``start`` (price and branch only): the
-    rule of thumb's schedule chasing the hard targets, if the caller has it already."""
+    rule of thumb's schedule chasing the hard targets, if the caller has it already; ``warm``
+    (price and branch only): a previous solve's state to start from instead."""
     if strategy == "price_and_branch":
-        return solve_price_and_branch(model.prob, options, initial_columns(model, start))
+        initial = initial_columns(model, start) if warm is None else ()
+        return solve_price_and_branch(model.prob, options, initial, warm=warm)
     return solve(model.prob, options)
 
 

@@ -22,6 +22,15 @@ on the whole model spends its time in the root LP; this solver instead
    (from the incumbent) proves a bound for the whole model — exact with ``gap = 0`` given time.
 
 The reported bound is the whole model's (the LP's, or step 3's), never the restricted one's.
+
+**Warm re-solves.** A solve leaves a :class:`WarmStart` (``outcome.extra["warm"]``): the
+priced-in columns, the restricted LP's basis and the plan found, all keyed by column and row
+name. Handed to the next solve of a similar model (other budgets, costs, shares or target
+levels; columns and rows matched by name, so the model may be rebuilt), pricing starts from
+those columns and that basis — a few dual simplex iterations instead of a cold LP — and branch
+and bound starts from that plan when it still fits. The warm state is read, never changed, so
+a re-solve depends only on the model and the state handed to it, not on what ran before.
+
 HiGHS only; any PuLP model with binaries and a suitable initial column set can use it (the
 initial set must contain every binary with a lower bound above zero).
 """
@@ -33,6 +42,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 import pulp
 import scipy.sparse as sp
@@ -41,13 +51,57 @@ from wzmodel.solver.highs import highs_instance, highs_model, highs_status, mode
 from wzmodel.solver.options import SolverOptions
 from wzmodel.solver.outcome import SolveOutcome, relative_gap
 
-__all__ = ["solve_price_and_branch"]
+__all__ = ["WarmStart", "solve_price_and_branch"]
 
 _PRICE_TOL = 1e-7
 _LAST_MOMENT = 0.5  # seconds a solve is given when the time limit has just run out
-# A MIP over (nearly) every column is the whole model, which HiGHS's branch and bound does not
-# solve in useful time, nor within its time limit (its presolve alone overran 9 s by 100 s)
-_WHOLE_MODEL = 0.5
+# A MIP with more free binaries than this is (nearly) the whole city model, which HiGHS's branch
+# and bound does not solve in useful time, nor within its time limit (its presolve alone overran
+# 9 s by 100 s; a reduced-cost window of 111,000 binaries ran 80 s for nothing)
+_SEARCHABLE = 20_000
+_STATUS = {int(s): s for s in highspy.HighsBasisStatus.__members__.values()}
+_LOWER, _BASIC = int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic)
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """What a price-and-branch solve leaves for re-solving a similar model, keyed by name.
+
+    ``present``: the priced-in columns; ``column_status`` / ``row_status``: the final restricted
+    LP's basis (HiGHS basis status codes; -1 for a row or column that was not loaded);
+    ``values``: the solution found (None if none was).
+    """
+
+    columns: np.ndarray  # column names
+    rows: np.ndarray  # row names
+    present: np.ndarray
+    column_status: np.ndarray
+    row_status: np.ndarray
+    values: np.ndarray | None
+
+    def onto(self, columns: np.ndarray, rows: np.ndarray) -> WarmStart:
+        """This state re-indexed onto a model with the given column and row names (a name the
+        state does not know: absent, not loaded, no value)."""
+        if np.array_equal(columns, self.columns) and np.array_equal(rows, self.rows):
+            return self
+        col = _positions(self.columns, columns)
+        row = _positions(self.rows, rows)
+        known = col >= 0
+
+        def take(a, fill):
+            return np.where(known, a[np.maximum(col, 0)], fill)
+
+        return WarmStart(
+            columns, rows, take(self.present, False), take(self.column_status, -1),
+            np.where(row >= 0, self.row_status[np.maximum(row, 0)], -1),
+            None if self.values is None else take(self.values, 0.0),
+        )
+
+
+def _positions(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Position in ``old`` of each name of ``new`` (-1 where absent)."""
+    where = {name: i for i, name in enumerate(old)}
+    return np.fromiter((where.get(name, -1) for name in new), dtype=np.int64, count=len(new))
 
 
 def solve_price_and_branch(
@@ -56,6 +110,7 @@ def solve_price_and_branch(
     initial: Iterable[pulp.LpVariable],
     *,
     batch: int = 5_000,
+    warm: WarmStart | None = None,
 ) -> SolveOutcome:
     """Solve ``prob`` by pricing columns into its LP relaxation and branching on the result.
 
@@ -65,18 +120,25 @@ def solve_price_and_branch(
     to the last one.
     Variable values are set on ``prob`` like :func:`wzmodel.solver.solve` does; the outcome's
     ``extra`` holds ``lp_bound`` (the whole LP relaxation's), ``lp_seconds``, ``rounds``,
-    ``columns`` (priced in, total) and ``mip_seconds``.
+    ``columns`` (priced in, total), ``mip_seconds`` and ``warm`` (the :class:`WarmStart` for
+    the next solve). With ``warm`` (a previous solve's state), pricing starts from its columns
+    and basis and branch and bound from its solution.
     """
     clock = time.perf_counter()
     if options.solver != "highs":
         raise ValueError("price and branch needs HiGHS (solver = 'highs')")
-    variables, _constraints, cl, cu, integer, cost, rl, ru, rows = model_arrays(prob)
+    variables, constraints, cl, cu, integer, cost, rl, ru, rows = model_arrays(prob)
     columns = rows.tocsc()
     maximize = prob.sense == pulp.LpMaximize
     sense = 1.0 if maximize else -1.0
     index = {id(v): j for j, v in enumerate(variables)}
     present = ~integer | (cl > 0)
     present[[index[id(v)] for v in initial if id(v) in index]] = True
+    column_names = np.array([v.name for v in variables], dtype=object)
+    row_names = np.array([c.name for c in constraints], dtype=object)
+    if warm is not None:
+        warm = warm.onto(column_names, row_names)
+        present |= warm.present
 
     def left() -> float | None:
         """Seconds left of the time limit (None: no limit); at least a moment for a last solve."""
@@ -88,7 +150,7 @@ def solve_price_and_branch(
         return options.time_limit is not None and time.perf_counter() - clock >= options.time_limit
 
     offset = float(prob.objective.constant)
-    lp = _RestrictedLP(cost, cl, cu, rl, ru, rows, columns, maximize, options)
+    lp = _RestrictedLP(cost, cl, cu, rl, ru, rows, columns, maximize, options, warm)
     rounds, converged, bound = 0, False, None
     while True:
         rounds += 1
@@ -122,26 +184,28 @@ def solve_price_and_branch(
     mip = _MIP(cost, rl, ru, rows, integer, maximize, offset)
     binary = present & integer
     frac = binary & (x > 1e-6) & (x < 1 - 1e-6)
+    start = None if warm is None else warm.values
     lo, hi = cl.copy(), cu.copy()
     lo[binary & ~frac & (x >= 0.5)] = 1.0
     hi[binary & ~frac & (x < 0.5)] = 0.0
-    found = mip.solve(present, lo, hi, replace(options, time_limit=left()))
+    found = mip.solve(present, lo, hi, replace(options, time_limit=left()), start=start)
     if found is None and not out_of_time():
         # free every binary the LP uses (those at one too); the zeros stay fixed
         hi = cu.copy()
         hi[binary & (x <= 1e-6)] = 0.0
         found = mip.solve(present, cl, hi, replace(options, time_limit=left()))
-    if found is None and not out_of_time() and present.sum() < _WHOLE_MODEL * present.size:
+    if found is None and not out_of_time() and (present & integer).sum() <= _SEARCHABLE:
         found = mip.solve(present, cl, cu, replace(options, time_limit=left()))
     still_open = found is not None and relative_gap(found.objective, bound) > options.gap
     if still_open and converged and not out_of_time():
         window = sense * (bound - found.objective)
         open_ = present | (sense * reduced >= -window - 1e-9)
-        wider = mip.solve(open_, cl, cu, replace(options, time_limit=left()), start=found.values)
-        if wider is not None:
-            bound = min(bound, wider.bound) if maximize else max(bound, wider.bound)
-            if sense * wider.objective >= sense * found.objective:
-                found = wider
+        if (open_ & integer).sum() <= _SEARCHABLE:
+            wider = mip.solve(open_, cl, cu, replace(options, time_limit=left()), start=found.values)
+            if wider is not None:
+                bound = min(bound, wider.bound) if maximize else max(bound, wider.bound)
+                if sense * wider.objective >= sense * found.objective:
+                    found = wider
     mip_seconds = time.perf_counter() - t_mip
     seconds = time.perf_counter() - clock
     extra = {
@@ -150,6 +214,8 @@ def solve_price_and_branch(
         "rounds": rounds,
         "columns": (int(present.sum()), len(variables)),
         "mip_seconds": mip_seconds,
+        "warm": WarmStart(column_names, row_names, present.copy(), *lp.basis(),
+                          None if found is None else found.values),
     }
     if found is None:
         return SolveOutcome(
@@ -255,7 +321,9 @@ class _RestrictedLP:
     """The LP relaxation over the present columns and binding rows, kept loaded in HiGHS so that
     each round's solve starts from the last basis."""
 
-    def __init__(self, cost, cl, cu, rl, ru, rows, columns, maximize, options: SolverOptions):
+    def __init__(self, cost, cl, cu, rl, ru, rows, columns, maximize, options: SolverOptions,
+                 warm: WarmStart | None = None):
+        self.warm = warm
         self.cost, self.cl, self.cu, self.rl, self.ru = cost, cl, cu, rl, ru
         self.rows, self.columns, self.maximize = rows, columns, maximize
         self.options = replace(options, time_limit=None, node_limit=None, warm_start=False)
@@ -280,6 +348,8 @@ class _RestrictedLP:
         return status
 
     def _load(self, present, binding) -> None:
+        if self.warm is not None:  # the rows of the warm basis are loaded too: it stays square
+            binding = binding | (self.warm.row_status >= 0)
         self.col_at, self.row_at = np.flatnonzero(present), np.flatnonzero(binding)
         sub = self.rows[self.row_at][:, self.col_at].tocsc()
         c = self.col_at
@@ -288,6 +358,30 @@ class _RestrictedLP:
             highs_model(self.cost[c], self.cl[c], self.cu[c], self.rl[self.row_at],
                         self.ru[self.row_at], sub, maximize=self.maximize)
         )
+        if self.warm is not None:
+            self._set_basis(self.warm)
+
+    def _set_basis(self, warm: WarmStart) -> None:
+        """Start from ``warm``'s basis: columns new to it at their lower bound, rows new to it
+        with their slack basic (so the basis stays square). HiGHS refuses a basis it cannot
+        factor; the solve then starts cold, which changes its speed, not its answer."""
+        col = warm.column_status[self.col_at]
+        row = warm.row_status[self.row_at]
+        basis = highspy.HighsBasis()
+        basis.col_status = [_STATUS[s] for s in np.where(col >= 0, col, _LOWER)]
+        basis.row_status = [_STATUS[s] for s in np.where(row >= 0, row, _BASIC)]
+        basis.valid = True
+        self.h.setBasis(basis)
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """The basis as status codes for every column and row of the model (-1: not loaded)."""
+        col = np.full(self.rows.shape[1], -1, dtype=np.int8)
+        row = np.full(self.rows.shape[0], -1, dtype=np.int8)
+        if self.h is not None and self.h.getBasis().valid:
+            b = self.h.getBasis()
+            col[self.col_at] = [int(s) for s in b.col_status]
+            row[self.row_at] = [int(s) for s in b.row_status]
+        return col, row
 
     def _extend(self, present, binding) -> None:
         """Add the newly present columns, then the rows that now bind (the basis is kept)."""
