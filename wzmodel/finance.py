@@ -241,8 +241,8 @@ class Comparison:
 
     def write(self, folder: str | Path) -> Path:
         """Write atomically: each plan under ``folder/<option>/``, the summary tables as CSV,
-        ``comparison.xlsx`` and the figures as PNG. Options without a solution get no plan folder
-        (their status and diagnosis are in the summary)."""
+        ``comparison.xlsx``, the figures as PNG and the briefing page ``report.html``. Options
+        without a solution get no plan folder (their status and diagnosis are in the summary)."""
         from wzmodel.plots.style import save_figure
 
         with atomic_folder(folder, "compare") as tmp:
@@ -258,6 +258,9 @@ class Comparison:
             self.to_excel(tmp / "comparison.xlsx")
             for stem, figure in self.figures().items():
                 save_figure(figure, tmp / f"{stem}.png")
+            from wzmodel.report import comparison_page
+
+            (tmp / "report.html").write_text(comparison_page(self), encoding="utf-8")
         return Path(folder)
 
 

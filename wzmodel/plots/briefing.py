@@ -82,8 +82,11 @@ def coverage_figure(plans: Mapping[str, object], *,
         cov = plan.coverage
         for group in groups:
             rows = cov[cov["zone_group"] == group]
+            if rows.empty:  # a zone group the plan has no community in
+                continue
+            name = ZONE_LABELS.get(group, group) + (f" — {label}" if len(plans) > 1 else "")
             ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
-                    color=zone_colour(group), label=f"{ZONE_LABELS.get(group, group)} — {label}")
+                    color=zone_colour(group), label=name)
     if targets is not None:
         charted = targets["kind"].map(lambda kind: KINDS[kind].on_coverage_chart).astype(bool)
         for t in targets[charted].itertuples():
