@@ -66,12 +66,13 @@ def main() -> None:
     report("(a) Shanghai, min_cost, due by 2035", plan)
     if args.map:
         from wzmodel.plots import map_sites
+        from wzmodel.plots.style import save_figure
 
         Path(args.map).mkdir(parents=True, exist_ok=True)
         fig = map_sites(plan.communities, plan.candidates, plan.allocation,
                         title="Shanghai: service complexes opened (min cost, radius by zone)",
                         figsize=(11, 10))
-        fig.savefig(Path(args.map) / "siting_shanghai.png", dpi=120)
+        save_figure(fig, Path(args.map) / "siting_shanghai.png")
     policy = SitingConfig(due_year_by_zone={"main_urban": 2027, "new_town": 2027,
                                             "new_market_town": 2030})
     report("(a) Shanghai, min_cost, due 2027 (main urban, new towns) / 2030 (market towns)",

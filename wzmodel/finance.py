@@ -42,7 +42,7 @@ from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem, read_table, table_specs
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.standards import load_standards
-from wzmodel.vocabulary import DISTRICT_PINYIN, HEADLINE_YEARS
+from wzmodel.vocabulary import DISTRICT_PINYIN, FUNDER_LABELS, HEADLINE_YEARS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,17 +65,6 @@ __all__ = [
 FISCAL_ROLES = ("city_fiscal", "district_fiscal")
 CAP_USED_SHARE = 0.99
 """A budget counts as used up ("at its cap") when this share of it is spent."""
-FUNDER_LABELS = {
-    "city_fiscal": "city fiscal",
-    "district_fiscal": "district fiscal (all districts)",
-    "utility_gas": "gas utility",
-    "utility_water": "water utility",
-    "utility_drainage": "drainage utility",
-    "owners": "owners & maintenance funds",
-    "social_capital": "social capital",
-    "community": "community funds",
-}
-"""Readable names of funder roles, used to group sources in tables and figures."""
 
 
 # ============================================================================================
@@ -242,17 +231,19 @@ class Comparison:
         """The comparison's figures by file stem (see :mod:`wzmodel.plots.finance`)."""
         # matplotlib only when figures are drawn: planning without plotting needs no backend
         from wzmodel.plots import district_burden_heatmap, money_by_funder_figure
+        from wzmodel.plots.palette import funder_colour
 
         return {"money_by_funder": money_by_funder_figure(
-                    self.money, options=self.options, funders=list(FUNDER_LABELS.values())),
+                    self.money, options=self.options, funders=list(FUNDER_LABELS.values()),
+                    colours={label: funder_colour(role) for role, label in FUNDER_LABELS.items()}),
                 "district_burden_per_resident": district_burden_heatmap(
                     self.district_burden, options=self.options)}
 
     def write(self, folder: str | Path) -> Path:
         """Write atomically: each plan under ``folder/<option>/``, the summary tables as CSV,
-        ``comparison.xlsx`` and the figures as PNG. Options without a solution get no plan folder
-        (their status and diagnosis are in the summary)."""
-        import matplotlib.pyplot as plt
+        ``comparison.xlsx``, the figures as PNG and the briefing page ``report.html``. Options
+        without a solution get no plan folder (their status and diagnosis are in the summary)."""
+        from wzmodel.plots.style import save_figure
 
         with atomic_folder(folder, "compare") as tmp:
             for option, plan in self.plans.items():
@@ -266,8 +257,10 @@ class Comparison:
                 write_csv(getattr(self, name), tmp / f"{name}.csv")
             self.to_excel(tmp / "comparison.xlsx")
             for stem, figure in self.figures().items():
-                figure.savefig(tmp / f"{stem}.png", dpi=120, metadata={"Software": None})
-                plt.close(figure)
+                save_figure(figure, tmp / f"{stem}.png")
+            from wzmodel.report import comparison_page
+
+            (tmp / "report.html").write_text(comparison_page(self), encoding="utf-8")
         return Path(folder)
 
 

@@ -158,13 +158,11 @@ class SitingPlan:
             for name in ("sites", "allocation", "communities", "kpis"):
                 write_csv(getattr(self, name), tmp / f"siting_{name}.csv")
             if map_png:  # matplotlib only when a map is drawn
-                import matplotlib.pyplot as plt
-
                 from wzmodel.plots import map_sites
+                from wzmodel.plots.style import save_figure
 
-                fig = map_sites(self.communities, self.candidates, self.allocation)
-                fig.savefig(tmp / "siting_map.png", dpi=150)
-                plt.close(fig)
+                save_figure(map_sites(self.communities, self.candidates, self.allocation),
+                            tmp / "siting_map.png")
         return Path(folder)
 
 

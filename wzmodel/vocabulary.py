@@ -11,8 +11,8 @@ from typing import Literal
 
 from wzmodel.schema import table_specs
 
-__all__ = ["CLASSES", "COST_CATEGORIES", "DISTRICT_PINYIN", "HEADLINE_YEARS", "MONEY_UNIT", "ZONES",
-           "Zone", "romanise"]
+__all__ = ["CLASSES", "COST_CATEGORIES", "DISTRICT_PINYIN", "FUNDER_LABELS", "HEADLINE_YEARS", "MONEY_UNIT",
+           "ROLES", "ZONES", "Zone", "romanise"]
 
 ZONES: tuple[str, ...] = tuple(table_specs()["streets"].column("zone").allowed or ())
 """Planning zones, in the order of the input contract."""
@@ -26,6 +26,21 @@ CLASSES: tuple[str, ...] = ("basic", "featured")
 COST_CATEGORIES: tuple[str, ...] = tuple(
     table_specs()["sharing"].column("cost_category").allowed or ())
 """Cost categories of the standards and the sharing rules."""
+
+ROLES: tuple[str, ...] = tuple(table_specs()["sources"].column("role").allowed or ())
+"""Funder roles, in the order of the input contract (a source's role; sharing rules name roles)."""
+
+FUNDER_LABELS: dict[str, str] = {
+    "city_fiscal": "city fiscal",
+    "district_fiscal": "district fiscal (all districts)",
+    "utility_gas": "gas utility",
+    "utility_water": "water utility",
+    "utility_drainage": "drainage utility",
+    "owners": "owners & maintenance funds",
+    "social_capital": "social capital",
+    "community": "community funds",
+}
+"""Readable names of funder roles, used to group sources in tables and figures."""
 
 MONEY_UNIT = 1e4
 """Yuan per money unit inside the optimisation models (万元): keeps coefficients well scaled."""

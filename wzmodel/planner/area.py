@@ -29,7 +29,7 @@ from wzmodel.scenario import AreaConfig
 from wzmodel.schema import Problem
 from wzmodel.vocabulary import DISTRICT_PINYIN
 
-__all__ = ["Area", "city_wide", "select_area"]
+__all__ = ["Area", "city_wide", "describe_area", "select_area"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,11 @@ def _street_expected(code: str, streets: pd.DataFrame) -> str:
     examples = ", ".join(f"{c} {n}" for c, n in zip(streets["street_code"][:3], streets["street_name"][:3],
                                                     strict=True))
     return f"a street code of the data ({len(streets)} streets, e.g. {examples}; see streets.csv)"
+
+
+def describe_area(area: dict) -> str:
+    """One line on the area a plan covers (``meta.area`` of ``plan.json``)."""
+    basis = ("as stated" if area["city_share_basis"] == "stated"
+             else "its share of the city's communities, an assumption")
+    return (f"Area: {', '.join(area['districts'])} — {area['communities']} communities; city-wide "
+            f"budgets × {area['city_share']:.4f} ({basis}); other districts' pots left out")

@@ -31,6 +31,7 @@ import pandas as pd
 
 from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
 from wzmodel.planner import evaluate as ev
+from wzmodel.planner.area import describe_area
 from wzmodel.planner.diagnose import Diagnosis
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.schema import InputError, Problem
@@ -100,6 +101,9 @@ class Plan:
     #: the diagnosis in figures (extra money by source and year, shortfall per target) when the
     #: hard targets are infeasible; kept in memory only (``diagnosis`` is its text)
     diagnosis_detail: Diagnosis | None = None
+    #: the problem the plan was made for (names, streets, districts for the briefing page);
+    #: in memory only — a plan read back from its folder rebuilds it when it needs it
+    problem: PlanningProblem | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -182,6 +186,7 @@ class Plan:
             outcome,
             meta,
         )
+        plan.problem = problem
         if compare_with is not None:
             plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
@@ -224,7 +229,8 @@ class Plan:
         write_excel(sheets, Path(path), units=UNITS, totals={"funding", "money"}, note=DATA_NOTE)
 
     def write(self, folder: str | Path, *, excel: bool = True) -> Path:
-        """Write every table, ``plan.json`` and ``report.md`` into ``folder`` atomically."""
+        """Write every table, ``plan.json``, ``report.md`` and the briefing page ``report.html``
+        (:mod:`wzmodel.report`) into ``folder`` atomically."""
         with atomic_folder(folder, "plan") as tmp:
             self.to_csv(tmp)
             if excel:
@@ -240,6 +246,9 @@ class Plan:
                 encoding="utf-8",
             )
             (tmp / "report.md").write_text(self.report(), encoding="utf-8")
+            from wzmodel.report import plan_page  # matplotlib and jinja2 only when writing
+
+            (tmp / "report.html").write_text(plan_page(self), encoding="utf-8")
         return Path(folder)
 
     @classmethod
@@ -373,14 +382,6 @@ def counts_nothing(target) -> bool:
     district of the plan (a plan restricted to an area outside the target's zones): its
     required amount is 0 although its level is not."""
     return bool(KINDS[target.kind].share and target.required_level > 0 and target.required == 0)
-
-
-def describe_area(area: dict) -> str:
-    """One line on the area a plan covers (``meta.area`` of ``plan.json``)."""
-    basis = ("as stated" if area["city_share_basis"] == "stated"
-             else "its share of the city's communities, an assumption")
-    return (f"Area: {', '.join(area['districts'])} — {area['communities']} communities; city-wide "
-            f"budgets × {area['city_share']:.4f} ({basis}); other districts' pots left out")
 
 
 def describe_outcome(outcome: SolveOutcome | None, *, timings: bool = True) -> str:

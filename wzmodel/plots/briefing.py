@@ -1,8 +1,8 @@
 """Briefing figures of the baseline, the plan and the sweep: tidy DataFrames and plans in, a
 matplotlib Figure out.
 
-Every figure has a title, units in its axis labels and a legend. Chinese names are romanised
-(:func:`~wzmodel.vocabulary.romanise`), since the default fonts have no CJK glyphs.
+Every figure has a title, units in its axis labels and a legend; ids are shown by their readable
+names (:mod:`.labels`) and coloured by :mod:`.palette`, the same in every figure.
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from wzmodel.plots.labels import SOFT_NOTE, ZONE_LABELS, funder_label, option_label, role_of, target_label
+from wzmodel.plots.palette import CLASS_COLOURS, MET, MISSED, ZONE_COLOURS, funder_colour, zone_colour
 from wzmodel.plots.siting import map_axes
+from wzmodel.plots.style import money_axis
 from wzmodel.targets import KINDS
+from wzmodel.vocabulary import ROLES
 
 __all__ = [
     "ZONE_LABELS",
@@ -30,23 +34,6 @@ __all__ = [
     "targets_figure",
 ]
 
-ZONE_LABELS: dict[str, str] = {
-    "main_urban": "main urban area", "new_town": "five new towns",
-    "new_market_town": "new market towns", "rural": "rural",
-    "main_urban+new_town": "main urban area + new towns", "all": "whole area",
-}
-"""Readable names of zones and zone groups (:data:`wzmodel.planner.evaluate.ZONE_GROUPS`)."""
-
-ZONE_COLOURS: dict[str, str] = {
-    "main_urban": "#1f77b4", "new_town": "#2ca02c", "new_market_town": "#ff7f0e",
-    "rural": "#8c564b", "main_urban+new_town": "#17becf", "all": "#333333",
-}
-SOURCE_GROUPS = {"city_fiscal": "city fiscal", "district_fiscal": "district fiscal (all pots)",
-                 "utility": "utilities", "owners": "owners & maintenance funds",
-                 "social_capital": "social capital", "community": "community funds"}
-
-
-
 def _percent_axis(ax, axis: str = "y") -> None:
     getattr(ax, f"{axis}axis").set_major_formatter(PercentFormatter(1.0, decimals=0))
 
@@ -58,8 +45,9 @@ def baseline_shares_figure(by_zone: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.add_subplot()
     x = np.arange(len(zones))
-    for offset, column, label, colour in ((-0.2, "basic_share", "basic (or better)", "#4c72b0"),
-                                          (0.2, "featured_share", "featured", "#dd8452")):
+    for offset, column, label, colour in (
+            (-0.2, "basic_share", "basic (or better)", CLASS_COLOURS["basic"]),
+            (0.2, "featured_share", "featured", CLASS_COLOURS["featured"])):
         bars = ax.bar(x + offset, table[column], width=0.4, label=label, color=colour)
         ax.bar_label(bars, labels=[f"{v:.0%}" for v in table[column]], fontsize=8)
     ax.set_xticks(x, [f"{ZONE_LABELS.get(z, z)}\n({int(n):,} communities)"
@@ -94,15 +82,18 @@ def coverage_figure(plans: Mapping[str, object], *,
         cov = plan.coverage
         for group in groups:
             rows = cov[cov["zone_group"] == group]
+            if rows.empty:  # a zone group the plan has no community in
+                continue
+            name = ZONE_LABELS.get(group, group) + (f" — {label}" if len(plans) > 1 else "")
             ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
-                    color=ZONE_COLOURS.get(group), label=f"{ZONE_LABELS.get(group, group)} — {label}")
+                    color=zone_colour(group), label=name)
     if targets is not None:
         charted = targets["kind"].map(lambda kind: KINDS[kind].on_coverage_chart).astype(bool)
         for t in targets[charted].itertuples():
             group = "+".join(t.zones) if not isinstance(t.zones, str) else t.zones
             group = group.replace(",", "+").replace(" ", "")
             ax.scatter([t.year], [t.required_level], marker="D", s=70, zorder=5,
-                       color=ZONE_COLOURS.get(group, "black"), edgecolors="black",
+                       color=zone_colour(group), edgecolors="black",
                        label=f"target {t.year}: {t.required_level:.0%} of "
                              f"{ZONE_LABELS.get(group, group)}")
     _percent_axis(ax)
@@ -122,63 +113,68 @@ def targets_figure(targets: pd.DataFrame, *, title: str = "Targets: required and
     share = targets["kind"].map(lambda kind: KINDS[kind].share).astype(bool)
     shares, counts = targets[share], targets[~share]
     panels = [(p, unit) for p, unit in ((shares, "share"), (counts, "count")) if len(p)]
-    # each panel carries its own target names on the left: the count panel needs room too
-    fig = Figure(figsize=(11, 0.6 * len(targets) + 2.2), layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False,
-                        width_ratios=[2, 1][:len(panels)])[0]
+    # panels stacked, one row per target: long target names share one left margin
+    fig = Figure(figsize=(10, 0.55 * len(targets) + 1.2 * len(panels) + 1.0),
+                 layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False,
+                        height_ratios=[len(p) + 0.6 for p, _ in panels])[:, 0]
     for ax, (panel, unit) in zip(axes, panels, strict=True):
         y = np.arange(len(panel))
-        colours = ["#1a9850" if m else "#d73027" for m in panel["met"]]
-        ax.barh(y, panel["achieved_level"], color=colours, height=0.5)
+        colours = [MET if m else MISSED for m in panel["met"]]
+        bars = ax.barh(y, panel["achieved_level"], color=colours, height=0.5)
         ax.scatter(panel["required_level"], y, marker="|", s=400, color="black", zorder=3)
-        ax.set_yticks(y, [f"{t} ({'hard' if h else 'soft'})"
-                          for t, h in zip(panel["target"], panel["hard"], strict=True)])
+        ax.set_yticks(y, [target_label(t, with_level=False) for t in panel.itertuples()])
+        ax.invert_yaxis()  # in the table's order, top down
+        fmt = "{:.1%}" if unit == "share" else "{:,.0f}"
+        ax.bar_label(bars, padding=4, fontsize=8, labels=[
+            f"{fmt.format(a)} (needs {fmt.format(r)})"
+            for a, r in zip(panel["achieved_level"], panel["required_level"], strict=True)])
         if unit == "share":
             _percent_axis(ax, "x")
-            ax.set_xlim(0, 1)
+            ax.set_xlim(0, 1.25)  # room for the labels past 100 %
+            ax.set_xticks(np.linspace(0, 1, 6))
             ax.set_xlabel("achieved share (% of communities or streets)")
         else:  # the kinds' own units: communities, districts, ...
             units = sorted({KINDS[kind].unit for kind in panel["kind"]})
+            top = float(max(panel["achieved_level"].max(), panel["required_level"].max(), 1))
+            ax.set_xlim(0, 1.4 * top)
             ax.set_xlabel(f"achieved count ({', '.join(units)})")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", alpha=0.3)
-    handles = [Line2D([], [], color="#1a9850", lw=6, label="met"),
-               Line2D([], [], color="#d73027", lw=6, label="missed"),
+    handles = [Line2D([], [], color=MET, lw=6, label="met"),
+               Line2D([], [], color=MISSED, lw=6, label="missed"),
                Line2D([], [], color="black", marker="|", ls="", markersize=14, label="required")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    if not targets["hard"].astype(bool).all():  # say what "soft" means where it is used
+        handles.append(Line2D([], [], ls="", label=SOFT_NOTE))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     fig.suptitle(title)
     return fig
 
 
-def _source_group(source_id: str) -> str:
-    for prefix, label in SOURCE_GROUPS.items():
-        if source_id.startswith(prefix):
-            return label
-    return source_id
-
-
-def money_by_source_figure(money: pd.DataFrame, *, title: str = "Money per year by source"
-                           ) -> Figure:
-    """Money paid per year stacked by source (``Plan.money``: year, source_id, yuan), in
-    million yuan; the district pots are added up, the utilities likewise."""
-    frame = money.assign(group=money["source_id"].map(_source_group))
-    table = frame.pivot_table(index="year", columns="group", values="yuan", aggfunc="sum",
+def money_by_source_figure(money: pd.DataFrame, *, sources: pd.DataFrame | None = None,
+                           title: str = "Money per year by funder") -> Figure:
+    """Money paid per year stacked by funder role (``Plan.money``: year, source_id, yuan), in
+    million yuan; a role's sources (the district pots) are added up. ``sources`` (source_id,
+    role) gives each source's role; without it the role is read off the id's prefix."""
+    frame = money.assign(role=money["source_id"].map(lambda s: role_of(s, sources)))
+    table = frame.pivot_table(index="year", columns="role", values="yuan", aggfunc="sum",
                               fill_value=0.0) / 1e6
-    order = [g for g in SOURCE_GROUPS.values() if g in table.columns]
-    order += [g for g in table.columns if g not in order]
+    order = [r for r in ROLES if r in table.columns] + sorted(set(table.columns) - set(ROLES))
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     ax = fig.add_subplot()
     bottom = np.zeros(len(table))
-    cmap = colormaps["tab10"]
-    for i, group in enumerate(order):
-        ax.bar(table.index, table[group], bottom=bottom, label=group, color=cmap(i), width=0.8)
-        bottom += table[group].to_numpy()
+    for role in order:
+        ax.bar(table.index, table[role], bottom=bottom, label=funder_label(role),
+               color=funder_colour(role), width=0.8)
+        bottom += table[role].to_numpy()
     ax.set_xticks(table.index, [str(y) for y in table.index])
     ax.set_xlabel("year")
     ax.set_ylabel("money paid (million yuan)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    money_axis(ax, float(table.sum(axis=1).max()) if len(table) else 0.0)
     ax.set_title(title)
-    ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    handles, labels = ax.get_legend_handles_labels()  # top of the stack first, as drawn
+    ax.legend(handles[::-1], labels[::-1], title="funder", loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -195,13 +191,14 @@ def schedule_figure(schedule: pd.DataFrame, communities: pd.DataFrame, *,
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     axes = fig.subplots(1, max(1, len(classes)), sharey=True, squeeze=False)[0]
     zones = [z for z in ZONE_COLOURS if z in set(frame["zone"])]
+    zones += sorted(set(frame["zone"].dropna()) - set(zones))
     for ax, klass in zip(axes, classes, strict=False):
         table = (frame[frame["class"] == klass].pivot_table(
             index="year", columns="zone", values="community_id", aggfunc="count")
             .reindex(index=years, columns=zones).fillna(0))
         bottom = np.zeros(len(years))
         for z in zones:
-            ax.bar(years, table[z], bottom=bottom, color=ZONE_COLOURS[z], label=ZONE_LABELS[z])
+            ax.bar(years, table[z], bottom=bottom, color=zone_colour(z), label=ZONE_LABELS.get(z, z))
             bottom += table[z].to_numpy()
         ax.set_title(f"reach {klass}")
         ax.set_xticks(years, [str(y) for y in years], rotation=45)
@@ -248,10 +245,12 @@ def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
 
 
 def target_probability_figure(probabilities: pd.DataFrame, *, value: str = "probability",
+                              labels: Mapping[str, str] | None = None,
                               title: str = "Probability of meeting each target") -> Figure:
     """Horizontal bars of the probability (0–1) of meeting each target; ``probabilities`` has a
     ``target`` column and ``value``, and optionally a ``lever`` column (one bar per lever
-    setting)."""
+    setting; sharing options are shown by their readable names). ``labels`` names the targets
+    (target id → words, e.g. from :func:`~wzmodel.plots.labels.target_label`)."""
     lever = "lever" if "lever" in probabilities else None
     targets = list(dict.fromkeys(probabilities["target"]))
     settings = list(dict.fromkeys(probabilities[lever])) if lever else [None]
@@ -265,9 +264,9 @@ def target_probability_figure(probabilities: pd.DataFrame, *, value: str = "prob
         rows = rows.set_index("target").reindex(targets)
         y = np.arange(len(targets)) + (i - (len(settings) - 1) / 2) * height
         bars = ax.barh(y, rows[value], height=height, color=cmap(i),
-                       label=str(setting) if setting is not None else "all samples")
+                       label=option_label(str(setting)) if setting is not None else "all samples")
         ax.bar_label(bars, labels=[f"{v:.0%}" for v in rows[value]], fontsize=8, padding=2)
-    ax.set_yticks(np.arange(len(targets)), targets)
+    ax.set_yticks(np.arange(len(targets)), [(labels or {}).get(t, t) for t in targets])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.1)
     _percent_axis(ax, "x")

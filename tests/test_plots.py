@@ -1,0 +1,86 @@
+"""Figures: Chinese names drawn with a real font, one resolution, fixed colours, readable labels."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from wzmodel import plots
+from wzmodel.plots.labels import district_label, option_label, role_of, target_label
+from wzmodel.plots.palette import FUNDER_COLOURS, ZONE_COLOURS, colour, funder_colour
+from wzmodel.plots.style import DPI, png_bytes
+from wzmodel.vocabulary import FUNDER_LABELS, ROLES, ZONES
+
+matplotlib.use("Agg")
+
+
+def test_chinese_text_is_drawn_without_missing_glyphs():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_title("浦东 Pudong · 徐汇区 田林街道 · 人民坊 ≥ 60 %")
+    ax.set_yticks([0, 1], [district_label("黄浦"), "崇明 城桥镇"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        FigureCanvasAgg(fig).draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_every_figure_is_saved_at_the_house_resolution():
+    assert DPI >= 150
+    fig = plots.money_by_source_figure(pd.DataFrame(
+        {"year": [2026, 2026, 2027], "source_id": ["city_fiscal", "district_fiscal_pudong", "owners"],
+         "yuan": [3e6, 1e6, 2e6]}))
+    image = Image.open(io.BytesIO(png_bytes(fig)))
+    assert image.size == (round(9 * DPI), round(4.6 * DPI))
+    assert png_bytes(fig) == png_bytes(fig)  # no time or version stamp
+
+
+def test_one_fixed_colour_per_funder_and_zone():
+    assert set(FUNDER_COLOURS) == set(ROLES) == set(FUNDER_LABELS)
+    assert set(ZONES) <= set(ZONE_COLOURS)
+    assert len(set(FUNDER_COLOURS.values())) == len(FUNDER_COLOURS)
+    # a funder keeps its colour whichever others are in the figure
+    fig = plots.money_by_source_figure(pd.DataFrame(
+        {"year": [2026], "source_id": ["owners"], "yuan": [1e6]}))
+    (bar,) = fig.axes[0].patches
+    assert matplotlib.colors.to_hex(bar.get_facecolor()) == funder_colour("owners")
+    # ids without a fixed colour get the same colour every time
+    assert colour("my_zone", {}) == colour("my_zone", {})
+
+
+def test_money_by_funder_uses_the_funder_colours():
+    money = pd.DataFrame({"option": ["fiscal_led"] * 2, "year": [2026, 2026],
+                          "funder": [FUNDER_LABELS["owners"], FUNDER_LABELS["city_fiscal"]],
+                          "yuan": [1e6, 2e6]})
+    fig = plots.money_by_funder_figure(
+        money, colours={label: funder_colour(role) for role, label in FUNDER_LABELS.items()})
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in fig.axes[0].patches}
+    assert colours == {funder_colour("owners"), funder_colour("city_fiscal")}
+    assert fig.axes[0].get_title() == "fiscal-led"
+
+
+@pytest.mark.parametrize(("row", "label"), [
+    ({"kind": "coverage", "zones": "main_urban,new_town", "year": 2027, "hard": True,
+      "required_level": 0.6}, "coverage of main urban area + new towns by 2027 (≥ 60%)"),
+    ({"kind": "coverage", "zones": ["new_market_town"], "year": 2030, "hard": False,
+      "required_level": 0.5}, "coverage of new market towns by 2030 (≥ 50%) — soft"),
+    ({"kind": "new_featured", "zones": ",".join(ZONES), "year": 2027, "hard": True,
+      "required_level": 15.0}, "new featured communities by 2027 (≥ 15)"),
+])
+def test_target_labels(row, label):
+    assert target_label(row) == label
+
+
+def test_labels_of_ids():
+    assert option_label("fiscal_led") == "fiscal-led"
+    assert option_label("my_own_option") == "my own option"
+    assert district_label("浦东") == "浦东 Pudong"
+    assert role_of("district_fiscal_pudong") == "district_fiscal"
+    assert role_of("utility_gas") == "utility_gas"

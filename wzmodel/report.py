@@ -1,0 +1,306 @@
+"""The briefing page: one self-contained ``report.html`` per plan and comparison, readable by a
+director in two minutes.
+
+The page answers each target (met or missed, required against achieved), shows coverage in
+2027/2030/2035 by zone and by district, money by funder and year, the communities upgraded in the
+first two years by name, the solver's status in plain words and the assumptions behind the answer.
+Figures are embedded as base64 PNG and the style sheet is inline: the file opens with no network
+and no script. It is rendered from a Jinja2 template (``templates/report.html.j2``) and holds no
+time stamp and no absolute path, so the same plan gives the same bytes.
+
+Each section is computed from the :class:`~wzmodel.planner.Plan` by one small function below;
+names, streets and districts come from the plan's problem (rebuilt from ``plan.json`` for a plan
+read back from its folder).
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from wzmodel.io import DATA_NOTE
+from wzmodel.planner.evaluate import completion_years
+from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.scenario import Scenario
+from wzmodel.targets import KINDS
+from wzmodel.targets.base import complete_by
+from wzmodel.vocabulary import HEADLINE_YEARS, ROLES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from wzmodel.finance import Comparison
+    from wzmodel.planner.plan import Plan
+    from wzmodel.solver import SolveOutcome
+
+__all__ = ["comparison_page", "plain_status", "plan_page"]
+
+FIRST_YEARS = 2
+"""The page names the communities upgraded in this many first years of the plan."""
+ZONE_ROWS = ("main_urban+new_town", "new_market_town", "rural", "all")
+
+
+def plain_status(outcome: SolveOutcome | None) -> str:
+    """The solver's outcome in words a director reads: ``best plan found, at most 0.3 % from the
+    best possible``."""
+    if outcome is None:
+        return "a given schedule, evaluated (not optimised)"
+    gap = (f", at most {100 * outcome.gap:.1f} % from the best possible"
+           if outcome.gap is not None else ", with no bound on how far from the best it is")
+    return {
+        "optimal": f"best plan found{gap}",
+        "feasible": f"a good plan found within the solver's limits{gap}",
+        "infeasible": "no plan: the hard targets cannot be met with this money (see the diagnosis)",
+        "no_solution": "no plan: the solver found none within its limits",
+    }.get(outcome.status, f"no plan: the solver failed ({outcome.message})")
+
+
+def problem_of(plan: Plan) -> PlanningProblem:
+    """The problem a plan was made for: kept in memory, else rebuilt from its scenario."""
+    if plan.problem is not None:
+        return plan.problem
+    return prepare(Scenario.model_validate(plan.meta["scenario_config"]))
+
+
+def target_rows(plan: Plan) -> list[dict]:
+    """One row per target: words, the answer, required and achieved."""
+    from wzmodel.plots.labels import target_label
+
+    described = plan.meta.get("scenario_config", {}).get("targets", {})
+    rows = []
+    for t in plan.targets.itertuples():
+        fmt = "{:.1%}" if KINDS[t.kind].share else "{:,.0f}"
+        rows.append({
+            "label": target_label(t, with_level=False),
+            "description": (described.get(t.target) or {}).get("description", ""),
+            "hard": bool(t.hard), "met": bool(t.met),
+            "required": fmt.format(t.required_level), "achieved": fmt.format(t.achieved_level),
+        })
+    return rows
+
+
+def coverage_by_zone(plan: Plan) -> pd.DataFrame:
+    """Share of communities complete at the end of each headline year, per zone group."""
+    from wzmodel.plots.labels import zone_label
+
+    c = plan.coverage[plan.coverage["year"].isin(HEADLINE_YEARS)]
+    table = c.pivot(index="zone_group", columns="year", values="coverage_communities")
+    table = table.reindex([g for g in ZONE_ROWS if g in table.index])
+    table.index = [zone_label(g) for g in table.index]
+    return table
+
+
+def coverage_by_district(plan: Plan, problem: PlanningProblem) -> pd.DataFrame:
+    """Share of each district's communities complete (basic or better) at the end of each
+    headline year, with the district's number of communities."""
+    from wzmodel.plots.labels import district_label
+
+    years = completion_years(problem, plan.schedule)["basic"]
+    district = problem.communities["district"].to_numpy()
+    headline = [y for y in HEADLINE_YEARS if y in problem.years]
+    rows = {}
+    for d in sorted(set(district)):
+        mask = district == d
+        rows[district_label(d)] = [int(mask.sum())] + [
+            float(complete_by(years[mask], y).mean()) for y in headline]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["communities", *headline])
+
+
+def money_by_funder(plan: Plan, sources: pd.DataFrame | None) -> pd.DataFrame:
+    """Million yuan per funder role (rows, in the contract's order) and year, with totals."""
+    from wzmodel.plots.labels import funder_label, role_of
+
+    m = plan.money.assign(role=plan.money["source_id"].map(lambda s: role_of(s, sources)))
+    table = m.pivot_table(index="role", columns="year", values="yuan", aggfunc="sum",
+                          fill_value=0.0) / 1e6
+    table = table.reindex([r for r in ROLES if r in table.index]
+                          + sorted(set(table.index) - set(ROLES)))
+    table["all years"] = table.sum(axis=1)
+    table.loc["total"] = table.sum(axis=0)
+    table.index = [funder_label(r) for r in table.index[:-1]] + ["total"]
+    return table
+
+
+def first_communities(plan: Plan, problem: PlanningProblem) -> pd.DataFrame:
+    """The upgrades of the plan's first :data:`FIRST_YEARS` years: year, class, community name,
+    street, district."""
+    first = problem.years[:FIRST_YEARS]
+    s = plan.schedule[plan.schedule["year"].isin(first)]
+    c = problem.communities.set_index("community_id")
+    streets = problem.dataset.streets.set_index("street_code")["street_name"]
+    rows = s.assign(community=s["community_id"].map(c["name"]),
+                    street=s["community_id"].map(c["street_code"]).map(streets),
+                    district=s["community_id"].map(c["district"]))
+    return (rows.sort_values(["year", "class", "district", "street", "community"], kind="stable")
+            [["year", "class", "community", "street", "district"]])
+
+
+def assumptions(plan: Plan) -> list[tuple[str, str]]:
+    """The settings that drive the answer, in words."""
+    from wzmodel.plots.labels import option_label
+
+    config = plan.meta.get("scenario_config", {})
+    funding = config.get("funding", {})
+    solver = config.get("solver", {})
+    objective = config.get("objective", {})
+    rows = [
+        ("years planned", f"{config.get('first_year')}–{config.get('last_year')}"),
+        ("sharing option", option_label(str(plan.meta.get("sharing_option", "")))),
+        ("budgets", f"× {funding.get('budget_scale', 1.0):g}"
+         + (f"; per source: {_scales(funding['source_scale'])}" if funding.get("source_scale") else "")
+         + ("; unspent money carries over" if funding.get("carry_over") else
+            "; unspent money is lost at year end")),
+        ("unit costs", "standards' working defaults" + (
+            f"; × {_scales(funding['cost_scale'])}" if funding.get("cost_scale") else "")),
+        ("objective", str(objective.get("kind", "")).replace("_", " ")
+         + (f", weighted by {objective['weight']}" if objective.get("weight") else "")),
+        ("solver limits", f"gap {100 * solver.get('gap', 0):g} %, time limit "
+         f"{solver.get('time_limit')} s" + (f", node limit {solver['node_limit']}"
+                                            if solver.get("node_limit") else "")),
+    ]
+    if "area" in plan.meta:
+        from wzmodel.planner.area import describe_area
+
+        rows.append(("area", describe_area(plan.meta["area"])))
+    return rows
+
+
+def _scales(scales: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(scales.items()))
+
+
+# ------------------------------------------------------------------------------------------------
+# Pages
+# ------------------------------------------------------------------------------------------------
+def plan_page(plan: Plan) -> str:
+    """The briefing page of one plan (HTML text)."""
+    from wzmodel import plots
+
+    problem = problem_of(plan)
+    solved = plan.outcome is None or plan.outcome.has_solution
+    sources = problem.dataset.sources
+    figures = []
+    if solved:
+        figures = [
+            _png(plots.targets_figure(plan.targets)),
+            _png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
+                                       title="Coverage by zone, year by year")),
+            _png(plots.money_by_source_figure(plan.money, sources=sources)),
+        ]
+    return _render(
+        "report.html.j2",
+        title=f"Plan: {plan.name}",
+        description=plan.meta.get("scenario_config", {}).get("description", ""),
+        status=plain_status(plan.outcome), status_ok=solved,
+        diagnosis=plan.diagnosis,
+        targets=target_rows(plan) if solved else [],
+        zones=_table(coverage_by_zone(plan), percent=True) if solved else None,
+        districts=_table(coverage_by_district(plan, problem), percent=True) if solved else None,
+        money=_table(money_by_funder(plan, sources)) if solved else None,
+        first=_table(first_communities(plan, problem), index=False) if solved else None,
+        first_years=problem.years[:FIRST_YEARS],
+        figures=figures,
+        assumptions=assumptions(plan),
+        data_note=DATA_NOTE,
+    )
+
+
+def comparison_page(comparison: Comparison) -> str:
+    """The briefing page of a comparison of sharing options (HTML text)."""
+    from wzmodel import plots
+    from wzmodel.plots.labels import option_label
+    from wzmodel.plots.palette import funder_colour
+    from wzmodel.vocabulary import FUNDER_LABELS
+
+    options = comparison.options
+    side = comparison.side_by_side()
+    side.columns = [option_label(c) if c in options else c for c in side.columns]
+    sections = []
+    for option in options:
+        plan = comparison.plans.get(option)
+        sections.append({"option": option_label(option), "status": plain_status(
+            plan.outcome if plan is not None else None) if plan is not None else "no plan",
+            "targets": target_rows(plan) if plan is not None and plan.outcome.has_solution else []})
+    figures = [
+        _png(plots.money_by_funder_figure(
+            comparison.money, options=options, funders=list(FUNDER_LABELS.values()),
+            colours={label: funder_colour(role) for role, label in FUNDER_LABELS.items()})),
+        _png(plots.district_burden_heatmap(comparison.district_burden, options=options)),
+    ]
+    return _render("comparison.html.j2", title="Sharing options compared",
+                   side=_table(side, index=False), sections=sections, figures=figures,
+                   data_note=DATA_NOTE)
+
+
+# ------------------------------------------------------------------------------------------------
+def _table(frame: pd.DataFrame, *, percent: bool = False, index: bool = True) -> dict:
+    """A table as strings for the template: shares in %, amounts with thousands separators and
+    as many decimals as the table's largest amount calls for (the same in every cell)."""
+    numbers = frame.select_dtypes("float").abs().max().max() if len(frame) else 0.0
+    decimals = 2 if not numbers >= 10 else 1 if numbers < 1000 else 0
+
+    def cell(value) -> str:
+        if isinstance(value, (bool, np.bool_)):
+            return "yes" if value else "no"
+        if isinstance(value, (int, np.integer)):  # counts and years: never a percentage
+            return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        if isinstance(value, (float, np.floating)):
+            if np.isnan(value):
+                return "–"
+            if percent:
+                return f"{value:.1%}"
+            return f"{value:,.{decimals}f}"
+        return "" if value is None else str(value)
+
+    head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
+    body = [([str(i)] if index else []) + [cell(v) for v in row]
+            for i, row in zip(frame.index, frame.itertuples(index=False), strict=True)]
+    return {"head": head, "rows": body}
+
+
+def _png(figure: Figure) -> str:
+    from wzmodel.plots.style import png_bytes
+
+    return base64.b64encode(png_bytes(figure)).decode("ascii")
+
+
+@cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("wzmodel", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def _render(template: str, **context) -> str:
+    """Render twice: the second time with the CJK font, cut down to the characters the page
+    uses, embedded as a data URL — a browser without a Chinese font still shows the names."""
+    page = _environment().get_template(template)
+    return page.render(font=_font_subset(page.render(font="", **context)), **context)
+
+
+def _font_subset(text: str) -> str:
+    """Noto Sans SC with only the non-ASCII characters of ``text`` (a few kB), base64."""
+    import io
+
+    import pylopdf_fonts_zh_cn
+    from fontTools import subset
+
+    chars = sorted({ch for ch in text if ord(ch) > 0x7F})
+    if not chars:
+        return ""
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep the family name and the licence (SIL OFL) in the font
+    font = subset.load_font(str(pylopdf_fonts_zh_cn.sans_path()), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(chars))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    font.close()  # it keeps the font file open for lazy reads
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
