@@ -270,8 +270,13 @@ class Scenario(StrictModel):
             raise InputError(validation_problems(exc, "scenario update")) from None
 
     def digest(self) -> str:
-        """Stable hash of the scenario's content (for result metadata)."""
-        text = json.dumps(self.model_dump(mode="json", exclude={"source_file"}), sort_keys=True)
+        """Stable hash of the scenario's content (for result metadata). Paths count by their
+        last part only, so that two checkouts of a project give the same digest."""
+        content = self.model_dump(mode="json", exclude={"source_file"})
+        content["data"] = Path(content["data"]).name
+        for key, path in content["standards"].items():
+            content["standards"][key] = path and Path(path).name
+        text = json.dumps(content, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
