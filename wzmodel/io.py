@@ -234,6 +234,8 @@ def write_excel(
                 out = _with_totals(frame) if name in totals else frame
                 header = [f"{c} ({these[c]})" if c in these else str(c) for c in out.columns]
                 out.to_excel(writer, sheet_name=title, startrow=row, index=False, header=header)
+                for cell in writer.sheets[title][row + 1]:
+                    cell.font = Font(bold=True)
                 _format_numbers(writer.sheets[title], out, row + 2, these)
                 row += len(out) + 2
             sheet = writer.sheets[title]
