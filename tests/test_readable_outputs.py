@@ -209,3 +209,14 @@ def test_plan_files_are_identical_from_two_copies_of_the_project(tmp_path, capsy
     assert sorted(bytes_of[0]) == sorted(bytes_of[1]) and "plan.json" in bytes_of[0]
     for name in bytes_of[0]:
         assert bytes_of[0][name] == bytes_of[1][name], name
+
+
+def test_the_scenario_keys_page_is_generated_from_the_models(capsys):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scenario_keys.md").read_text(
+        encoding="utf-8")
+    assert main(["scenario-keys"]) == 0
+    assert capsys.readouterr().out == page
+    for section in ("## `funding`", "## `targets.NAME`", "## `area`", "## `solver`",
+                    "## `uncertainty.levers.NAME`"):
+        assert section in page
+    assert "| `source_scale` | table (text = number or table (whole number = number))" in page

@@ -110,7 +110,7 @@ class AreaConfig(StrictModel):
     """The part of the city a plan covers: the communities of ``districts`` and of ``streets``
     (blank, the default: the whole city).
 
-    Districts are named as the data names them (``浦东``, not ``浦东新区`` or ``Pudong``);
+    Districts are named as the data names them (``浦东``) or in full (``浦东新区``);
     streets by their code. Sources without a district (city fiscal, utilities, owners, social
     capital, ...) give the area ``city_share`` of each of their budgets — by default the area's
     share of the data's communities, an assumption to replace with an agreed figure. The
@@ -118,7 +118,8 @@ class AreaConfig(StrictModel):
     out. Targets count the area's communities only.
     """
 
-    districts: tuple[str, ...] = Field((), description="district names, as in the data")
+    districts: tuple[str, ...] = Field((), description="district names, as in the data (浦东) or "
+                                       "in full (浦东新区)")
     streets: tuple[str, ...] = Field((), description="street codes (9 digits)")
     city_share: float | None = Field(
         None, ge=0, le=1,
