@@ -353,7 +353,8 @@ def compare(scenarios: Sequence[Scenario], *,
         "targets", "coverage", "money", "district_burden", "budget_use", "district_coverage",
         "district_money")}
     summary, plans = [], {}
-    from tqdm.auto import tqdm  # here: importing tqdm.auto picks (and warns about) a notebook bar
+    # the terminal bar: tqdm.auto would warn in a notebook without ipywidgets, even when disabled
+    from tqdm import tqdm
 
     for n, s in enumerate(tqdm(scenarios, desc="options", unit="plan", disable=not progress),
                           start=1):
