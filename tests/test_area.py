@@ -181,7 +181,6 @@ def test_check_passes_on_an_area_plan(tiny, tmp_path):
 
 @pytest.mark.parametrize(("area", "column", "says"), [
     ({"districts": ["Songjiang"]}, "area.districts", "'松江' — accepted: 崇明, 松江, 黄浦"),
-    ({"districts": ["松江区"]}, "area.districts", "'松江' — accepted"),
     ({"districts": ["浦东新区"]}, "area.districts", "accepted: 崇明, 松江, 黄浦"),
     ({"streets": ["小东门街道"]}, "area.streets", "e.g. 310101017 for 小东门街道"),
     ({"streets": ["310115999"]}, "area.streets", "a street code of the data (3 streets"),
@@ -194,12 +193,19 @@ def test_unknown_districts_and_streets_are_named_with_the_accepted_spelling(tiny
 
 
 def test_the_data_spelling_of_a_shanghai_district_is_suggested():
-    names = ["浦东新区", "Pudong", "pudong new area"]
+    names = ["Pudong", "pudong new area"]
     with pytest.raises(InputError) as caught:
         prepare(load_scenario(SHANGHAI / "scenarios" / "district_pudong.toml",
-                              area={"districts": names}))
-    assert [p.value for p in caught.value.problems] == names
+                              area={"districts": [*names, "浦东新区"]}))
+    assert [p.value for p in caught.value.problems] == names  # the full name is accepted
     assert all("'浦东' — accepted: 嘉定, 奉贤" in p.expected for p in caught.value.problems)
+
+
+def test_a_district_may_be_named_in_full(tiny):
+    short = prepare(tiny.update(area={"districts": ["松江"]})).area
+    full = prepare(tiny.update(area={"districts": ["松江区"]})).area
+    assert full.districts == short.districts == ("松江",)
+    assert (full.keep == short.keep).all() and full.keep.sum() == 16
 
 
 def test_a_city_share_needs_an_area_and_lies_in_0_1():

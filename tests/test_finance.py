@@ -22,7 +22,7 @@ import pytest
 from conftest import REPO, TINY
 
 from wzmodel.cli import compare as compare_command
-from wzmodel.data import load_dataset
+from wzmodel.data import data_note, load_dataset
 from wzmodel.finance import (
     FISCAL_ROLES,
     Comparison,
@@ -149,15 +149,40 @@ def test_workbook_sheets_have_frozen_headers_and_totals(written):
         assert wb[name].freeze_panes == "A2"
     sheet = wb["money_by_source"]
     header = [c.value for c in sheet[1]]
-    assert "fiscal_led [M yuan]" in header
+    assert "fiscal_led (million yuan)" in header
     last = [c.value for c in sheet[sheet.max_row]]
     assert last[0] == "total"
-    column = header.index("fiscal_led [M yuan]")
+    column = header.index("fiscal_led (million yuan)")
+    assert sheet.cell(row=2, column=column + 1).number_format == "#,##0.0"
     values = [row[column] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1,
                                                      values_only=True)]
     assert last[column] == pytest.approx(sum(values))
     for png in ("money_by_funder.png", "district_burden_per_resident.png"):
         assert (written / png).stat().st_size > 10_000
+
+
+def test_workbook_opens_on_the_summary_and_ends_on_the_assumptions(written):
+    wb = openpyxl.load_workbook(written / "comparison.xlsx")
+    assert wb.sheetnames[0] == "summary" and wb.sheetnames[-1] == "assumptions"
+    rows = {r[0]: r for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
+    assert rows["solver, in words"][2].startswith(("best plan found", "a workable plan"))
+    assert rows["solver, in words"][3].startswith("no plan")  # utilities_owners: infeasible
+    notes = [c.value for c in wb["assumptions"]["A"] if c.value]
+    assert notes[:3] == ["Data note", "note", data_note(TINY)]
+    use = wb["budget_use"]
+    header = [c.value for c in use[1]]
+    assert header[:3] == ["option", "source_id", "source"]
+    assert use.cell(row=2, column=header.index("used_share (share)") + 1).number_format == "0.0%"
+
+
+def test_comparison_has_district_tables_per_option(comparison):
+    plan = comparison.plans["fiscal_led"]
+    mine = comparison.district_coverage[comparison.district_coverage["option"] == "fiscal_led"]
+    assert mine.drop(columns="option").reset_index(drop=True).equals(plan.district_coverage)
+    money = comparison.district_money.groupby("option")["yuan"].sum()
+    assert money["fiscal_led"] == pytest.approx(plan.funding["yuan"].sum())
+    assert set(comparison.district_money["option"]) == {"fiscal_led"}  # no plan, no money
+    assert set(comparison.money["source"]) >= {"市级财政 (city fiscal)"}
 
 
 def test_compare_rejects_bad_input_before_solving():

@@ -40,7 +40,8 @@ def test_hand_checked_optimum(hand):
     plan = make_plan(load_scenario(hand))
     assert plan.outcome.status == "optimal"
     assert plan.kpi("coverage_years") == pytest.approx(2.571429, abs=1e-5)
-    chosen = {(r.community_id[-3:], r[1], r.year) for r in plan.schedule.itertuples(index=False)}
+    chosen = {(cid[-3:], klass, year) for cid, klass, year
+              in plan.schedule[["community_id", "class", "year"]].itertuples(index=False)}
     assert chosen == {("002", "basic", 2026), ("003", "basic", 2027)}
     # money: capital 150k + 600k, plus B's running cost in 2027 (50 m² × 150 yuan)
     assert plan.kpi("money_total") == pytest.approx(757_500, abs=0.01)
@@ -69,7 +70,7 @@ def test_featured_requires_basic_and_may_come_in_the_same_year(tmp_path):
     data = write_dataset(tmp_path / "d", communities, budgets={2026: 2_000_000, 2027: 0})
     scenario = load_scenario(write_scenario(tmp_path / "s.toml", data))
     plan = make_plan(scenario)
-    rows = {(r[1], r.year) for r in plan.schedule.itertuples(index=False)}
+    rows = set(plan.schedule[["class", "year"]].itertuples(index=False, name=None))
     # 300k basic + 800k pocket park both affordable in 2026: straight to featured
     assert rows == {("basic", 2026), ("featured", 2026)}
     assert check_against(plan, prepare(scenario)) == []
@@ -148,7 +149,7 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     # every file byte for byte, except the workbook, which carries its save time: its sheets
     names = sorted(p.name for p in first.iterdir() if p.suffix != ".xlsx")
     match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
-    assert mismatch == [] and errors == [] and len(match) == 9  # 8 results + the output marker
+    assert mismatch == [] and errors == [] and len(match) == 12  # 11 results + the output marker
     a = pd.read_excel(first / "plan.xlsx", sheet_name=None)
     b = pd.read_excel(second / "plan.xlsx", sheet_name=None)
     assert a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)

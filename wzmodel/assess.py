@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wzmodel.data import Dataset
-from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+from wzmodel.data import Dataset, data_note
+from wzmodel.io import atomic_folder, write_csv, write_excel
+from wzmodel.labels import community_places, with_places
 from wzmodel.standards import Standards, load_standards
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES
+from wzmodel.workbook import SUMMARY_COLUMNS, unit_costs
 
 __all__ = ["Assessment", "assess"]
 
@@ -28,14 +30,17 @@ class Assessment:
 
     Attributes
     ----------
-    gaps : one row per community, class and failed criterion — ``community_id``, ``class``,
+    gaps : one row per community, class and failed criterion — ``community_id``, ``name``,
+        ``street``, ``district``, ``class``,
         ``criterion_id``, ``cost_category``, ``gap`` (in ``gap_unit``), ``capital_yuan``,
         ``running_yuan_per_year``.
-    communities : one row per community — identity, zone, ``households``, ``is_basic``,
+    communities : one row per community — identity (id, name, street, district, street code),
+        zone, ``households``, ``is_basic``,
         ``is_featured``, failed-criterion counts and, per class, ``{class}_capital_yuan`` and
         ``{class}_running_yuan_per_year``: the cost of that class's own criteria (featured
         figures exclude the basic gaps).
     by_zone, by_district : counts, shares already basic / featured, and capital to close the gaps.
+    note : the data folder's own note (:func:`wzmodel.data.data_note`).
     """
 
     gaps: pd.DataFrame
@@ -43,6 +48,7 @@ class Assessment:
     by_zone: pd.DataFrame
     by_district: pd.DataFrame
     standards: Standards
+    note: str = ""
 
     def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
         """Cost per community (rows, in ``communities`` order) and cost category (columns) of
@@ -112,7 +118,7 @@ class Assessment:
             f"{_million(totals['basic_capital_yuan'] + totals['featured_capital_yuan'])}",
             f"  yearly running cost once all gaps are closed:       {_million(running)} per year",
             "",
-            DATA_NOTE,
+            self.note,
         ])
 
     def write(self, folder: str | Path, *, excel: bool = True) -> Path:
@@ -128,13 +134,40 @@ class Assessment:
             for name, frame in sheets.items():
                 write_csv(frame, tmp / f"{name}.csv")
             if excel:
+                money = [f"{k}_{m}" for k in CLASSES for m in ("capital_yuan",
+                                                               "running_yuan_per_year")]
                 write_excel(
-                    sheets,
+                    {"summary": self.summary_table(), **sheets, "assumptions": [
+                        ("Data note", pd.DataFrame({"note": [self.note]})),
+                        ("Unit costs of the standards (yuan per gap unit)",
+                         unit_costs(self.standards))]},
                     tmp / "assessment.xlsx",
-                    note=DATA_NOTE,
-                    units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year"},
+                    units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year",
+                           "basic_share": "share", "featured_share": "share",
+                           "households": "households", "residents": "persons",
+                           **{c: "yuan/year" if "running" in c else "yuan" for c in money}},
                 )
         return Path(folder)
+
+    def summary_table(self) -> pd.DataFrame:
+        """The workbook's ``summary``: communities, shares already complete and the cost of
+        closing every gap, city-wide and by zone."""
+        t = self.totals()
+        rows = [("city", "communities", t["communities"], "communities", ""),
+                ("city", "already basic", t["basic"] / t["communities"], "share", ""),
+                ("city", "already featured", t["featured"] / t["communities"], "share", ""),
+                ("city", "capital to make every community basic", t["basic_capital_yuan"] / 1e6,
+                 "million yuan", ""),
+                ("city", "capital for the featured criteria (on top of basic)",
+                 t["featured_capital_yuan"] / 1e6, "million yuan", ""),
+                ("city", "yearly running cost once every gap is closed",
+                 (t["basic_running_yuan_per_year"] + t["featured_running_yuan_per_year"]) / 1e6,
+                 "million yuan", "per year")]
+        for z in self.by_zone[self.by_zone["zone"] != "total"].itertuples():
+            rows += [(f"zone {z.zone}", "already basic", z.basic_share, "share", ""),
+                     (f"zone {z.zone}", "capital to make every community basic",
+                      z.basic_capital_yuan / 1e6, "million yuan", "")]
+        return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def _million(yuan: float) -> str:
@@ -170,6 +203,8 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
     gaps = gaps.sort_values(
         ["community_id", "class", "criterion_id"], kind="stable", ignore_index=True
     )
+    places = community_places(communities, dataset.streets)
+    gaps = with_places(gaps, places) if not gaps.empty else gaps
 
     status = communities[
         [
@@ -183,6 +218,7 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
             "residents",
         ]
     ].copy()
+    status = with_places(status, places)
     status["basic_failures"] = failed["basic"]
     status["featured_failures"] = failed["featured"]
     status["is_basic"] = failed["basic"] == 0
@@ -203,7 +239,8 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
             status["community_id"].map(sub["running_yuan_per_year"]).fillna(0.0)
         )
     return Assessment(
-        gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards
+        gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards,
+        data_note(dataset.path),
     )
 
 

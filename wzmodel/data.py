@@ -9,6 +9,7 @@ tables) and raises a single :class:`~wzmodel.schema.InputError`; files are only 
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,8 @@ import pandas as pd
 from wzmodel.schema import InputError, Problem, check_references, read_table, table_specs
 from wzmodel.vocabulary import ZONES
 
-__all__ = ["ZONES", "Dataset", "dataset_with_sharing", "example_path", "find_table", "load_dataset"]
+__all__ = ["ABOUT_FILE", "ZONES", "Dataset", "data_note", "dataset_with_sharing", "example_path",
+           "find_table", "load_dataset"]
 
 REQUIRED_TABLES = ("streets", "communities")
 OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing")
@@ -73,6 +75,28 @@ def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
     columns = list(dataset.sharing.columns)
     combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
     return replace(dataset, sharing=combined)
+
+
+ABOUT_FILE = "about.toml"
+"""Optional file of a data folder saying what its data is: ``note = "..."`` (where it comes from,
+what is real and what is assumed). Reports and workbooks repeat the note."""
+
+
+def data_note(folder: str | Path) -> str:
+    """The data folder's own note (``note`` in its :data:`ABOUT_FILE`); for a folder without
+    one, a note that the data is the user's own (named by the folder's name only, so that
+    outputs do not depend on where the folder lies)."""
+    path = Path(folder) / ABOUT_FILE
+    if not path.is_file():
+        return (f"Data note: the data in the folder '{Path(folder).resolve().name}' is the "
+                f"user's own (it has no {ABOUT_FILE}); wzmodel has not checked where it comes from.")
+    try:
+        note = tomllib.loads(path.read_text(encoding="utf-8")).get("note")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([Problem(str(path), f"a readable UTF-8 TOML file ({exc})")]) from None
+    if not isinstance(note, str) or not note.strip():
+        raise InputError([Problem(str(path), "a text for the data note", None, "note", note)])
+    return " ".join(note.split())
 
 
 def example_path(name: str = "tiny") -> Path:

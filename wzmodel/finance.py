@@ -24,6 +24,7 @@ Money is in yuan throughout; "fiscal" means the sources whose role is ``city_fis
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from wzmodel.data import Dataset, dataset_with_sharing, load_dataset, sharing_problems
-from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+from wzmodel.io import atomic_folder, write_csv, write_excel
 from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.marginal import MAIN_ZONE_GROUP, marginal_value
 from wzmodel.planner.problem import PlanningProblem
@@ -43,6 +44,7 @@ from wzmodel.schema import InputError, Problem, read_table, table_specs
 from wzmodel.sharing import CostGame, nucleolus, proportional, shapley
 from wzmodel.standards import load_standards
 from wzmodel.vocabulary import DISTRICT_PINYIN, FUNDER_LABELS, HEADLINE_YEARS
+from wzmodel.workbook import outcome_in_words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -61,6 +63,8 @@ __all__ = [
     "service_floor_gap_m2",
     "split_shared_cost",
 ]
+
+log = logging.getLogger(__name__)
 
 FISCAL_ROLES = ("city_fiscal", "district_fiscal")
 CAP_USED_SHARE = 0.99
@@ -83,11 +87,17 @@ class Comparison:
         keep their status and diagnosis, with blank figures.
     targets : option, target, kind, year, hard, required_level, achieved_level, met.
     coverage : option, year, zone_group, coverage_communities, coverage_households (shares).
-    money : option, year, source_id, role, funder, fiscal, yuan — per source and year.
+    money : option, year, source_id, source (its name), role, funder, fiscal, yuan — per source
+        and year.
     district_burden : option, district, district_label, year, yuan, residents, yuan_per_resident —
         what each district's fiscal pot pays (every district and year, zeros included).
-    budget_use : option, source_id, role, district, year, spent_yuan, available_yuan, used_share,
-        at_cap — spending against the budget (both cumulative when money carries over).
+    budget_use : option, source_id, source, role, district, year, spent_yuan, available_yuan,
+        used_share, at_cap — spending against the budget (both cumulative when money carries
+        over).
+    district_coverage : option and each plan's ``district_coverage`` (coverage per district and
+        year).
+    district_money : option and each plan's ``district_money`` (money spent in each district by
+        source and year).
     plans : the plans, by option.
     """
 
@@ -97,6 +107,8 @@ class Comparison:
     money: pd.DataFrame
     district_burden: pd.DataFrame
     budget_use: pd.DataFrame
+    district_coverage: pd.DataFrame
+    district_money: pd.DataFrame
     plans: dict[str, Plan] = field(default_factory=dict)
     external_sharing: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -133,8 +145,10 @@ class Comparison:
         return table.reset_index()
 
     def money_by_source(self) -> pd.DataFrame:
-        """Total money per source over all years: source_id, role, one column per option (yuan)."""
-        wide = self.money.pivot_table(index=["source_id", "role"], columns="option", values="yuan",
+        """Total money per source over all years: source_id, source, role, one column per option
+        (yuan)."""
+        wide = self.money.pivot_table(index=["source_id", "source", "role"], columns="option",
+                                      values="yuan",
                                       aggfunc="sum", fill_value=0.0)
         return wide.reindex(columns=self.options, fill_value=0.0).reset_index()
 
@@ -160,16 +174,20 @@ class Comparison:
         for row in self.summary.itertuples():
             if row.diagnosis:
                 lines += [f"{row.option}: {row.diagnosis}", ""]
-        lines.append(DATA_NOTE)
+        lines += self.data_notes()
         return "\n".join(lines)
+
+    def data_notes(self) -> list[str]:
+        """The data notes of the plans' data folders, each once."""
+        return list(dict.fromkeys(p.meta.get("data_note", "") for p in self.plans.values()))
 
     # ----------------------------------------------------------------------------------------
     def workbook_sheets(self) -> dict[str, pd.DataFrame]:
         """The workbook's views, one frame per sheet, units in the column headers."""
-        million = {o: f"{o} [M yuan]" for o in self.options}
         by_source = self.money_by_source()
         by_source[self.options] = by_source[self.options] / 1e6
-        by_year = (self.money.pivot_table(index=["year", "source_id", "role"], columns="option",
+        by_year = (self.money.pivot_table(index=["year", "source_id", "source", "role"],
+                                          columns="option",
                                           values="yuan", aggfunc="sum", fill_value=0.0)
                    .reindex(columns=self.options, fill_value=0.0) / 1e6).reset_index()
         burden = (self.district_burden.pivot_table(
@@ -181,20 +199,39 @@ class Comparison:
         for frame in (by_source, by_year, burden):
             frame[self.options] = frame[self.options].round(6)
             frame[unsolved] = math.nan  # no plan: blank, not zero
+        in_words = {o: outcome_in_words(p.outcome) for o, p in self.plans.items()}
         return {
-            "summary": pd.concat([self.side_by_side(), pd.DataFrame(
+            "summary": pd.concat([pd.DataFrame([{"metric": "solver, in words", "unit": "",
+                                                 **in_words}]),
+                                  self.side_by_side(), pd.DataFrame(
                 [{"metric": "districts at budget cap", "unit": "", **dict(zip(
                     self.options, self.summary["districts_at_cap"], strict=True))}])],
                 ignore_index=True),
-            "money_by_source": by_source.rename(columns=million),
-            "money_by_year": by_year.rename(columns=million),
-            "district_burden": burden.rename(columns=million),
+            "money_by_source": by_source,
+            "money_by_year": by_year,
+            "district_burden": burden,
             "burden_per_resident": self._per_resident_sheet(),
             "budget_use": self.budget_use,
             "districts_at_cap": self._at_cap_sheet(),
             "targets": self.targets,
             "coverage": self.coverage,
+            "district_coverage": self.district_coverage,
+            "district_money": self.district_money,
+            "assumptions": self._assumption_blocks(),
         }
+
+    def _assumption_blocks(self) -> list[tuple[str, pd.DataFrame]]:
+        """Data notes, then each option's solver, multipliers, budgets and sharing splits."""
+        blocks = [("Data note", pd.DataFrame({"note": self.data_notes()}))]
+        for option, plan in self.plans.items():
+            blocks += [(f"{option}: {title}", frame)
+                       for title, frame in plan.assumption_blocks() if title != "Data note"
+                       and not title.startswith("Unit costs")]
+        first = next(iter(self.plans.values()), None)
+        if first is not None and "unit_costs" in first.assumptions:
+            blocks.append(("Unit costs of the standards (yuan per gap unit)",
+                           first.assumptions["unit_costs"]))
+        return blocks
 
     def _per_resident_sheet(self) -> pd.DataFrame:
         b = self.district_burden
@@ -208,8 +245,7 @@ class Comparison:
             wide = pd.concat([wide, pd.DataFrame([{"district": "all districts, all years",
                                                    "residents": residents, **total}])],
                              ignore_index=True)
-        return wide.rename(columns={"residents": "residents [persons]",
-                                    **{o: f"{o} [yuan/resident]" for o in self.options}})
+        return wide
 
     def _at_cap_sheet(self) -> pd.DataFrame:
         u = self.budget_use
@@ -222,10 +258,15 @@ class Comparison:
         """The finance workbook: one sheet per view, totals rows, frozen headers."""
         units = {"spent_yuan": "yuan", "available_yuan": "yuan", "used_share": "share",
                  "coverage_communities": "share", "coverage_households": "share",
-                 "required_level": "share or count", "achieved_level": "share or count"}
+                 "required_level": "share or count", "achieved_level": "share or count",
+                 "yuan": "yuan", "residents": "persons", "yuan_per_resident": "yuan/resident"}
+        million = dict.fromkeys(self.options, "million yuan")
         write_excel(self.workbook_sheets(), Path(path), units=units,
-                    totals={"money_by_source", "money_by_year", "district_burden"},
-                    note=DATA_NOTE)
+                    sheet_units={"money_by_source": million, "money_by_year": million,
+                                 "district_burden": million,
+                                 "burden_per_resident": dict.fromkeys(self.options,
+                                                                      "yuan/resident")},
+                    totals={"money_by_source", "money_by_year", "district_burden"})
 
     def figures(self) -> dict[str, Figure]:
         """The comparison's figures by file stem (see :mod:`wzmodel.plots.finance`)."""
@@ -253,7 +294,7 @@ class Comparison:
                         write_csv(self.external_sharing[option],
                                   tmp / option / "sharing_option.csv")
             for name in ("summary", "targets", "coverage", "money", "district_burden",
-                         "budget_use"):
+                         "budget_use", "district_coverage", "district_money"):
                 write_csv(getattr(self, name), tmp / f"{name}.csv")
             self.to_excel(tmp / "comparison.xlsx")
             for stem, figure in self.figures().items():
@@ -265,7 +306,7 @@ class Comparison:
 
 
 def compare(scenarios: Sequence[Scenario], *,
-            datasets: Mapping[str, Dataset] | None = None) -> Comparison:
+            datasets: Mapping[str, Dataset] | None = None, progress: bool = False) -> Comparison:
     """Plan each scenario and compare the plans side by side.
 
     Parameters
@@ -274,6 +315,7 @@ def compare(scenarios: Sequence[Scenario], *,
         options and must be distinct.
     datasets : data to use instead of a scenario's data folder, by scenario name (e.g. with an
         Excel sharing option injected by :func:`scenario_with_option`).
+    progress : a progress bar over the options (the CLI shows it on a terminal).
 
     Returns
     -------
@@ -301,9 +343,15 @@ def compare(scenarios: Sequence[Scenario], *,
         raise InputError(problems, "compare")
 
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (
-        "targets", "coverage", "money", "district_burden", "budget_use")}
+        "targets", "coverage", "money", "district_burden", "budget_use", "district_coverage",
+        "district_money")}
     summary, plans = [], {}
-    for s in scenarios:
+    # the terminal bar: tqdm.auto would warn in a notebook without ipywidgets, even when disabled
+    from tqdm import tqdm
+
+    for n, s in enumerate(tqdm(scenarios, desc="options", unit="plan", disable=not progress),
+                          start=1):
+        log.info("planning option %d of %d: %s", n, len(scenarios), s.name)
         problem = prepared[s.name]
         plan = make_plan(s, problem=problem)
         plans[s.name] = plan
@@ -331,42 +379,27 @@ def _option_frames(option: str, problem: PlanningProblem, plan: Plan) -> dict[st
     """The comparison's tidy tables for one plan (empty when the plan has no solution)."""
     solved = plan.outcome.has_solution
     sources = problem.sources.set_index("source_id")
-    funding = plan.funding if solved else plan.funding.iloc[0:0]
-    money = funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
-    money["role"] = money["source_id"].map(sources["role"])
-    money["funder"] = money["role"].map(FUNDER_LABELS)
-    money["fiscal"] = money["role"].isin(FISCAL_ROLES)
-    money.insert(0, "option", option)
-    money = money[["option", "year", "source_id", "role", "funder", "fiscal", "yuan"]]
 
-    targets = plan.targets[["target", "kind", "year", "hard", "required_level", "achieved_level",
-                            "met"]] if solved else plan.targets.iloc[0:0]
-    coverage = plan.coverage[["year", "zone_group", "coverage_communities",
-                              "coverage_households"]] if solved else plan.coverage.iloc[0:0]
+    def tagged(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame if solved else frame.iloc[0:0]
+        return frame.assign(option=option)[["option", *frame.columns]]
+
+    money = tagged(plan.money).assign(
+        role=lambda m: m["source_id"].map(sources["role"]),
+        funder=lambda m: m["role"].map(FUNDER_LABELS),
+        fiscal=lambda m: m["role"].isin(FISCAL_ROLES),
+    )[["option", "year", "source_id", "source", "role", "funder", "fiscal", "yuan"]]
+    burden = tagged(plan.district_burden)
+    burden.insert(2, "district_label", burden["district"].map(district_labels(problem.sources)))
     return {"money": money,
-            "targets": targets.assign(option=option)[["option", *targets.columns]],
-            "coverage": coverage.assign(option=option)[["option", *coverage.columns]],
-            "district_burden": _district_burden(option, problem, money) if solved
-            else pd.DataFrame(),
+            "targets": tagged(plan.targets[["target", "kind", "year", "hard", "required_level",
+                                            "achieved_level", "met"]]),
+            "coverage": tagged(plan.coverage[["year", "zone_group", "coverage_communities",
+                                              "coverage_households"]]),
+            "district_burden": burden,
+            "district_coverage": tagged(plan.district_coverage),
+            "district_money": tagged(plan.district_money),
             "budget_use": _budget_use(option, problem, money) if solved else pd.DataFrame()}
-
-
-def _district_burden(option: str, problem: PlanningProblem, money: pd.DataFrame) -> pd.DataFrame:
-    """What each district's fiscal pot pays per year, total and per resident."""
-    residents = problem.communities.groupby("district")["residents"].sum()
-    pots = problem.sources[problem.sources["role"] == "district_fiscal"]
-    district_of = dict(zip(pots["source_id"], pots["district"], strict=True))
-    paid = money[money["role"] == "district_fiscal"].assign(
-        district=lambda f: f["source_id"].map(district_of))
-    paid = paid.groupby(["district", "year"])["yuan"].sum()
-    grid = pd.MultiIndex.from_product([sorted(residents.index), problem.years],
-                                      names=["district", "year"])
-    burden = paid.reindex(grid, fill_value=0.0).rename("yuan").reset_index()
-    burden["residents"] = burden["district"].map(residents).astype(int)
-    burden["yuan_per_resident"] = burden["yuan"] / burden["residents"]
-    burden.insert(1, "district_label", burden["district"].map(district_labels(problem.sources)))
-    burden.insert(0, "option", option)
-    return burden
 
 
 def _budget_use(option: str, problem: PlanningProblem, money: pd.DataFrame) -> pd.DataFrame:
@@ -381,11 +414,11 @@ def _budget_use(option: str, problem: PlanningProblem, money: pd.DataFrame) -> p
         available = np.cumsum(budget) if carry else budget
         for n, year in enumerate(problem.years):
             share = used[n] / available[n] if available[n] > 0 else math.nan
-            rows.append((option, source.source_id, source.role,
+            rows.append((option, source.source_id, source.name, source.role,
                          source.district if isinstance(source.district, str) else "", year,
                          used[n], available[n], share,
                          bool(available[n] > 0 and used[n] >= CAP_USED_SHARE * available[n])))
-    return pd.DataFrame(rows, columns=["option", "source_id", "role", "district", "year",
+    return pd.DataFrame(rows, columns=["option", "source_id", "source", "role", "district", "year",
                                        "spent_yuan", "available_yuan", "used_share", "at_cap"])
 
 

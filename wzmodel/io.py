@@ -9,33 +9,28 @@ it again just before the swap.
 
 :func:`atomic_folder` yields a temporary sibling folder; only when the block finishes does it
 replace the target folder in one rename. Temporary folders left by a killed run are removed by
-the next run. :func:`write_excel` writes one sheet per table with units in the headers, frozen
-header rows and sensible column widths.
+the next run. :func:`write_excel` writes one sheet per table for people: units in the headers, number formats
+(percent, thousands), bold frozen headers with autofilters, sensible column widths.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wzmodel.schema import InputError, Problem
 
-__all__ = ["DATA_NOTE", "OUTPUT_MARKER", "atomic_folder", "atomic_write_text", "claim_output",
-           "mark_output", "write_csv", "write_excel"]
-
-DATA_NOTE = (
-    "Data note: the bundled Shanghai data is calibrated but partly synthetic — committee names, "
-    "codes, streets, districts and district population totals are real; households per "
-    "committee, coordinates, indicators, sites, budgets and sharing splits are synthetic or "
-    "assumed (see data/README.md). Unit costs marked assumed are working defaults to replace."
-)
+__all__ = ["NUMBER_FORMATS", "OUTPUT_MARKER", "atomic_folder", "atomic_write_text", "claim_output",
+           "mark_output", "number_format", "write_csv", "write_excel"]
 
 OUTPUT_MARKER = ".wzmodel-output.json"
 """Marker file in every output folder: ``{"command": ...}`` — what may later replace it."""
@@ -171,34 +166,111 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV with a stable float format, so that identical results give identical files."""
     frame.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+
+
+NUMBER_FORMATS: dict[str, str] = {
+    "share": "0.0%",
+    "%": '0.0" %"',
+    "percentage points": '0.0" pp"',
+    "yuan": "#,##0",
+    "yuan/year": "#,##0",
+    "million yuan": "#,##0.0",
+    "yuan/resident": "#,##0.00",
+    "persons": "#,##0",
+    "households": "#,##0",
+    "communities": "#,##0",
+}
+"""Excel number format of each unit: percent for shares, thousands separators for money and
+counts. A unit starting with ``share`` (``share of communities``) is a share too."""
+
+
+def number_format(unit: str | None) -> str | None:
+    """The Excel number format of a unit (None: Excel's General)."""
+    if unit is None:
+        return None
+    if unit.startswith("share") and " or " not in unit:
+        return NUMBER_FORMATS["share"]
+    return NUMBER_FORMATS.get(unit)
+
+
+Block = tuple[str, pd.DataFrame]
+"""A titled table; a sheet given as a list of blocks shows them one under another."""
+
+
 def write_excel(
-    sheets: dict[str, pd.DataFrame],
+    sheets: Mapping[str, pd.DataFrame | Sequence[Block]],
     path: Path,
     *,
-    units: dict[str, str] | None = None,
-    totals: set[str] | None = None,
-    note: str | None = None,
+    units: Mapping[object, str] | None = None,
+    sheet_units: Mapping[str, Mapping[object, str]] | None = None,
+    totals: Iterable[str] = (),
 ) -> None:
-    """One sheet per table; ``units`` maps column names to units shown in the header
-    (``yuan`` → ``yuan [yuan]``); sheets named in ``totals`` get a totals row."""
+    """One sheet per entry of ``sheets``, in their order, laid out for people.
+
+    ``units`` maps column names to units: the header says it (``yuan`` → ``yuan (yuan)``) and
+    the cells get its number format (:func:`number_format`). In a table with a ``unit`` column,
+    each row's numbers take that row's unit. ``sheet_units`` adds units for one sheet's columns
+    (e.g. its year columns in a wide table). Headers are bold; a sheet holding one table has its
+    header row frozen and an autofilter; sheets named in ``totals`` get a totals row. A sheet
+    given as blocks (``[(title, frame), ...]``) shows each table under its bold title.
+    """
+    from openpyxl.styles import Font
+
+    totals = set(totals)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, content in sheets.items():
+            title = name[:31]
+            these = {**(units or {}), **(sheet_units or {}).get(name, {})}
+            single = isinstance(content, pd.DataFrame)
+            blocks: list[Block] = [("", content)] if single else list(content)
+            row = 0
+            for heading, frame in blocks:
+                if heading:
+                    if title not in writer.sheets:
+                        writer.book.create_sheet(title)
+                    cell = writer.sheets[title].cell(row=row + 1, column=1, value=heading)
+                    cell.font = Font(bold=True)
+                    row += 1
+                out = _with_totals(frame) if name in totals else frame
+                header = [f"{c} ({these[c]})" if c in these else str(c) for c in out.columns]
+                out.to_excel(writer, sheet_name=title, startrow=row, index=False, header=header)
+                for cell in writer.sheets[title][row + 1]:
+                    cell.font = Font(bold=True)
+                _format_numbers(writer.sheets[title], out, row + 2, these)
+                row += len(out) + 2
+            sheet = writer.sheets[title]
+            if single and len(content.columns):
+                sheet.freeze_panes = "A2"
+                sheet.auto_filter.ref = sheet.dimensions
+            _fit_widths(sheet)
+
+
+def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    numeric = frame.select_dtypes("number").columns
+    row = {c: frame[c].sum() for c in numeric if c != "year"}
+    row[frame.columns[0]] = "total"
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+def _format_numbers(sheet, frame: pd.DataFrame, first_row: int, units: Mapping[object, str]) -> None:
+    """Number formats of the cells of ``frame``, written from ``first_row`` (1-based)."""
+    row_formats = ([number_format(u) if isinstance(u, str) else None for u in frame["unit"]]
+                   if "unit" in frame.columns else None)
+    for j, column in enumerate(frame.columns, start=1):
+        if column == "year" or not (column in units or row_formats):
+            continue
+        fixed = number_format(units[column]) if column in units else None
+        for i, value in enumerate(frame[column]):
+            fmt = fixed or (row_formats[i] if row_formats else None)
+            if fmt and isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+                sheet.cell(row=first_row + i, column=j).number_format = fmt
+
+
+def _fit_widths(sheet) -> None:
     from openpyxl.utils import get_column_letter
 
-    units = units or {}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            out = frame.copy()
-            if totals and name in totals and not out.empty:
-                numeric = out.select_dtypes("number").columns
-                row = {c: out[c].sum() for c in numeric if c != "year"}
-                row[out.columns[0]] = "total"
-                out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
-            out.columns = [f"{c} [{units[c]}]" if c in units else c for c in out.columns]
-            out.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "A2"
-            for j, column in enumerate(out.columns, start=1):
-                width = max([len(str(column))] + [len(str(v)) for v in out.iloc[:200, j - 1]])
-                sheet.column_dimensions[get_column_letter(j)].width = min(60, width + 2)
-        if note:
-            pd.DataFrame({"note": [note]}).to_excel(writer, sheet_name="about", index=False)
-            writer.sheets["about"].column_dimensions["A"].width = 120
+    for j, cells in enumerate(sheet.iter_cols(max_row=min(sheet.max_row, 200)), start=1):
+        width = max((len(str(c.value)) for c in cells if c.value is not None), default=8)
+        sheet.column_dimensions[get_column_letter(j)].width = min(60, width + 2)

@@ -9,7 +9,7 @@ and no script. It is rendered from a Jinja2 template (``templates/report.html.j2
 time stamp and no absolute path, so the same plan gives the same bytes.
 
 Each section is computed from the :class:`~wzmodel.planner.Plan` by one small function below;
-names, streets and districts come from the plan's problem (rebuilt from ``plan.json`` for a plan
+sources and years come from the plan's problem (rebuilt from ``plan.json`` for a plan
 read back from its folder).
 """
 
@@ -22,12 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wzmodel.io import DATA_NOTE
-from wzmodel.planner.evaluate import completion_years
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.scenario import Scenario
 from wzmodel.targets import KINDS
-from wzmodel.targets.base import complete_by
 from wzmodel.vocabulary import HEADLINE_YEARS, ROLES
 
 if TYPE_CHECKING:
@@ -94,20 +91,16 @@ def coverage_by_zone(plan: Plan) -> pd.DataFrame:
     return table
 
 
-def coverage_by_district(plan: Plan, problem: PlanningProblem) -> pd.DataFrame:
+def coverage_by_district(plan: Plan) -> pd.DataFrame:
     """Share of each district's communities complete (basic or better) at the end of each
-    headline year, with the district's number of communities."""
+    headline year, from the plan's per-district table."""
     from wzmodel.plots.labels import district_label
 
-    years = completion_years(problem, plan.schedule)["basic"]
-    district = problem.communities["district"].to_numpy()
-    headline = [y for y in HEADLINE_YEARS if y in problem.years]
-    rows = {}
-    for d in sorted(set(district)):
-        mask = district == d
-        rows[district_label(d)] = [int(mask.sum())] + [
-            float(complete_by(years[mask], y).mean()) for y in headline]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["communities", *headline])
+    c = plan.district_coverage[plan.district_coverage["year"].isin(HEADLINE_YEARS)]
+    table = c.pivot(index="district", columns="year", values="coverage_communities")
+    table.index = [district_label(d) for d in table.index]
+    table.columns.name = None
+    return table
 
 
 def money_by_funder(plan: Plan, sources: pd.DataFrame | None) -> pd.DataFrame:
@@ -125,18 +118,11 @@ def money_by_funder(plan: Plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def first_communities(plan: Plan, problem: PlanningProblem) -> pd.DataFrame:
+def first_communities(plan: Plan) -> pd.DataFrame:
     """The upgrades of the plan's first :data:`FIRST_YEARS` years: year, class, community name,
     street, district."""
-    first = problem.years[:FIRST_YEARS]
-    s = plan.schedule[plan.schedule["year"].isin(first)]
-    c = problem.communities.set_index("community_id")
-    streets = problem.dataset.streets.set_index("street_code")["street_name"]
-    rows = s.assign(community=s["community_id"].map(c["name"]),
-                    street=s["community_id"].map(c["street_code"]).map(streets),
-                    district=s["community_id"].map(c["district"]))
-    return (rows.sort_values(["year", "class", "district", "street", "community"], kind="stable")
-            [["year", "class", "community", "street", "district"]])
+    first = plan.first_years(FIRST_YEARS).rename(columns={"name": "community"})
+    return first[["year", "class", "community", "street", "district"]]
 
 
 def assumptions(plan: Plan) -> list[tuple[str, str]]:
@@ -199,13 +185,13 @@ def plan_page(plan: Plan) -> str:
         diagnosis=plan.diagnosis,
         targets=target_rows(plan) if solved else [],
         zones=_table(coverage_by_zone(plan), percent=True) if solved else None,
-        districts=_table(coverage_by_district(plan, problem), percent=True) if solved else None,
+        districts=_table(coverage_by_district(plan), percent=True) if solved else None,
         money=_table(money_by_funder(plan, sources)) if solved else None,
-        first=_table(first_communities(plan, problem), index=False) if solved else None,
+        first=_table(first_communities(plan), index=False) if solved else None,
         first_years=problem.years[:FIRST_YEARS],
         figures=figures,
         assumptions=assumptions(plan),
-        data_note=DATA_NOTE,
+        data_note=plan.meta.get("data_note", ""),
     )
 
 
@@ -233,7 +219,7 @@ def comparison_page(comparison: Comparison) -> str:
     ]
     return _render("comparison.html.j2", title="Sharing options compared",
                    side=_table(side, index=False), sections=sections, figures=figures,
-                   data_note=DATA_NOTE)
+                   data_note=" ".join(comparison.data_notes()))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from wzmodel import assess
 from wzmodel.cli.codes import EXIT_OK
 from wzmodel.data import load_dataset
 from wzmodel.io import claim_output
 from wzmodel.standards import load_standards
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,10 +30,13 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         claim_output(args.out, "assess", inputs=[args.data_dir])
     standards = load_standards(args.basic, args.featured)
+    log.info("reading the data folder %s", args.data_dir)
     dataset = load_dataset(args.data_dir, indicators=standards.indicators())
+    log.info("assessing %s communities", f"{len(dataset.communities):,}")
     assessment = assess.assess(dataset, standards)
     print(assessment.summary(args.data_dir))
     if args.out:
+        log.info("writing %s", args.out)
         assessment.write(args.out, excel=not args.no_excel)
         print(f"\nWritten to {args.out}")
     return EXIT_OK

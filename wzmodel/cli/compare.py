@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
 from wzmodel import finance
 from wzmodel.cli.codes import EXIT_OK
 from wzmodel.data import Dataset
 from wzmodel.io import claim_output
 from wzmodel.scenario import load_scenario
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
                                                                args.sheet)
         scenarios.append(scenario)
         datasets[scenario.name] = dataset
-    comparison = finance.compare(scenarios, datasets=datasets)
+    comparison = finance.compare(scenarios, datasets=datasets,
+                                 progress=not args.quiet and sys.stderr.isatty())
     print(comparison.text())
     if args.out:
+        log.info("writing %s", args.out)
         comparison.write(args.out)
         print(f"\nWritten to {args.out}: comparison.xlsx, figures, one plan folder per solved "
               "option (check each with `wzmodel check`)")

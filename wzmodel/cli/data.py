@@ -1,5 +1,6 @@
-"""``wzmodel validate DATA_DIR`` (check a data folder against the input contract) and
-``wzmodel schema`` (the contract as Markdown)."""
+"""``wzmodel validate DATA_DIR`` (check a data folder against the input contract),
+``wzmodel schema`` (the contract as Markdown) and ``wzmodel scenario-keys`` (every scenario key
+as Markdown)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from wzmodel.cli.codes import EXIT_OK
 from wzmodel.data import load_dataset
 from wzmodel.io import atomic_write_text
+from wzmodel.scenario.keys import render_keys
 from wzmodel.schema import InputError, Problem, render_markdown
 from wzmodel.standards import load_standards
 
@@ -22,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("schema", help="print the input contract as Markdown")
     p.add_argument("--out")
     p.set_defaults(func=run_schema)
+
+    p = subparsers.add_parser("scenario-keys",
+                              help="print every key a scenario file accepts, as Markdown")
+    p.add_argument("--out", help="write it to this Markdown file instead")
+    p.set_defaults(func=run_scenario_keys)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -37,12 +44,20 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_schema(args: argparse.Namespace) -> int:
     """Print the input contract, or write it to the file ``--out``."""
-    text = render_markdown()
-    if args.out:
-        if Path(args.out).is_dir():
-            raise InputError([Problem(f"--out {args.out}", "a Markdown file to write", None, None,
+    return _page(render_markdown() + "\n", args.out)
+
+
+def run_scenario_keys(args: argparse.Namespace) -> int:
+    """Print the scenario keys' reference page, or write it to the file ``--out``."""
+    return _page(render_keys(), args.out)
+
+
+def _page(text: str, out: str | None) -> int:
+    if out:
+        if Path(out).is_dir():
+            raise InputError([Problem(f"--out {out}", "a Markdown file to write", None, None,
                                       "an existing folder")])
-        atomic_write_text(args.out, text + "\n")
+        atomic_write_text(out, text)
     else:
-        print(text)
+        print(text, end="")
     return EXIT_OK

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from wzmodel import planner
@@ -13,6 +14,8 @@ from wzmodel.io import claim_output
 from wzmodel.planner.check import check_plan
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import solver_names
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if status not in ("optimal", "feasible"):
         return EXIT_SOLVER
     if args.out:
+        log.info("writing %s", args.out)
         plan.write(args.out, excel=not args.no_excel)
         print(f"\nWritten to {args.out}")
     return EXIT_OK

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from wzmodel import siting
 from wzmodel.cli.arguments import non_negative_number, positive_number, positive_whole_number
 from wzmodel.cli.codes import EXIT_OK, EXIT_SOLVER
-from wzmodel.data import load_dataset
-from wzmodel.io import DATA_NOTE, claim_output
+from wzmodel.data import data_note, load_dataset
+from wzmodel.io import claim_output
 from wzmodel.scenario import SitingConfig
 from wzmodel.schema import InputError, Problem
 from wzmodel.solver import SolverOptions
 from wzmodel.standards import load_standards
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
                                  distances=args.distances)
     print(plan.summary())
     print()
-    print(DATA_NOTE)
+    print(data_note(args.data_dir))
     if not plan.outcome.has_solution:
         return EXIT_SOLVER
     if args.out:
+        log.info("writing %s", args.out)
         plan.write(args.out)
         print(f"\nWritten to {args.out}")
     return EXIT_OK

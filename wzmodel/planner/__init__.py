@@ -12,6 +12,7 @@ outcome.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -42,6 +43,8 @@ __all__ = [
     "rule_of_thumb_plan",
 ]
 
+
+log = logging.getLogger(__name__)
 
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
 _FALLBACK_SECONDS = 10.0  # kept for the start when the search finds nothing (the city: ≈ 8 s)
@@ -79,9 +82,14 @@ def make_plan(
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
+    log.info("rule of thumb (the comparison): %s communities", f"{problem.n:,}")
     baseline = rule_of_thumb_plan(problem)
     options = scenario.solver.options()
+    log.info("building the model")
     model = build(problem, hook=hook)
+    if log.isEnabledFor(logging.INFO):  # counting is not free on the city's model
+        log.info("model built in %.1f s: %s variables, %s rows", model.build_seconds,
+                 f"{len(model.prob.variables()):,}", f"{len(model.prob.constraints()):,}")
     # with a node limit, runs are meant to be machine-independent: the clock must not cut them
     timed = options.time_limit is not None and options.node_limit is None
     deadline = clock + model.build_seconds + options.time_limit if timed else None
@@ -94,6 +102,8 @@ def make_plan(
     def start_plan() -> tuple[pd.DataFrame, str]:
         """The rolling-horizon start (least money for each hard target's year, then the rule
         of thumb), or the rule of thumb chasing the hard targets when a stage finds nothing."""
+        log.info("start: the rolling-horizon plan (least money for each target year)"
+                 if scenario.solver.warm_start else "start: the rule of thumb")
         staged = (staged_schedule(problem, replace(options, time_limit=remaining()))
                   if scenario.solver.warm_start else None)
         if staged is None:
@@ -112,8 +122,12 @@ def make_plan(
             set_start(model, start)
     # keep time to fall back on the start: building it, fixing it and solving its funding (an LP)
     reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed else 0.0
+    log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
+             "branch and bound on its fractional support)" if strategy == "price_and_branch"
+             else "branch and bound on the whole model")
     outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start, warm)
     if not outcome.has_solution and outcome.status != "infeasible":
+        log.info("fallback: the search found no plan (%s); evaluating the start", outcome.status)
         if start is None:
             start, start_name = start_plan()
         model, outcome = _evaluate_start(model, start, start_name, outcome)
@@ -129,9 +143,12 @@ def make_plan(
                 plan.diagnosis = ("No time was left to diagnose what the hard targets would take; "
                                   "run again with a longer time limit.")
             else:
+                log.info("the hard targets cannot be met: diagnosing what more money would meet "
+                         "them")
                 plan.diagnosis_detail = diagnose(problem, time_limit=left, proven=proven)
                 plan.diagnosis = plan.diagnosis_detail.text
         return plan
+    log.info("search done: %s; evaluating the plan", outcome.status)
     return Plan.from_schedule(
         problem,
         schedule_from(model),

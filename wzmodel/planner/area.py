@@ -12,8 +12,9 @@ plans those communities only; the budgets of an area are
 * a **district pot** of a district with a community in the area: whole;
 * a district pot of any other district: left out.
 
-Names are checked against the data: an unknown district is reported with the spelling the
-data uses when the name is a long form (``浦东新区``) or a romanisation (``Pudong``).
+Names are checked against the data: a district's full name (``浦东新区``, ``黄浦区``) is taken
+as the data's short one (``浦东``, ``黄浦``); an unknown district is reported with the spelling the
+data uses when the name is a romanisation (``Pudong``) or otherwise close.
 """
 
 from __future__ import annotations
@@ -87,16 +88,19 @@ def select_area(area: AreaConfig, dataset: Dataset, problems: list[Problem]) -> 
     communities = dataset.communities
     known_districts = dataset.districts
     found = len(problems)
+    named = []
     for name in area.districts:
-        if name not in known_districts:
+        spelling = _as_in_data(name, known_districts)
+        if spelling is None:
             problems.append(Problem("scenario", _district_expected(name, known_districts), None,
                                     "area.districts", name))
+        named.append(spelling)
     streets = dataset.streets
     for code in area.streets:
         if code not in set(streets["street_code"]):
             problems.append(Problem("scenario", _street_expected(code, streets), None,
                                     "area.streets", code))
-    keep = (communities["district"].isin(area.districts)
+    keep = (communities["district"].isin(named)
             | communities["street_code"].isin(area.streets)).to_numpy()
     if len(problems) == found and not keep.any():
         problems.append(Problem("scenario", "an area with at least one community", None, "area",
@@ -109,6 +113,15 @@ def select_area(area: AreaConfig, dataset: Dataset, problems: list[Problem]) -> 
     return Area(keep, districts, float(keep.sum() / len(communities)), "communities")
 
 
+def _as_in_data(name: str, known: list[str]) -> str | None:
+    """The data's spelling of a district given as the data spells it or by its full name
+    (``浦东新区`` → ``浦东``, ``黄浦区`` → ``黄浦``); None when it is neither."""
+    if name in known:
+        return name
+    short = name.removesuffix("新区") if name.endswith("新区") else name.removesuffix("区")
+    return short if short in known else None
+
+
 def _district_expected(name: str, known: list[str]) -> str:
     """What an unknown district name should have been, with the likely intended spelling."""
     folded = "".join(ch for ch in name.casefold() if ch.isalnum())
@@ -119,7 +132,8 @@ def _district_expected(name: str, known: list[str]) -> str:
         .replace("'", "")
     ]
     hint = f"'{intended[0]}' — " if intended else ""
-    return f"a district as the data names it: {hint}accepted: {', '.join(known)}"
+    return (f"a district as the data names it: {hint}accepted: {', '.join(known)} "
+            "(or their full names, e.g. 浦东新区, 黄浦区)")
 
 
 def _street_expected(code: str, streets: pd.DataFrame) -> str:

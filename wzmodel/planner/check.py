@@ -81,17 +81,17 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
     dup = schedule[schedule.duplicated(["community_id", "class"], keep=False)]
     for cid, klass in dup[["community_id", "class"]].drop_duplicates().itertuples(index=False):
         issues.append(f"community {cid} reaches {klass} more than once")
-    for r in schedule.itertuples(index=False):
-        i = index[r.community_id]
-        if r.year not in p.years:
-            issues.append(f"community {r.community_id}: year {r.year} outside the plan years")
-        elif not p.allowed[r[1]][i]:
+    for cid, klass, year in schedule[["community_id", "class", "year"]].itertuples(index=False):
+        i = index[cid]
+        if year not in p.years:
+            issues.append(f"community {cid}: year {year} outside the plan years")
+        elif not p.allowed[klass][i]:
             issues.append(
-                f"community {r.community_id} may not be upgraded to {r[1]} (already complete or excluded)"
+                f"community {cid} may not be upgraded to {klass} (already complete or excluded)"
             )
-        elif r.year < p.earliest[i]:
+        elif year < p.earliest[i]:
             issues.append(
-                f"community {r.community_id} upgraded in {r.year}, before its earliest year {p.earliest[i]}"
+                f"community {cid} upgraded in {year}, before its earliest year {p.earliest[i]}"
             )
     if issues:
         return issues
@@ -154,23 +154,21 @@ def _budget_issues(funding: pd.DataFrame, p: PlanningProblem) -> list[str]:
     return issues
 
 
+def _coverage_issues(recomputed: pd.DataFrame, reported: pd.DataFrame, by: str) -> list[str]:
+    """Rows of a reported coverage table (by zone group or district) that the schedule does not
+    give."""
+    merged = recomputed.merge(reported, on=["year", by], how="outer", suffixes=("", "_reported"),
+                              indicator=True)
+    return [f"reported coverage of {r[by]} in {r['year']} does not match the schedule"
+            for r in merged.to_dict("records")
+            if r["_merge"] != "both" or any(abs(r[c] - r[f"{c}_reported"]) > 1e-6
+                                            for c in ("coverage_communities", "coverage_households"))]
+
+
 def _reported_issues(plan: Plan, p: PlanningProblem, years) -> list[str]:
-    issues = []
-    coverage = ev.coverage_table(p, years)
-    merged = coverage.merge(
-        plan.coverage,
-        on=["year", "zone_group"],
-        how="outer",
-        suffixes=("", "_reported"),
-        indicator=True,
-    )
-    for r in merged.to_dict("records"):
-        if r["_merge"] != "both" or any(
-            abs(r[c] - r[f"{c}_reported"]) > 1e-6 for c in ("coverage_communities", "coverage_households")
-        ):
-            issues.append(
-                f"reported coverage of {r['zone_group']} in {r['year']} does not match the schedule"
-            )
+    issues = _coverage_issues(ev.coverage_table(p, years), plan.coverage, "zone_group")
+    issues += _coverage_issues(ev.district_coverage_table(p, years), plan.district_coverage,
+                               "district")
     targets = ev.target_table(p, years).set_index("target")
     reported = plan.targets.set_index("target")
     for name in sorted(set(targets.index) | set(reported.index)):

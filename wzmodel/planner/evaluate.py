@@ -18,6 +18,8 @@ __all__ = [
     "completion_years",
     "coverage_table",
     "coverage_years",
+    "district_burden",
+    "district_coverage_table",
     "spending",
     "target_table",
 ]
@@ -47,39 +49,49 @@ def completion_years(p: PlanningProblem, schedule: pd.DataFrame) -> dict[str, np
 
 def coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
     """Coverage at every year's end per zone group, over communities and households."""
-    c = p.communities
+    masks = {group: p.zone_mask(zones) for group, zones in ZONE_GROUPS.items()}
+    return _coverage(p, years, masks, "zone_group")
+
+
+def district_coverage_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Coverage at every year's end per district (columns as :func:`coverage_table`'s, with
+    ``district`` for ``zone_group``)."""
+    district = p.communities["district"]
+    masks = {name: (district == name).to_numpy() for name in sorted(district.unique())}
+    return _coverage(p, years, masks, "district")
+
+
+def _coverage(p: PlanningProblem, years: dict[str, np.ndarray], masks: dict[str, np.ndarray],
+              by: str) -> pd.DataFrame:
+    hh = p.communities["households"].to_numpy(dtype=float)
     rows = []
-    hh = c["households"].to_numpy(dtype=float)
-    for group, zones in ZONE_GROUPS.items():
-        mask = p.zone_mask(zones)
+    for group, mask in masks.items():
         if not mask.any():
             continue
         for year in p.years:
             basic = complete_by(years["basic"], year) & mask
             featured = complete_by(years["featured"], year) & mask
-            rows.append(
-                (
-                    year,
-                    group,
-                    int(mask.sum()),
-                    int(basic.sum()),
-                    int(featured.sum()),
-                    basic.sum() / mask.sum(),
-                    hh[basic].sum() / hh[mask].sum(),
-                )
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "year",
-            "zone_group",
-            "communities",
-            "complete",
-            "featured",
-            "coverage_communities",
-            "coverage_households",
-        ],
-    )
+            rows.append((year, group, int(mask.sum()), int(basic.sum()), int(featured.sum()),
+                         basic.sum() / mask.sum(), hh[basic].sum() / hh[mask].sum()))
+    return pd.DataFrame(rows, columns=["year", by, "communities", "complete", "featured",
+                                       "coverage_communities", "coverage_households"])
+
+
+def district_burden(p: PlanningProblem, funding: pd.DataFrame) -> pd.DataFrame:
+    """What each district's own fiscal pot pays per year: district, year, yuan, residents,
+    yuan_per_resident — every district of the plan and year, zeros included."""
+    residents = p.communities.groupby("district")["residents"].sum()
+    pots = p.sources[p.sources["role"] == "district_fiscal"]
+    district_of = dict(zip(pots["source_id"], pots["district"], strict=True))
+    paid = funding[funding["source_id"].isin(district_of)]
+    paid = paid.assign(district=paid["source_id"].map(district_of)).groupby(
+        ["district", "year"])["yuan"].sum()
+    grid = pd.MultiIndex.from_product([sorted(residents.index), p.years],
+                                      names=["district", "year"])
+    burden = paid.reindex(grid, fill_value=0.0).rename("yuan").reset_index()
+    burden["residents"] = burden["district"].map(residents).astype(int)
+    burden["yuan_per_resident"] = burden["yuan"] / burden["residents"]
+    return burden
 
 
 def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:

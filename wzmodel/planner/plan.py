@@ -2,13 +2,18 @@
 
 A :class:`Plan` holds
 
-``schedule``   community_id, class, year — when each community reaches each class;
+``schedule``   community_id, name, street, district, class, year — when each community
+               reaches each class;
 ``funding``    year, source_id, district, zone, cost_category, yuan — who pays what;
 ``coverage``   year, zone_group, communities, complete, featured, coverage_communities,
                coverage_households — at every year's end;
 ``targets``    target, kind, year, required/achieved (level and units), shortfall, met;
-``money``      year, source_id, yuan — totals per source and year;
+``money``      year, source_id, source, yuan — totals per source (id and name) and year;
 ``kpis``       metric, value, unit — headline figures, with the rule-of-thumb comparison;
+``district_coverage``  year, district and the coverage columns — coverage per district;
+``district_money``     district, year, source_id, source, yuan — money spent in each district;
+``district_burden``    district, year, yuan, residents, yuan_per_resident — what each
+               district's own fiscal pot pays, per resident;
 ``outcome``    the solver's :class:`~wzmodel.solver.SolveOutcome` (None for an evaluated schedule);
                written without its timings.
 
@@ -21,6 +26,7 @@ same inputs give identical files. :meth:`Plan.read` reads a written plan back.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +35,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wzmodel.io import DATA_NOTE, atomic_folder, write_csv, write_excel
+from wzmodel.data import data_note
+from wzmodel.io import atomic_folder, write_csv, write_excel
+from wzmodel.labels import PLACE_COLUMNS, community_places, source_names, with_names, with_places
 from wzmodel.planner import evaluate as ev
 from wzmodel.planner.area import describe_area
 from wzmodel.planner.diagnose import Diagnosis
@@ -38,6 +46,7 @@ from wzmodel.schema import InputError, Problem
 from wzmodel.solver import SolveOutcome
 from wzmodel.targets import KINDS
 from wzmodel.vocabulary import HEADLINE_YEARS
+from wzmodel.workbook import SUMMARY_COLUMNS, ZONE_GROUP_LABELS, assumptions, outcome_in_words, wide_by_year
 
 if TYPE_CHECKING:
     from wzmodel.solver.price_and_branch import WarmStart
@@ -45,14 +54,18 @@ if TYPE_CHECKING:
 __all__ = ["TABLES", "Plan", "read_plan_info"]
 
 TABLES: dict[str, tuple[str, ...]] = {
-    "schedule": ("community_id", "class", "year"),
+    "schedule": ("community_id", *PLACE_COLUMNS, "class", "year"),
     "funding": ("year", "source_id", "district", "zone", "cost_category", "yuan"),
     "coverage": ("year", "zone_group", "communities", "complete", "featured",
                  "coverage_communities", "coverage_households"),
     "targets": ("target", "kind", "year", "zones", "hard", "required_level", "achieved_level",
                 "required", "achieved", "shortfall", "shortfall_unit", "met"),
-    "money": ("year", "source_id", "yuan"),
+    "money": ("year", "source_id", "source", "yuan"),
     "kpis": ("metric", "value", "unit"),
+    "district_coverage": ("year", "district", "communities", "complete", "featured",
+                          "coverage_communities", "coverage_households"),
+    "district_money": ("district", "year", "source_id", "source", "yuan"),
+    "district_burden": ("district", "year", "yuan", "residents", "yuan_per_resident"),
 }
 """Each result table and its columns, in file order: what :meth:`Plan.read` expects."""
 UNITS = {
@@ -61,6 +74,8 @@ UNITS = {
     "coverage_households": "share",
     "required_level": "share or count",
     "achieved_level": "share or count",
+    "residents": "persons",
+    "yuan_per_resident": "yuan/resident",
 }
 
 
@@ -95,6 +110,9 @@ class Plan:
     targets: pd.DataFrame
     money: pd.DataFrame
     kpis: pd.DataFrame
+    district_coverage: pd.DataFrame
+    district_money: pd.DataFrame
+    district_burden: pd.DataFrame
     outcome: SolveOutcome | None
     meta: dict = field(default_factory=dict)
     diagnosis: str = ""
@@ -104,6 +122,10 @@ class Plan:
     #: the problem the plan was made for (names, streets, districts for the briefing page);
     #: in memory only — a plan read back from its folder rebuilds it when it needs it
     problem: PlanningProblem | None = field(default=None, repr=False, compare=False)
+    #: what the plan rests on — budgets, sharing splits, unit costs, multipliers
+    #: (:func:`wzmodel.planner.workbook.assumptions`); shown in the workbook, not stored in
+    #: CSV files (empty for a plan read back with :meth:`read`)
+    assumptions: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -120,16 +142,17 @@ class Plan:
     ) -> Plan:
         """Evaluate a schedule and its funding into a Plan (coverage, targets, KPIs)."""
         schedule = schedule.sort_values(["class", "year", "community_id"], kind="stable", ignore_index=True)
+        places = community_places(problem.communities, problem.dataset.streets)
+        schedule = with_places(schedule[["community_id", "class", "year"]], places)
         years = ev.completion_years(problem, schedule)
         needed = ev.spending(problem, years)
         funding = _reconcile(funding, needed)
         coverage = ev.coverage_table(problem, years)
         targets = ev.target_table(problem, years)
-        money = (
-            funding.groupby(["year", "source_id"], as_index=False)["yuan"].sum()
-            if not funding.empty
-            else pd.DataFrame(columns=["year", "source_id", "yuan"])
-        )
+        names = source_names(problem.sources)
+        money = with_names(_sum_by(funding, ["year", "source_id"]), "source_id", names)
+        district_money = with_names(_sum_by(funding, ["district", "year", "source_id"]),
+                                    "source_id", names)
         public = problem.public
         total = float(funding["yuan"].sum()) if not funding.empty else 0.0
         public_total = (
@@ -169,6 +192,7 @@ class Plan:
             "scenario_digest": problem.scenario.digest(),
             "scenario_file": str(problem.scenario.source_file or ""),
             "data": str(problem.scenario.data),
+            "data_note": data_note(problem.dataset.path),
             "sharing_option": problem.scenario.funding.sharing_option,
             "scenario_config": problem.scenario.model_dump(mode="json"),
             "versions": _versions(),
@@ -183,10 +207,14 @@ class Plan:
             targets,
             money,
             kpi,
+            ev.district_coverage_table(problem, years),
+            district_money,
+            ev.district_burden(problem, funding),
             outcome,
             meta,
         )
         plan.problem = problem
+        plan.assumptions = assumptions(problem)
         if compare_with is not None:
             plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
@@ -210,9 +238,9 @@ class Plan:
         return float(row[f"coverage_{measure}"].iloc[0])
 
     def money_by_source(self) -> pd.DataFrame:
-        """Total money per source (yuan), largest first."""
+        """Total money per source (source_id, source, yuan), largest first."""
         return (
-            self.money.groupby("source_id", as_index=False)["yuan"]
+            self.money.groupby(["source_id", "source"], as_index=False)["yuan"]
             .sum()
             .sort_values(["yuan", "source_id"], ascending=[False, True], ignore_index=True)
         )
@@ -225,8 +253,99 @@ class Plan:
             write_csv(getattr(self, name), folder / f"{name}.csv")
 
     def to_excel(self, path: str | Path) -> None:
-        sheets = {name: getattr(self, name) for name in TABLES}
-        write_excel(sheets, Path(path), units=UNITS, totals={"funding", "money"}, note=DATA_NOTE)
+        """The workbook for finance staff: ``summary`` first, then the tables (money wide, in
+        million yuan), ``assumptions`` last."""
+        million = dict.fromkeys([*self.years_of_money(), "total"], "million yuan")
+        write_excel(self.workbook_sheets(), Path(path), units=UNITS,
+                    sheet_units={"money": million, "district_money": million,
+                                 "district_coverage": dict.fromkeys(
+                                     sorted(set(self.district_coverage["year"])), "share")},
+                    totals={"money", "district_money", "funding"})
+
+    def years_of_money(self) -> list[int]:
+        return sorted(set(self.money["year"]))
+
+    def workbook_sheets(self) -> dict[str, pd.DataFrame | list[tuple[str, pd.DataFrame]]]:
+        """The workbook's sheets, in order (see :meth:`to_excel`)."""
+        names = dict(zip(self.money["source_id"], self.money["source"], strict=True))
+        coverage_by_district = self.district_coverage.pivot(
+            index="district", columns="year", values="coverage_communities")
+        coverage_by_district.columns.name = None
+        return {
+            "summary": self.summary_table(),
+            "schedule": self.schedule,
+            "district_coverage": coverage_by_district.reset_index(),
+            "money": wide_by_year(self.money, ["source_id", "source"], scale=1e6),
+            "district_money": wide_by_year(self.district_money, ["district", "source_id", "source"],
+                                           scale=1e6),
+            "district_burden": self.district_burden,
+            "coverage": self.coverage,
+            "targets": self.targets,
+            "kpis": self.kpis,
+            "funding": with_names(self.funding, "source_id", names),
+            "assumptions": self.assumption_blocks(),
+        }
+
+    def summary_table(self) -> pd.DataFrame:
+        """The answer in one table (:data:`~wzmodel.planner.workbook.SUMMARY_COLUMNS`): the
+        solver's outcome in words, each target, coverage in the headline years by zone group,
+        money by source."""
+        rows = [("solver", "outcome", outcome_in_words(self.outcome), "",
+                 describe_outcome(self.outcome, timings=False))]
+        if self.outcome is None or self.outcome.has_solution:
+            for t in self.targets.itertuples():
+                value, needs, unit = _target_level(t)
+                rows.append(("target", f"{t.target} ({'hard' if t.hard else 'soft'}, {t.year})",
+                             value, unit, f"{'met' if t.met else 'MISSED'}: needs {needs}"))
+            headline = self.headline_coverage()
+            rows += [(f"coverage {year}", ZONE_GROUP_LABELS.get(group, group), float(share),
+                      "share of communities", "")
+                     for year, row in headline.iterrows() for group, share in row.items()]
+            for r in self.money_by_source().itertuples():
+                rows.append(("money, all years", r.source, r.yuan / 1e6, "million yuan",
+                             r.source_id))
+            rows.append(("money, all years", "total", self.money["yuan"].sum() / 1e6,
+                         "million yuan", ""))
+        if self.diagnosis:
+            rows.append(("diagnosis", "", self.diagnosis, "", ""))
+        rows.append(("data", "note", self.meta.get("data_note", ""), "", ""))
+        return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+    def assumption_blocks(self) -> list[tuple[str, pd.DataFrame]]:
+        """The ``assumptions`` sheet: data note, solver, multipliers, budgets, sharing splits,
+        unit costs."""
+        outcome = self.outcome
+        solver = pd.DataFrame(
+            [("status", outcome_in_words(outcome)),
+             ("gap", "–" if outcome is None or outcome.gap is None else f"{100 * outcome.gap:.2f} %"),
+             ("details", describe_outcome(outcome, timings=False)),
+             ("scenario", f"{self.meta.get('scenario')} (sharing option "
+                          f"{self.meta.get('sharing_option')})")],
+            columns=["item", "value"])
+        blocks = [("Data note", pd.DataFrame({"note": [self.meta.get("data_note", "")]})),
+                  ("Solver", solver)]
+        titles = {"multipliers": "Scenario multipliers (1 = as in the data)",
+                  "budgets": "Budgets (yuan, after the multipliers and any area share)",
+                  "sharing": "Sharing splits of the option (shares of each cost)",
+                  "unit_costs": "Unit costs of the standards (yuan per gap unit)"}
+        blocks += [(titles[k], self.assumptions[k]) for k in titles if k in self.assumptions]
+        return blocks
+
+    def headline_coverage(self) -> pd.DataFrame:
+        """Share of communities complete at the end of each headline year (rows) by zone group
+        (columns, those the plan has)."""
+        wide = self.coverage.pivot(index="year", columns="zone_group", values="coverage_communities")
+        groups = [g for g in ("main_urban+new_town", "new_market_town", "rural", "all")
+                  if g in wide.columns]
+        wide = wide.reindex(index=[y for y in HEADLINE_YEARS if y in wide.index], columns=groups)
+        wide.columns.name = None
+        return wide
+
+    def first_years(self, years: int = 2) -> pd.DataFrame:
+        """The schedule's rows of its first ``years`` years, with names, street and district."""
+        first = sorted(set(self.schedule["year"]))[:years]
+        return self.schedule[self.schedule["year"].isin(first)].sort_values(
+            ["year", "district", "street", "community_id"], kind="stable", ignore_index=True)
 
     def write(self, folder: str | Path, *, excel: bool = True) -> Path:
         """Write every table, ``plan.json``, ``report.md`` and the briefing page ``report.html``
@@ -238,7 +357,7 @@ class Plan:
             info = {
                 "name": self.name,
                 "outcome": self.outcome.to_dict(timings=False) if self.outcome is not None else {},
-                "meta": self.meta,
+                "meta": _moved_paths(self.meta, lambda path: _relative(path, folder)),
                 "diagnosis": self.diagnosis,
             }
             (tmp / "plan.json").write_text(
@@ -277,7 +396,7 @@ class Plan:
             info["name"],
             **tables,
             outcome=SolveOutcome.from_dict(info["outcome"]) if info["outcome"] else None,
-            meta=info["meta"],
+            meta=_moved_paths(info["meta"], lambda path: str((folder / path).resolve())),
             diagnosis=info.get("diagnosis", ""),
         )
 
@@ -296,24 +415,17 @@ class Plan:
         lines.append("Targets:")
         for t in self.targets.itertuples():
             mark = "met   " if t.met else "MISSED"
-            level = (
-                f"{100 * t.achieved_level:.1f} % (needs {100 * t.required_level:.1f} %)"
-                if KINDS[t.kind].share
-                else f"{t.achieved:.0f} (needs {t.required:.0f})"
-            )
+            value, needs, unit = _target_level(t)
+            level = (f"{100 * value:.1f} % (needs {needs})" if unit == "share"
+                     else f"{value:.0f} (needs {needs})")
             if counts_nothing(t):
                 level = "no community of the plan in its zones: met trivially"
             kind = "hard" if t.hard else "soft"
             lines.append(f"  [{mark}] {t.target} ({kind}, {t.year}): {level}")
         lines += ["", "Coverage (share of communities complete at year end):"]
-        groups = [g for g in ("main_urban+new_town", "new_market_town", "rural", "all")
-                  if g in set(self.coverage["zone_group"])]
-        header = "  " + "year".ljust(6) + "".join(g.rjust(22) for g in groups)
-        lines.append(header)
-        for y in HEADLINE_YEARS:
-            if y in set(self.coverage["year"]):
-                cells = "".join(f"{100 * self.coverage_at(y, g):21.1f}%" for g in groups)
-                lines.append("  " + str(y).ljust(6) + cells)
+        shown = self.headline_coverage().map(lambda v: "–" if pd.isna(v) else f"{100 * v:.1f}%")
+        # to_string aligns every column to its widest cell, whichever groups are present
+        lines += ["  " + line for line in shown.reset_index().to_string(index=False).splitlines()]
         lines += ["", "Money by source (million yuan, all years):"]
         for r in self.money_by_source().itertuples():
             lines.append(f"  {r.source_id:<34}{r.yuan / 1e6:14,.1f}")
@@ -337,7 +449,7 @@ class Plan:
         md = [
             f"# Plan: {self.name}",
             "",
-            f"> {DATA_NOTE}",
+            f"> {self.meta.get('data_note', '')}",
             "",
             f"Scenario `{self.meta.get('scenario')}` (digest `{self.meta.get('scenario_digest')}`),"
             f" sharing option `{self.meta.get('sharing_option')}`.",
@@ -375,6 +487,13 @@ class Plan:
         if self.diagnosis:
             md += ["## Diagnosis", "", self.diagnosis, ""]
         return "\n".join(md)
+
+
+def _target_level(t) -> tuple[float, str, str]:
+    """What a row of a plan's targets table achieves, what it needs (as text) and the unit."""
+    if KINDS[t.kind].share:
+        return float(t.achieved_level), f"{100 * t.required_level:.1f} %", "share"
+    return float(t.achieved), f"{t.required:,.0f}", str(t.shortfall_unit)
 
 
 def counts_nothing(target) -> bool:
@@ -422,6 +541,36 @@ def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
     return f.sort_values(
         ["year", "source_id", "district", "zone", "cost_category"], kind="stable", ignore_index=True
     )
+
+
+_PATHS = (("data",), ("scenario_file",), ("scenario_config", "data"),
+          ("scenario_config", "standards", "basic"), ("scenario_config", "standards", "featured"))
+"""The paths in a plan's ``meta``: ``plan.json`` stores them relative to the plan's folder, so
+that two checkouts of the same project write the same bytes (and a plan moved together with its
+data is still checked against it)."""
+
+
+def _moved_paths(meta: dict, move) -> dict:
+    """A copy of ``meta`` with every non-empty path of :data:`_PATHS` passed through ``move``."""
+    meta = json.loads(json.dumps(meta))
+    for keys in _PATHS:
+        holder = meta
+        for key in keys[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and holder.get(keys[-1]):
+            holder[keys[-1]] = move(holder[keys[-1]])
+    return meta
+
+
+def _relative(path: str, folder: str | Path) -> str:
+    """``path`` relative to the (future) folder ``folder``, with forward slashes."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(folder).resolve())).as_posix()
+
+
+def _sum_by(funding: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Yuan of ``funding`` summed by ``keys`` (sorted by them), columns ``keys`` + yuan."""
+    return funding.groupby(keys, as_index=False)["yuan"].sum() if not funding.empty else (
+        pd.DataFrame(columns=[*keys, "yuan"]))
 
 
 def _comparison(plan: Plan, other: Plan) -> pd.DataFrame:

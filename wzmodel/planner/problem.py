@@ -9,6 +9,7 @@ checked against is computed here once, so the model and the checker cannot disag
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,6 +28,7 @@ from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
 __all__ = ["PlanningProblem", "prepare"]
 
 MAIN_GROUP = ("main_urban", "new_town")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     :class:`InputError`."""
     standards = load_standards(scenario.standards.basic, scenario.standards.featured)
     if dataset is None:
+        log.info("reading the data folder %s", scenario.data)
         dataset = load_dataset(scenario.data, indicators=standards.indicators())
+    log.debug("preparing scenario '%s': assessment, costs, funding rules, budgets", scenario.name)
     problems: list[Problem] = []
     area = select_area(scenario.area, dataset, problems)
     planned = dataset if area is None else dataset.subset(dataset.communities["community_id"][area.keep])

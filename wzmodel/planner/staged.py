@@ -12,6 +12,8 @@ targets are reachable one stage at a time; the full model improves on it and pro
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,8 @@ from wzmodel.solver import SolverOptions, solve
 from wzmodel.vocabulary import CLASSES
 
 __all__ = ["staged_schedule"]
+
+log = logging.getLogger(__name__)
 
 
 def stage_ends(problem: PlanningProblem) -> list[int]:
@@ -41,6 +45,7 @@ def staged_schedule(
         return None
     schedule = pd.DataFrame(columns=["community_id", "class", "year"])
     for n, end in enumerate(ends):
+        log.info("rolling-horizon start: stage %d of %d (years to %d)", n + 1, len(ends), end)
         raw = problem.scenario.model_dump(mode="json", exclude={"source_file"})
         raw["last_year"] = end
         raw["funding"]["source_scale"] = problem.scenario.funding.source_scale_until(end)

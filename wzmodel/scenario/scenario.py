@@ -110,7 +110,7 @@ class AreaConfig(StrictModel):
     """The part of the city a plan covers: the communities of ``districts`` and of ``streets``
     (blank, the default: the whole city).
 
-    Districts are named as the data names them (``浦东``, not ``浦东新区`` or ``Pudong``);
+    Districts are named as the data names them (``浦东``) or in full (``浦东新区``);
     streets by their code. Sources without a district (city fiscal, utilities, owners, social
     capital, ...) give the area ``city_share`` of each of their budgets — by default the area's
     share of the data's communities, an assumption to replace with an agreed figure. The
@@ -118,7 +118,8 @@ class AreaConfig(StrictModel):
     out. Targets count the area's communities only.
     """
 
-    districts: tuple[str, ...] = Field((), description="district names, as in the data")
+    districts: tuple[str, ...] = Field((), description="district names, as in the data (浦东) or "
+                                       "in full (浦东新区)")
     streets: tuple[str, ...] = Field((), description="street codes (9 digits)")
     city_share: float | None = Field(
         None, ge=0, le=1,
@@ -270,8 +271,13 @@ class Scenario(StrictModel):
             raise InputError(validation_problems(exc, "scenario update")) from None
 
     def digest(self) -> str:
-        """Stable hash of the scenario's content (for result metadata)."""
-        text = json.dumps(self.model_dump(mode="json", exclude={"source_file"}), sort_keys=True)
+        """Stable hash of the scenario's content (for result metadata). Paths count by their
+        last part only, so that two checkouts of a project give the same digest."""
+        content = self.model_dump(mode="json", exclude={"source_file"})
+        content["data"] = Path(content["data"]).name
+        for key, path in content["standards"].items():
+            content["standards"][key] = path and Path(path).name
+        text = json.dumps(content, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

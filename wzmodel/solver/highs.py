@@ -8,6 +8,7 @@ on the first construction in a process whatever the output setting, is swallowed
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -24,7 +25,13 @@ from wzmodel.solver.outcome import SolveOutcome, relative_gap
 if TYPE_CHECKING:
     from wzmodel.solver.options import SolverOptions
 
-__all__ = ["ModelArrays", "highs_instance", "highs_model", "highs_status", "model_arrays", "solve"]
+__all__ = ["SOLVER_LOG", "ModelArrays", "highs_instance", "highs_model", "highs_status",
+           "model_arrays", "solve"]
+
+log = logging.getLogger(__name__)
+SOLVER_LOG = logging.getLogger("wzmodel.solver.log")
+"""HiGHS's own log lines go to this logger (at INFO) whenever it is enabled for INFO (the CLI's
+``--solver-log``); the console output of ``SolverOptions.msg`` stays as it was."""
 
 
 class ModelArrays(NamedTuple):
@@ -121,7 +128,26 @@ def highs_instance(options: SolverOptions) -> highspy.Highs:
         h.setOptionValue("time_limit", float(options.time_limit))
     if options.node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(options.node_limit))
+    _listen(h, options)
     return h
+
+
+def _listen(h: highspy.Highs, options: SolverOptions) -> None:
+    """Forward HiGHS's log and its branch and bound's improving plans to logging — only when a
+    logger listens, so that a quiet run (a notebook, a test) makes no callback at all."""
+    if SOLVER_LOG.isEnabledFor(logging.INFO) and not options.msg:
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(lambda event: SOLVER_LOG.info(event.message.rstrip("\n")))
+    if log.isEnabledFor(logging.INFO):
+        h.cbMipImprovingSolution.subscribe(_improved)
+
+
+def _improved(event) -> None:
+    out = event.data_out
+    bound = out.mip_dual_bound
+    known = f", bound {bound:,.6g}, gap {100 * out.mip_gap:.2f} %" if math.isfinite(bound) else ""
+    log.info("branch and bound: new incumbent %s%s", f"{out.objective_function_value:,.6g}", known)
 
 
 def highs_model(cost, col_lower, col_upper, row_lower, row_upper, matrix, *, maximize: bool,

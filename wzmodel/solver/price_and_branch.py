@@ -37,6 +37,7 @@ initial set must contain every binary with a lower bound above zero).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Iterable
@@ -50,6 +51,8 @@ import scipy.sparse as sp
 from wzmodel.solver.highs import highs_instance, highs_model, highs_status, model_arrays
 from wzmodel.solver.options import SolverOptions
 from wzmodel.solver.outcome import SolveOutcome, relative_gap
+
+log = logging.getLogger(__name__)
 
 __all__ = ["WarmStart", "solve_price_and_branch"]
 
@@ -166,6 +169,9 @@ def solve_price_and_branch(
         reduced = cost - columns.T @ lp.row_duals()
         improving = np.flatnonzero(~present & (sense * reduced > _PRICE_TOL))
         bound = lp.objective + offset + float((reduced[improving] * cu[improving]).sum())
+        log.info("LP relaxation, round %d: %s of %s columns, objective %.6g, bound %.6g",
+                 rounds, f"{int(present.sum()):,}", f"{present.size:,}", lp.objective + offset,
+                 bound)
         converged = improving.size == 0
         if converged or relative_gap(lp.objective + offset, bound) <= 1e-9:
             break
@@ -188,6 +194,8 @@ def solve_price_and_branch(
     lo, hi = cl.copy(), cu.copy()
     lo[binary & ~frac & (x >= 0.5)] = 1.0
     hi[binary & ~frac & (x < 0.5)] = 0.0
+    log.info("branch and bound on the LP's %s fractional binaries (the others fixed)",
+             f"{int(frac.sum()):,}")
     found = mip.solve(present, lo, hi, replace(options, time_limit=left()), start=start)
     if found is None and not out_of_time():
         # free every binary the LP uses (those at one too); the zeros stay fixed
