@@ -42,6 +42,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -99,6 +100,24 @@ class WarmStart:
             np.where(row >= 0, self.row_status[np.maximum(row, 0)], -1),
             None if self.values is None else take(self.values, 0.0),
         )
+
+
+    def save(self, path: Path) -> None:
+        """Write the state to ``path`` (a compressed ``.npz``; names as text)."""
+        arrays = {"columns": self.columns.astype(str), "rows": self.rows.astype(str),
+                  "present": self.present, "column_status": self.column_status,
+                  "row_status": self.row_status}
+        if self.values is not None:
+            arrays["values"] = self.values
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> WarmStart:
+        with np.load(path, allow_pickle=False) as a:
+            return cls(a["columns"].astype(object), a["rows"].astype(object), a["present"],
+                       a["column_status"], a["row_status"],
+                       a["values"] if "values" in a.files else None)
 
 
 def _positions(old: np.ndarray, new: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from wzmodel.planner import make_plan, prepare, rule_of_thumb_plan
 from wzmodel.planner.plan import Plan
 from wzmodel.scenario import Scenario, Uncertainty
 from wzmodel.schema import InputError, Problem
+from wzmodel.solver.price_and_branch import WarmStart
 from wzmodel.sweep.design import _plain, apply_inputs, read_uncertainty, sample_design
 from wzmodel.sweep.executors import Executor, SequentialExecutor
 from wzmodel.sweep.experiment import (
@@ -51,14 +52,16 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     scenario : a scenario with an ``[uncertainty]`` table.
     out : results folder; ``out/parts`` holds one Parquet file per finished experiment.
     samples : parameter samples (default: ``uncertainty.samples``).
-    mode : ``recheck`` (re-evaluate a fixed plan per lever setting) or ``replan``.
+    mode : ``recheck`` (re-evaluate a fixed plan per lever setting) or ``replan`` (plan every
+        experiment afresh, warm from its lever setting's reference plan).
     executor : where experiments (and reference plans) run (default
         :class:`SequentialExecutor`); entered here.
-    reference : ``recheck`` only — the fixed plan: ``"optimised"`` (planned once per lever
-        setting on the unperturbed scenario), ``"rule_of_thumb"``, or a
-        :class:`~wzmodel.planner.plan.Plan` used for every lever setting. A lever setting whose
-        reference has no solution is no error: its experiments are recorded with status
-        ``no_reference`` and the reference's diagnosis.
+    reference : the plan per lever setting — re-checked in ``recheck`` mode, re-planned from
+        (warm) in ``replan`` mode: ``"optimised"`` (planned once per lever setting on the
+        unperturbed scenario), ``"rule_of_thumb"``, or a :class:`~wzmodel.planner.plan.Plan`
+        used for every lever setting. In ``recheck`` mode a lever setting whose reference has
+        no solution is no error: its experiments are recorded with status ``no_reference`` and
+        the reference's diagnosis; in ``replan`` mode they are planned cold.
     progress : show progress bars — reference plans, then experiments (only on a terminal).
     evaluate : the function evaluating one experiment (must be picklable for other processes).
 
@@ -93,10 +96,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     done = {int(p.stem) for p in parts.glob("*.parquet") if p.stem.isdigit()}
     input_names = [p.name for p in spec.parameters] + [lever.name for lever in spec.levers]
     with (executor or SequentialExecutor()) as ex:
-        if mode == "recheck":
-            references = _references(scenario, spec, out, reference, ex, show)
-        else:
-            references = dict.fromkeys(range(len(spec.lever_settings)))
+        references = _references(scenario, spec, out, reference, ex, show)
         tasks = [ExperimentTask(int(r["experiment_id"]), int(r["lever_id"]), int(r["sample_id"]),
                                 {k: _plain(r[k]) for k in input_names}, scenario, mode,
                                 references[int(r["lever_id"])])
@@ -172,7 +172,7 @@ def plan_reference(task: ReferenceTask) -> tuple[int, FixedPlan | NoPlan]:
 def _fixed_or_missing(plan: Plan) -> FixedPlan | NoPlan:
     if plan.schedule.empty and plan.outcome is not None and not plan.outcome.has_solution:
         return NoPlan.of(plan)
-    return FixedPlan(plan.schedule, plan.funding)
+    return FixedPlan(plan.schedule, plan.funding, plan.warm)
 
 
 def _references(scenario: Scenario, spec: Uncertainty, out: Path, reference: Any,
@@ -209,6 +209,8 @@ def _store(folder: Path, lever_id: int, plan: FixedPlan | NoPlan) -> None:
     if isinstance(plan, NoPlan):
         atomic_write_text(folder / f"lever_{lever_id}_no_plan.json", plan.to_json())
         return
+    if plan.warm is not None:  # written first: a reference counts as stored once its tables are
+        plan.warm.save(folder / f"lever_{lever_id}_warm.npz")
     for table in ("schedule", "funding"):
         _write_parquet(getattr(plan, table), folder / f"lever_{lever_id}_{table}.parquet")
 
@@ -222,4 +224,6 @@ def _stored(folder: Path, lever_id: int) -> FixedPlan | NoPlan | None:
     files = [folder / f"lever_{lever_id}_{table}.parquet" for table in ("schedule", "funding")]
     if not all(f.exists() for f in files):
         return None
-    return FixedPlan(*(pd.read_parquet(f) for f in files))
+    warm = folder / f"lever_{lever_id}_warm.npz"
+    return FixedPlan(*(pd.read_parquet(f) for f in files),
+                     WarmStart.load(warm) if warm.exists() else None)
