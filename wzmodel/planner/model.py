@@ -91,8 +91,13 @@ class PlanModel:
     def cover_terms(
         self, mask: np.ndarray, year: int, weight: np.ndarray
     ) -> list[tuple[pulp.LpVariable, float]]:
-        """Σ_{i∈mask} weight_i Σ_{t≤year} x^b_it as terms: the weight made basic by ``year``."""
-        return [(v, weight[i]) for (i, t), v in self.x["basic"].items() if mask[i] and t <= year]
+        """Σ_{i∈mask} weight_i Σ_{t+L_b≤year} x^b_it as terms: the weight basic by ``year``'s end."""
+        return [(v, weight[i]) for (i, t), v in self.done_by("basic", year) if mask[i]]
+
+    def done_by(self, klass: str, year: int) -> list[tuple[tuple[int, int], pulp.LpVariable]]:
+        """The ((i, t), x^k_it) whose upgrade is complete by the end of ``year`` (t + L_k ≤ year)."""
+        last_start = year - self.problem.lead(klass)
+        return [(key, v) for key, v in self.x[klass].items() if key[1] <= last_start]
 
     @staticmethod
     def safe_name(name: str) -> str:
@@ -121,6 +126,7 @@ def build(
     define_upgrades(model)
     define_featured_requires_basic(model)
     define_must_do(model)
+    define_capacity(model)
     define_spending(model)
     define_funding(model)
     extra = define_budgets(model, elastic=elastic_budgets)
@@ -138,16 +144,18 @@ def _expr(terms) -> pulp.LpAffineExpression:
 
 # --------------------------------------------------------------------------------------------
 def define_upgrades(m: PlanModel) -> None:
-    """x^k_it for every allowed community, class and year from its earliest year; at most one
-    start year per class."""
+    """x^k_it for every allowed community, class and start year from its earliest year to the
+    last one whose upgrade completes within the plan (t + L_k ≤ last year); at most one start
+    year per class."""
     p = m.problem
     ids = p.communities["community_id"].to_numpy()
     for k in CLASSES:
         xs: dict[tuple[int, int], pulp.LpVariable] = {}
+        last_start = p.years[-1] - p.lead(k)
         for i in np.flatnonzero(p.allowed[k]):
             row = []
             for t in p.years:
-                if t < p.earliest[i]:
+                if t < p.earliest[i] or t > last_start:
                     continue
                 v = m.prob.add_variable(f"{k}_{ids[i]}_{t}", 0, 1, cat=pulp.LpInteger)
                 xs[(i, t)] = v
@@ -158,14 +166,17 @@ def define_upgrades(m: PlanModel) -> None:
 
 
 def define_featured_requires_basic(m: PlanModel) -> None:
-    """x^f_it ≤ Σ_{τ≤t} x^b_iτ for communities not yet basic (the same year is allowed)."""
+    """x^f_it ≤ Σ_{τ+L_b ≤ t+L_f} x^b_iτ for communities not yet basic: featured completes no
+    earlier than basic (with equal lead times: starts in the same year or later)."""
     p = m.problem
     ids = p.communities["community_id"].to_numpy()
     xb = m.x["basic"]
     for (i, t), v in m.x["featured"].items():
         if p.already["basic"][i]:
             continue
-        earlier = [(xb[(i, tau)], -1) for tau in p.years if tau <= t and (i, tau) in xb]
+        done = p.finish("featured", t)
+        earlier = [(xb[(i, tau)], -1) for tau in p.years
+                   if p.finish("basic", tau) <= done and (i, tau) in xb]
         m.prob += (_expr([(v, 1), *earlier]) <= 0, f"needs_basic_{ids[i]}_{t}")
 
 
@@ -176,25 +187,50 @@ def define_must_do(m: PlanModel) -> None:
         i = index[cid]
         if p.already["basic"][i]:
             continue
-        terms = [(v, 1) for (j, t), v in m.x["basic"].items() if j == i and t <= year]
+        terms = [(v, 1) for (j, _t), v in m.done_by("basic", year) if j == i]
         m.prob += (_expr(terms) == 1, f"must_do_{cid}")
 
 
+def define_capacity(m: PlanModel) -> None:
+    """Delivery capacity (``[delivery]``): Σ_{i∈d} x^k_it ≤ C_dk for every district d, class k
+    and start year t with a cap, and Σ_{i,k} x^k_it ≤ C_t with a city-wide cap."""
+    p = m.problem
+    district = p.communities["district"].to_numpy()
+    starts = defaultdict(list)
+    for k in CLASSES:
+        for (i, t), v in m.x[k].items():
+            starts[(district[i], k, t)].append((v, 1))
+    for (d, k, t), terms in sorted(starts.items()):
+        cap = p.capacity(d, k)
+        if cap is not None and cap < len(terms):
+            m.prob += (_expr(terms) <= cap, f"capacity_{m.safe_name(d)}_{k}_{t}")
+    city = p.scenario.delivery.city_starts
+    if city is not None:
+        for t in p.years:
+            terms = [term for (_d, _k, y), ts in sorted(starts.items()) if y == t for term in ts]
+            if city < len(terms):
+                m.prob += (_expr(terms) <= city, f"capacity_city_{t}")
+
+
 def define_spending(m: PlanModel) -> None:
-    """q_gjt = capital of the upgrades in year t + running cost r_gjt of earlier upgrades."""
+    """q_gjt = capital phased over the upgrades' years from start to completion (share
+    π^k_s in year t + s) + running cost r_gjt of the upgrades completed before year t."""
     p = m.problem
     group = p.communities["group"].to_numpy()
     years = p.years
     capital = defaultdict(list)
-    new_running = defaultdict(list)
+    new_running = defaultdict(list)  # keyed by completion year
     for k in CLASSES:
         cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
+        phases = [(s, share) for s, share in enumerate(p.capital_shares(k)) if share > 0]
         for (i, t), v in m.x[k].items():
             g = group[i]
             for j in np.flatnonzero(cap[i]):
-                capital[(g, j, t)].append((v, cap[i, j]))
+                for s, share in phases:
+                    capital[(g, j, t + s)].append((v, cap[i, j] * share))
+            done = p.finish(k, t)
             for j in np.flatnonzero(run[i]):
-                new_running[(g, j, t)].append((v, run[i, j]))
+                new_running[(g, j, done)].append((v, run[i, j]))
     cats = p.categories
     for g, category in sorted(p.rules):
         j = cats.index(category)
@@ -306,8 +342,9 @@ def define_objective(m: PlanModel, penalties, extra) -> None:
         omega = p.communities["objective_weight"].to_numpy(dtype=float)
         end = p.years[-1]
         phi = p.scenario.objective.featured_weight
-        terms = [(v, omega[i] * (end - t + 1)) for (i, t), v in m.x["basic"].items()]
-        terms += [(v, phi * omega[i] * (end - t + 1)) for (i, t), v in m.x["featured"].items()]
+        fb, ff = p.lead("basic"), p.lead("featured")
+        terms = [(v, omega[i] * (end - t - fb + 1)) for (i, t), v in m.x["basic"].items()]
+        terms += [(v, phi * omega[i] * (end - t - ff + 1)) for (i, t), v in m.x["featured"].items()]
         terms += [(d, -pen) for d, pen in penalties]
     else:
         public = p.public

@@ -9,6 +9,8 @@ A :class:`Plan` holds
 ``targets``    target, kind, year, required/achieved (level and units), shortfall, met;
 ``money``      year, source_id, yuan — totals per source and year;
 ``kpis``       metric, value, unit — headline figures, with the rule-of-thumb comparison;
+``district_year`` district, year, class, projects_started, projects_completed, capacity —
+               delivery per district and year (capacity blank where ``[delivery]`` sets none);
 ``outcome``    the solver's :class:`~wzmodel.solver.SolveOutcome` (None for an evaluated schedule);
                written without its timings.
 
@@ -104,6 +106,9 @@ class Plan:
     #: the problem the plan was made for (names, streets, districts for the briefing page);
     #: in memory only — a plan read back from its folder rebuilds it when it needs it
     problem: PlanningProblem | None = field(default=None, repr=False, compare=False)
+    #: projects started and completed per district, year and class, with the capacity
+    #: (``district_year.csv``; None in a plan folder written before it existed)
+    district_year: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -187,6 +192,7 @@ class Plan:
             meta,
         )
         plan.problem = problem
+        plan.district_year = ev.district_year(problem, schedule)
         if compare_with is not None:
             plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
@@ -223,6 +229,8 @@ class Plan:
         folder.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
             write_csv(getattr(self, name), folder / f"{name}.csv")
+        if self.district_year is not None:
+            write_csv(self.district_year, folder / "district_year.csv")
 
     def to_excel(self, path: str | Path) -> None:
         sheets = {name: getattr(self, name) for name in TABLES}
@@ -273,13 +281,17 @@ class Plan:
                          for c in columns if c not in tables[name].columns]
         if problems:
             raise InputError(problems, str(folder))
-        return cls(
+        plan = cls(
             info["name"],
             **tables,
             outcome=SolveOutcome.from_dict(info["outcome"]) if info["outcome"] else None,
             meta=info["meta"],
             diagnosis=info.get("diagnosis", ""),
         )
+        extra = folder / "district_year.csv"
+        if extra.is_file():
+            plan.district_year = pd.read_csv(extra, dtype={"capacity": "Int64"})
+        return plan
 
     # ----------------------------------------------------------------------------------------
     def summary(self) -> str:
