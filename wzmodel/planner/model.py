@@ -9,9 +9,14 @@ eligible sources :math:`S_{gj}` with share bounds :math:`[\underline\sigma_{sgj}
 
 Decisions (money in units of 10,000 yuan inside the model, for numerics):
 
-* :math:`x^k_{it} \in \{0,1\}` — community i reaches class k in year t ("start-year" binaries:
-  one per community, class and year, at most one per class — far tighter and faster than a
-  cumulative binary per year with monotonicity rows);
+* :math:`x^k_{it} \in \{0,1\}` — community i *starts* its class-k upgrade in year t ("start-year"
+  binaries: one per community, class and year, at most one per class — far tighter and faster
+  than a cumulative binary per year with monotonicity rows). With the lead time :math:`L_k`
+  of ``[delivery]`` (0 by default) it completes at the end of :math:`t + L_k`; only starts with
+  :math:`t + L_k \le` the last plan year exist (a start that could not complete within the plan
+  is not allowed: it would cost money and count for nothing). Capital is paid in phases,
+  share :math:`\pi^k_s` in year :math:`t + s` (:math:`s = 0..L_k`, :math:`\sum_s \pi^k_s = 1`;
+  by default :math:`\pi^k_0 = 1`);
 * :math:`q_{gjt} \ge 0` — spending of group g on category j in year t; :math:`r_{gjt} \ge 0` —
   its running part;
 * :math:`\lambda_{gjtv} \ge 0` — the part of :math:`q_{gjt}` paid with split :math:`v`, a vertex
@@ -28,13 +33,16 @@ Constraints:
 
 .. math::
 
-   \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau \le t} x^b_{i\tau}
-   \quad (\text{featured requires basic; same year allowed, paying both gaps})
+   \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau + L_b \le t + L_f} x^b_{i\tau}
+   \quad (\text{featured completes no earlier than basic; same start year allowed, paying both})
 
-   r_{gjt} = r_{gj,t-1} + \sum_{i \in g,k} \rho^k_{ij} x^k_{i,t-1}
+   \sum_{i \in d} x^k_{it} \le C_{dk}, \qquad \sum_{i,k} x^k_{it} \le C_t
+   \quad (\text{delivery capacity of district } d \text{ and of the city, where given})
+
+   r_{gjt} = r_{gj,t-1} + \sum_{i \in g,k} \rho^k_{ij} x^k_{i,t-1-L_k}
    \quad (\text{running costs of everything completed, every later year})
 
-   q_{gjt} = \sum_{i \in g,k} c^k_{ij} x^k_{it} + r_{gjt}, \qquad
+   q_{gjt} = \sum_{i \in g,k} \sum_{s=0}^{L_k} \pi^k_s c^k_{ij} x^k_{i,t-s} + r_{gjt}, \qquad
    \sum_v \lambda_{gjtv} = q_{gjt}
 
    \sum_{g,j} y_{sgjt} + u_{st} - u_{s,t-1} \le B_{st}
@@ -43,10 +51,12 @@ Constraints:
 Targets: each target's kind (:data:`wzmodel.targets.KINDS`) gives its rows
 :math:`\sum_j a_j x_j \ge b` (one, or one per part — e.g. per district), written out in the
 kind's module docstring in :mod:`wzmodel.targets`; a soft target gets :math:`+\delta_\ell` on the
-left of each row and a penalty. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
+left of each row and a penalty. Must-do communities: :math:`\sum_{t + L_b \le Y_i} x^b_{it} = 1`. Targets count a start from its
+completion year (:meth:`PlanModel.done_by`: :math:`t + L_k \le Y`).
 
 Objectives: ``coverage_years`` maximises
-:math:`\sum_{i,t} \omega_i (t_{end} - t + 1)(x^b_{it} + \phi x^f_{it}) - \sum_\ell p_\ell \delta_\ell`;
+:math:`\sum_{i,t} \omega_i \big((t_{end} - t - L_b + 1) x^b_{it} + \phi (t_{end} - t - L_f + 1) x^f_{it}\big) - \sum_\ell p_\ell \delta_\ell`
+(years complete);
 ``min_public_money`` minimises :math:`\sum_{s\ \mathrm{public}} \sum y_{sgjt} + \sum_\ell p_\ell \delta_\ell`.
 
 The model is built by one small ``define_*`` function per family of variables or constraints;

@@ -2,7 +2,8 @@
 
 * ``capacity`` — community projects each district may *start* per year, by class
   (``[delivery.capacity.default]`` for every district, ``[delivery.capacity.districts.NAME]``
-  for one; a class left out is not limited); ``city_starts`` — projects of either class the
+  for one, a class it leaves out taking the default's; a class left out of both is not
+  limited); ``city_starts`` — projects of either class the
   whole plan may start per year.
 * ``lead_time`` — per class, the years from start to completion (``years``) and the share of the
   capital paid in each year from the start to the completion (``capital_shares``, one share per
@@ -63,8 +64,11 @@ class Capacity(StrictModel):
         default_factory=dict, description="per district (named as in the data)")
 
     def of(self, district: str, klass: str) -> int | None:
-        """The cap of ``district`` and ``klass`` (None: not limited)."""
-        return self.districts.get(district, self.default).of(klass)
+        """The cap of ``district`` and ``klass`` (None: not limited); a class a district's
+        table leaves out takes the default's."""
+        own = self.districts.get(district)
+        value = own.of(klass) if own is not None else None
+        return value if value is not None else self.default.of(klass)
 
 
 class DeliveryConfig(StrictModel):
