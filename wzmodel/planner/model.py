@@ -51,12 +51,12 @@ Constraints:
 Targets: each target's kind (:data:`wzmodel.targets.KINDS`) gives its rows
 :math:`\sum_j a_j x_j \ge b` (one, or one per part — e.g. per district), written out in the
 kind's module docstring in :mod:`wzmodel.targets`; a soft target gets :math:`+\delta_\ell` on the
-left of each row and a penalty. Must-do communities: :math:`\sum_{t + L_b \le Y_i} x^b_{it} = 1`. Targets count a start from its
-completion year (:meth:`PlanModel.done_by`: :math:`t + L_k \le Y`).
+left of each row and a penalty. Must-do communities: :math:`\sum_{t + L_b \le Y_i} x^b_{it} = 1`.
+Targets count a start from its completion year (:meth:`PlanModel.done_by`: :math:`t + L_k \le Y`).
 
 Objectives: ``coverage_years`` maximises
-:math:`\sum_{i,t} \omega_i \big((t_{end} - t - L_b + 1) x^b_{it} + \phi (t_{end} - t - L_f + 1) x^f_{it}\big) - \sum_\ell p_\ell \delta_\ell`
-(years complete);
+:math:`\sum_{i,t} \omega_i \big((t_{end} - t - L_b + 1) x^b_{it}
++ \phi (t_{end} - t - L_f + 1) x^f_{it}\big) - \sum_\ell p_\ell \delta_\ell` (years complete);
 ``min_public_money`` minimises :math:`\sum_{s\ \mathrm{public}} \sum y_{sgjt} + \sum_\ell p_\ell \delta_\ell`.
 
 The model is built by one small ``define_*`` function per family of variables or constraints;
