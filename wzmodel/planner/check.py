@@ -3,8 +3,10 @@
 :func:`check_plan` reads a plan folder, rebuilds the planning problem from the scenario stored
 in ``plan.json`` and the data folder, and recomputes: the schedule's validity (each class at most
 once, featured not before basic, nothing already complete or excluded, earliest years, must-do
-lists), that the funding pays exactly what the schedule needs each year (capital plus the
-running costs of everything completed earlier), the sharing bounds, every budget (cumulative
+lists, completion within the plan years), delivery capacity per district, class and year and
+the city-wide cap (``[delivery]``), that the funding pays exactly what the schedule needs each
+year (capital phased over the years from start to completion as the lead times declare, plus
+the running costs of everything completed earlier), the sharing bounds, every budget (cumulative
 when money carries over), and the coverage and target figures reported. It returns the list of
 violations — empty when the plan holds.
 """
@@ -64,6 +66,7 @@ def check_against(plan: Plan, p: PlanningProblem) -> list[str]:
     issues = _schedule_issues(plan.schedule, p)
     if issues:  # the money and coverage checks assume a well-formed schedule
         return issues
+    issues += _delivery_issues(plan, p)
     years = ev.completion_years(p, plan.schedule)
     issues += _funding_issues(plan.funding, ev.spending(p, years), p)
     issues += _budget_issues(plan.funding, p)
@@ -93,6 +96,11 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
             issues.append(
                 f"community {cid} upgraded in {year}, before its earliest year {p.earliest[i]}"
             )
+        elif p.finish(klass, year) > p.years[-1]:
+            issues.append(
+                f"lead time: community {cid} starts {klass} in {year} and completes in "
+                f"{p.finish(klass, year)}, after the last plan year {p.years[-1]}"
+            )
     if issues:
         return issues
     years = ev.completion_years(p, schedule)
@@ -103,6 +111,32 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
         y = years["basic"][index[cid]]
         if y == 0 or y > due:
             issues.append(f"must-do community {cid} is not basic by {due}")
+    return issues
+
+
+def _delivery_issues(plan: Plan, p: PlanningProblem) -> list[str]:
+    """Starts above a district's or the city's capacity, and a written district_year.csv that
+    does not match the schedule."""
+    issues = []
+    table = ev.district_year(p, plan.schedule)
+    for r in table.itertuples(index=False):
+        if not pd.isna(r.capacity) and r.projects_started > r.capacity:
+            issues.append(f"capacity: {r.district} starts {r.projects_started} {r[2]} projects in "
+                          f"{r.year}, more than its capacity of {r.capacity}")
+    city = p.scenario.delivery.city_starts
+    if city is not None:
+        for year, started in table.groupby("year")["projects_started"].sum().items():
+            if started > city:
+                issues.append(f"capacity: the plan starts {started} projects in {year}, more "
+                              f"than the city-wide capacity of {city}")
+    if plan.district_year is not None:
+        keys = ["district", "year", "class"]
+        written = plan.district_year.set_index(keys).sort_index()
+        ours = table.set_index(keys).sort_index()
+        if not (written.index.equals(ours.index) and all(
+                written[c].astype("Int64").equals(ours[c].astype("Int64")) for c in ours.columns)):
+            issues.append("district_year.csv does not match the schedule and the scenario's "
+                          "capacities")
     return issues
 
 
@@ -117,8 +151,8 @@ def _funding_issues(funding: pd.DataFrame, needed: pd.DataFrame, p: PlanningProb
             y, d, z, k = key
             issues.append(
                 f"funding for {k} in {d} ({z}) in {y} is {a:,.0f} yuan but the schedule "
-                f"needs {b:,.0f} yuan (capital of that year's upgrades plus running "
-                "costs of earlier ones)"
+                f"needs {b:,.0f} yuan (capital phased over the upgrades' years from start "
+                "to completion as declared, plus running costs of those completed earlier)"
             )
     group_of = {
         (d, z): g for g, (d, z) in enumerate(zip(p.groups["district"], p.groups["zone"], strict=True))

@@ -76,8 +76,8 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
         extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
         lines.append(
             "No amount of extra money meets them: other constraints (earliest years, "
-            "must-not lists, targets beyond the communities that can be upgraded) "
-            "prevent it."
+            "must-not lists, delivery capacity and lead times, targets beyond the "
+            "communities that can be upgraded) prevent it."
         )
     else:
         extra = pd.DataFrame(columns=["source_id", "year", "yuan"])

@@ -20,6 +20,7 @@ __all__ = [
     "coverage_years",
     "district_burden",
     "district_coverage_table",
+    "district_year",
     "spending",
     "target_table",
 ]
@@ -35,14 +36,15 @@ ZONE_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def completion_years(p: PlanningProblem, schedule: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per class, the year each community is complete (first_year - 1 if already, 0 if never)."""
+    """Per class, the year each community is complete (first_year - 1 if already, 0 if never):
+    the schedule's start year plus the class's lead time (``[delivery]``)."""
     index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
     years = {}
     for k in CLASSES:
         y = np.where(p.already[k], p.years[0] - 1, 0)
         sub = schedule[schedule["class"] == k]
         for cid, year in zip(sub["community_id"], sub["year"], strict=True):
-            y[index[cid]] = int(year)
+            y[index[cid]] = p.finish(k, int(year))
         years[k] = y
     return years
 
@@ -136,8 +138,9 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
 
 
 def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Money the schedule needs: capital in the completion year, running costs every later
-    year, by year, district, zone and cost category (yuan)."""
+    """Money the schedule needs: capital phased over the years from start to completion (the
+    class's capital shares), running costs every year after completion, by year, district,
+    zone and cost category (yuan)."""
     c = p.communities
     group = c["group"].to_numpy()
     n_groups, n_cat = len(p.groups), len(p.categories)
@@ -146,9 +149,11 @@ def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
         total = np.zeros((n_groups, n_cat))
         for k in CLASSES:
             y = years[k]
-            new = (y == year) & ~p.already[k]
+            start = y - p.lead(k)
+            for n, share in enumerate(p.capital_shares(k)):
+                new = (y > 0) & (start + n == year) & ~p.already[k]
+                np.add.at(total, group[new], p.capital[k][new] * share)
             earlier = (y > 0) & (y < year) & ~p.already[k]
-            np.add.at(total, group[new], p.capital[k][new])
             np.add.at(total, group[earlier], p.running[k][earlier])
         for g, j in zip(*np.nonzero(total), strict=True):
             rows.append(
@@ -161,6 +166,27 @@ def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
                 )
             )
     return pd.DataFrame(rows, columns=["year", "district", "zone", "cost_category", "yuan"])
+
+
+def district_year(p: PlanningProblem, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Per district, year and class: projects started, projects completed and the capacity
+    (projects that may start; blank without a cap) — what ``district_year.csv`` holds."""
+    district = p.communities["district"].to_numpy()
+    index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
+    rows = []
+    for k in CLASSES:
+        sub = schedule[schedule["class"] == k]
+        where = district[[index[c] for c in sub["community_id"]]] if len(sub) else np.array([], str)
+        start = sub["year"].to_numpy(dtype=int)
+        for d in sorted(set(district)):
+            mine = where == d
+            for year in p.years:
+                rows.append((d, year, k, int((start[mine] == year).sum()),
+                             int((start[mine] + p.lead(k) == year).sum()), p.capacity(d, k)))
+    table = pd.DataFrame(rows, columns=["district", "year", "class", "projects_started",
+                                        "projects_completed", "capacity"])
+    table["capacity"] = table["capacity"].astype("Int64")
+    return table.sort_values(["district", "year", "class"], kind="stable", ignore_index=True)
 
 
 def coverage_years(p: PlanningProblem, years: dict[str, np.ndarray]) -> float:

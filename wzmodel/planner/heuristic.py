@@ -4,7 +4,12 @@ Each year, pay first the running costs of what is already built; then take the c
 order — cheapest capital cost per household first (or greatest need) — and fund each one whose
 whole cost the remaining money can cover under the same sharing rules, until nothing more fits.
 Featured upgrades needed for a featured target (the featured chases of its kind) are picked
-first in the years before it (cheapest per household). The result is a plan like any other:
+first in the years before it (cheapest per household). With ``[delivery]`` it starts no more
+projects than a district's (and the city's) capacity, only starts that complete within the plan
+years, and sets aside the whole phased capital of a start in its start year (paid, in its
+ledger, in the years the phases fall due — safe under carry-over; without carry-over a later
+phase may overrun that year's budget: the rule of thumb is a comparison, and an optimised plan's
+funding is the model's). The result is a plan like any other:
 every report compares the optimised plan with it, and the optimiser starts from it.
 """
 
@@ -34,8 +39,13 @@ class _Purse:
         self.slack: np.ndarray | None = None
         self.year_index = {y: n for n, y in enumerate(problem.years)}
         self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
-    def try_pay(self, year: int, group: int, costs: np.ndarray, *, force: bool = False) -> bool:
-        """Pay a vector of costs by category for one group, all or nothing."""
+    def try_pay(self, year: int, group: int, costs: np.ndarray | dict[tuple[float, ...], np.ndarray],
+                *, force: bool = False) -> bool:
+        """Pay a vector of costs by category for one group, all or nothing, from this year's
+        money. ``costs`` may be keyed by capital shares: the ledger books share ``n`` of each
+        vector in year ``year + n``."""
+        parts = costs if isinstance(costs, dict) else {(1.0,): costs}
+        costs = sum(parts.values()) if len(parts) > 1 else next(iter(parts.values()))
         left = self.left.copy()
         payments = []
         for j in np.flatnonzero(costs > 0):
@@ -47,7 +57,10 @@ class _Purse:
                 return False
             for sid, a in pay.items():
                 left[self.index[sid]] -= a
-                payments.append((year, sid, group, category, a))
+                for phases, part in parts.items():
+                    paid = a if len(parts) == 1 else a * part[j] / costs[j]
+                    payments += [(year + n, sid, group, category, paid * share)
+                                 for n, share in enumerate(phases) if share > 0]
         self.left = left
         for year_, sid, g, category, a in payments:
             if a > 0:
@@ -120,7 +133,11 @@ def rule_of_thumb(
             )
         purse.slack = np.cumsum(p.budget - spent, axis=1)
         _reserve_running(p, purse, committed, paid_until or p.years[-1])
-    remaining_years = {year: p.years[-1] - year for year in p.years}
+    lead = {k: p.lead(k) for k in ("basic", "featured")}
+    district = c["district"].to_numpy()
+    started: dict[tuple[str, str, int], int] = defaultdict(int)  # (district, class, year)
+    started_city: dict[int, int] = defaultdict(int)
+    city_cap = p.scenario.delivery.city_starts
     for n, year in enumerate(p.years):
         if topping_up:
             purse.left = purse.slack[:, n:].min(axis=1)
@@ -128,10 +145,11 @@ def rule_of_thumb(
             purse.left = (purse.left if p.scenario.funding.carry_over else 0.0) + p.budget[:, n]
         # 1. running costs of everything completed in earlier years (a commitment)
         running = np.zeros((len(p.groups), len(p.categories)))
-        done_b = (basic_year > 0) & (basic_year < year) & ~p.already["basic"] & ~(committed["basic"] > 0)
+        done_b = ((basic_year > 0) & (basic_year + lead["basic"] < year) & ~p.already["basic"]
+                  & ~(committed["basic"] > 0))
         done_f = (
             (featured_year > 0)
-            & (featured_year < year)
+            & (featured_year + lead["featured"] < year)
             & ~p.already["featured"]
             & ~(committed["featured"] > 0)
         )
@@ -142,17 +160,26 @@ def rule_of_thumb(
                 purse.try_pay(year, g, running[g], force=True)  # overspends; check will say so
 
         def upgrade(i: int, klass: str, year: int = year) -> bool:
-            if not p.allowed[klass][i] or p.earliest[i] > year or committed[klass][i]:
+            if (not p.allowed[klass][i] or p.earliest[i] > year or committed[klass][i]
+                    or p.finish(klass, year) > p.years[-1]):
                 return False
             need_basic = klass == "featured" and basic_year[i] == 0
-            if klass == "featured" and not need_basic and basic_year[i] > year:
+            classes = ("basic", "featured") if need_basic else (klass,)
+            if klass == "featured":  # featured completes no earlier than basic
+                basic_done = (year if need_basic else basic_year[i]) + lead["basic"] * (
+                    not p.already["basic"][i])
+                if basic_done > p.finish("featured", year):
+                    return False
+            if any(started[(district[i], k, year)] >= cap
+                   for k in classes if (cap := p.capacity(district[i], k)) is not None):
                 return False
-            cost = (cap_f[i] + (cap_b[i] if need_basic else 0.0)) if klass == "featured" else cap_b[i]
-            if topping_up:  # pay all later running costs now: safe under carry-over
-                run = (run_f[i] + (run_b[i] if need_basic else 0.0)) if klass == "featured" else run_b[i]
-                cost = cost + run * remaining_years[year]
-            if not purse.try_pay(year, group[i], cost):
+            if city_cap is not None and started_city[year] + len(classes) > city_cap:
                 return False
+            if not purse.try_pay(year, group[i], _upgrade_costs(p, i, classes, year, topping_up)):
+                return False
+            for k in classes:
+                started[(district[i], k, year)] += 1
+            started_city[year] += len(classes)
             if klass == "featured":
                 featured_year[i] = year
                 if need_basic:
@@ -163,8 +190,12 @@ def rule_of_thumb(
 
         # 2. committed upgrades of this year (already paid), must-do communities due by this
         # year, featured quota, then basic by rank
-        basic_year[committed["basic"] == year] = year  # paid for in `spent`
-        featured_year[committed["featured"] == year] = year
+        for k, start_year in (("basic", basic_year), ("featured", featured_year)):
+            mine = committed[k] == year
+            start_year[mine] = year  # paid for in `spent`
+            for d in district[mine]:
+                started[(d, k, year)] += 1
+            started_city[year] += int(mine.sum())
         for i, due in sorted(must_do.items()):
             if basic_year[i] == 0 and due >= year:
                 upgrade(i, "basic")
@@ -176,7 +207,7 @@ def rule_of_thumb(
                 quota -= 1
         if targets_first:
             for chase in _chases(p, "basic"):
-                if year > chase.year:
+                if year > chase.year - lead["basic"]:
                     continue
                 mask, weight = chase.mask, chase.weight
                 have = weight[mask & (basic_year > 0)].sum()
@@ -209,13 +240,32 @@ def rule_of_thumb(
     return schedule, funding
 
 
+def _upgrade_costs(p: PlanningProblem, i: int, classes: tuple[str, ...], year: int,
+                   topping_up: bool) -> dict[tuple[float, ...], np.ndarray]:
+    """What community ``i``'s upgrades of ``classes`` started in ``year`` cost, keyed by capital
+    shares: the capital (phased); when topping up a fixed plan, also every running cost after
+    completion, paid now (safe under carry-over)."""
+    costs: dict[tuple[float, ...], np.ndarray] = {}
+    for k in reversed(classes):  # featured first, as the rule of thumb always added them
+        shares = p.capital_shares(k)
+        costs[shares] = costs[shares] + p.capital[k][i] if shares in costs else p.capital[k][i]
+    if topping_up:
+        ends = {p.finish(k, year) for k in classes}
+        if len(ends) == 1:
+            run = sum(p.running[k][i] for k in reversed(classes)) * (p.years[-1] - ends.pop())
+        else:
+            run = sum(p.running[k][i] * (p.years[-1] - p.finish(k, year)) for k in classes)
+        costs[(1.0,)] = costs[(1.0,)] + run if (1.0,) in costs else run
+    return costs
+
+
 def _reserve_running(p: PlanningProblem, purse: _Purse, committed, paid_until: int) -> None:
     """Pay (from the slack) the fixed plan's running costs of the years after ``paid_until``."""
     group = p.communities["group"].to_numpy()
     for year in (y for y in p.years if y > paid_until):
         running = np.zeros((len(p.groups), len(p.categories)))
         for klass in ("basic", "featured"):
-            done = (committed[klass] > 0) & (committed[klass] < year)
+            done = (committed[klass] > 0) & (committed[klass] + p.lead(klass) < year)
             np.add.at(running, group[done], p.running[klass][done])
         for g in np.flatnonzero(running.sum(axis=1) > 0):
             if not purse.try_pay(year, g, running[g]):
@@ -233,9 +283,10 @@ def _featured_quota(p: PlanningProblem, year: int, featured_year: np.ndarray) ->
     """Featured upgrades to make this year so that the featured chases are met evenly."""
     quota = 0
     for chase in _chases(p, "featured"):
-        if year > chase.year:
+        last = chase.year - p.lead("featured")
+        if year > last:
             continue
         have = chase.weight[chase.mask & (featured_year > 0)].sum()
-        years_left = len([y for y in p.years if year <= y <= chase.year])
+        years_left = len([y for y in p.years if year <= y <= last])
         quota = max(quota, math.ceil(max(0, chase.need - have) / years_left))
     return quota

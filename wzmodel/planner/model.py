@@ -9,9 +9,14 @@ eligible sources :math:`S_{gj}` with share bounds :math:`[\underline\sigma_{sgj}
 
 Decisions (money in units of 10,000 yuan inside the model, for numerics):
 
-* :math:`x^k_{it} \in \{0,1\}` — community i reaches class k in year t ("start-year" binaries:
-  one per community, class and year, at most one per class — far tighter and faster than a
-  cumulative binary per year with monotonicity rows);
+* :math:`x^k_{it} \in \{0,1\}` — community i *starts* its class-k upgrade in year t ("start-year"
+  binaries: one per community, class and year, at most one per class — far tighter and faster
+  than a cumulative binary per year with monotonicity rows). With the lead time :math:`L_k`
+  of ``[delivery]`` (0 by default) it completes at the end of :math:`t + L_k`; only starts with
+  :math:`t + L_k \le` the last plan year exist (a start that could not complete within the plan
+  is not allowed: it would cost money and count for nothing). Capital is paid in phases,
+  share :math:`\pi^k_s` in year :math:`t + s` (:math:`s = 0..L_k`, :math:`\sum_s \pi^k_s = 1`;
+  by default :math:`\pi^k_0 = 1`);
 * :math:`q_{gjt} \ge 0` — spending of group g on category j in year t; :math:`r_{gjt} \ge 0` —
   its running part;
 * :math:`\lambda_{gjtv} \ge 0` — the part of :math:`q_{gjt}` paid with split :math:`v`, a vertex
@@ -28,13 +33,16 @@ Constraints:
 
 .. math::
 
-   \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau \le t} x^b_{i\tau}
-   \quad (\text{featured requires basic; same year allowed, paying both gaps})
+   \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau + L_b \le t + L_f} x^b_{i\tau}
+   \quad (\text{featured completes no earlier than basic; same start year allowed, paying both})
 
-   r_{gjt} = r_{gj,t-1} + \sum_{i \in g,k} \rho^k_{ij} x^k_{i,t-1}
+   \sum_{i \in d} x^k_{it} \le C_{dk}, \qquad \sum_{i,k} x^k_{it} \le C_t
+   \quad (\text{delivery capacity of district } d \text{ and of the city, where given})
+
+   r_{gjt} = r_{gj,t-1} + \sum_{i \in g,k} \rho^k_{ij} x^k_{i,t-1-L_k}
    \quad (\text{running costs of everything completed, every later year})
 
-   q_{gjt} = \sum_{i \in g,k} c^k_{ij} x^k_{it} + r_{gjt}, \qquad
+   q_{gjt} = \sum_{i \in g,k} \sum_{s=0}^{L_k} \pi^k_s c^k_{ij} x^k_{i,t-s} + r_{gjt}, \qquad
    \sum_v \lambda_{gjtv} = q_{gjt}
 
    \sum_{g,j} y_{sgjt} + u_{st} - u_{s,t-1} \le B_{st}
@@ -43,10 +51,12 @@ Constraints:
 Targets: each target's kind (:data:`wzmodel.targets.KINDS`) gives its rows
 :math:`\sum_j a_j x_j \ge b` (one, or one per part — e.g. per district), written out in the
 kind's module docstring in :mod:`wzmodel.targets`; a soft target gets :math:`+\delta_\ell` on the
-left of each row and a penalty. Must-do communities: :math:`\sum_{t \le Y_i} x^b_{it} = 1`.
+left of each row and a penalty. Must-do communities: :math:`\sum_{t + L_b \le Y_i} x^b_{it} = 1`.
+Targets count a start from its completion year (:meth:`PlanModel.done_by`: :math:`t + L_k \le Y`).
 
 Objectives: ``coverage_years`` maximises
-:math:`\sum_{i,t} \omega_i (t_{end} - t + 1)(x^b_{it} + \phi x^f_{it}) - \sum_\ell p_\ell \delta_\ell`;
+:math:`\sum_{i,t} \omega_i \big((t_{end} - t - L_b + 1) x^b_{it}
++ \phi (t_{end} - t - L_f + 1) x^f_{it}\big) - \sum_\ell p_\ell \delta_\ell` (years complete);
 ``min_public_money`` minimises :math:`\sum_{s\ \mathrm{public}} \sum y_{sgjt} + \sum_\ell p_\ell \delta_\ell`.
 
 The model is built by one small ``define_*`` function per family of variables or constraints;
@@ -91,8 +101,13 @@ class PlanModel:
     def cover_terms(
         self, mask: np.ndarray, year: int, weight: np.ndarray
     ) -> list[tuple[pulp.LpVariable, float]]:
-        """Σ_{i∈mask} weight_i Σ_{t≤year} x^b_it as terms: the weight made basic by ``year``."""
-        return [(v, weight[i]) for (i, t), v in self.x["basic"].items() if mask[i] and t <= year]
+        """Σ_{i∈mask} weight_i Σ_{t+L_b≤year} x^b_it as terms: the weight basic by ``year``'s end."""
+        return [(v, weight[i]) for (i, t), v in self.done_by("basic", year) if mask[i]]
+
+    def done_by(self, klass: str, year: int) -> list[tuple[tuple[int, int], pulp.LpVariable]]:
+        """The ((i, t), x^k_it) whose upgrade is complete by the end of ``year`` (t + L_k ≤ year)."""
+        last_start = year - self.problem.lead(klass)
+        return [(key, v) for key, v in self.x[klass].items() if key[1] <= last_start]
 
     @staticmethod
     def safe_name(name: str) -> str:
@@ -121,6 +136,7 @@ def build(
     define_upgrades(model)
     define_featured_requires_basic(model)
     define_must_do(model)
+    define_capacity(model)
     define_spending(model)
     define_funding(model)
     extra = define_budgets(model, elastic=elastic_budgets)
@@ -138,16 +154,18 @@ def _expr(terms) -> pulp.LpAffineExpression:
 
 # --------------------------------------------------------------------------------------------
 def define_upgrades(m: PlanModel) -> None:
-    """x^k_it for every allowed community, class and year from its earliest year; at most one
-    start year per class."""
+    """x^k_it for every allowed community, class and start year from its earliest year to the
+    last one whose upgrade completes within the plan (t + L_k ≤ last year); at most one start
+    year per class."""
     p = m.problem
     ids = p.communities["community_id"].to_numpy()
     for k in CLASSES:
         xs: dict[tuple[int, int], pulp.LpVariable] = {}
+        last_start = p.years[-1] - p.lead(k)
         for i in np.flatnonzero(p.allowed[k]):
             row = []
             for t in p.years:
-                if t < p.earliest[i]:
+                if t < p.earliest[i] or t > last_start:
                     continue
                 v = m.prob.add_variable(f"{k}_{ids[i]}_{t}", 0, 1, cat=pulp.LpInteger)
                 xs[(i, t)] = v
@@ -158,14 +176,17 @@ def define_upgrades(m: PlanModel) -> None:
 
 
 def define_featured_requires_basic(m: PlanModel) -> None:
-    """x^f_it ≤ Σ_{τ≤t} x^b_iτ for communities not yet basic (the same year is allowed)."""
+    """x^f_it ≤ Σ_{τ+L_b ≤ t+L_f} x^b_iτ for communities not yet basic: featured completes no
+    earlier than basic (with equal lead times: starts in the same year or later)."""
     p = m.problem
     ids = p.communities["community_id"].to_numpy()
     xb = m.x["basic"]
     for (i, t), v in m.x["featured"].items():
         if p.already["basic"][i]:
             continue
-        earlier = [(xb[(i, tau)], -1) for tau in p.years if tau <= t and (i, tau) in xb]
+        done = p.finish("featured", t)
+        earlier = [(xb[(i, tau)], -1) for tau in p.years
+                   if p.finish("basic", tau) <= done and (i, tau) in xb]
         m.prob += (_expr([(v, 1), *earlier]) <= 0, f"needs_basic_{ids[i]}_{t}")
 
 
@@ -176,25 +197,50 @@ def define_must_do(m: PlanModel) -> None:
         i = index[cid]
         if p.already["basic"][i]:
             continue
-        terms = [(v, 1) for (j, t), v in m.x["basic"].items() if j == i and t <= year]
+        terms = [(v, 1) for (j, _t), v in m.done_by("basic", year) if j == i]
         m.prob += (_expr(terms) == 1, f"must_do_{cid}")
 
 
+def define_capacity(m: PlanModel) -> None:
+    """Delivery capacity (``[delivery]``): Σ_{i∈d} x^k_it ≤ C_dk for every district d, class k
+    and start year t with a cap, and Σ_{i,k} x^k_it ≤ C_t with a city-wide cap."""
+    p = m.problem
+    district = p.communities["district"].to_numpy()
+    starts = defaultdict(list)
+    for k in CLASSES:
+        for (i, t), v in m.x[k].items():
+            starts[(district[i], k, t)].append((v, 1))
+    for (d, k, t), terms in sorted(starts.items()):
+        cap = p.capacity(d, k)
+        if cap is not None and cap < len(terms):
+            m.prob += (_expr(terms) <= cap, f"capacity_{m.safe_name(d)}_{k}_{t}")
+    city = p.scenario.delivery.city_starts
+    if city is not None:
+        for t in p.years:
+            terms = [term for (_d, _k, y), ts in sorted(starts.items()) if y == t for term in ts]
+            if city < len(terms):
+                m.prob += (_expr(terms) <= city, f"capacity_city_{t}")
+
+
 def define_spending(m: PlanModel) -> None:
-    """q_gjt = capital of the upgrades in year t + running cost r_gjt of earlier upgrades."""
+    """q_gjt = capital phased over the upgrades' years from start to completion (share
+    π^k_s in year t + s) + running cost r_gjt of the upgrades completed before year t."""
     p = m.problem
     group = p.communities["group"].to_numpy()
     years = p.years
     capital = defaultdict(list)
-    new_running = defaultdict(list)
+    new_running = defaultdict(list)  # keyed by completion year
     for k in CLASSES:
         cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
+        phases = [(s, share) for s, share in enumerate(p.capital_shares(k)) if share > 0]
         for (i, t), v in m.x[k].items():
             g = group[i]
             for j in np.flatnonzero(cap[i]):
-                capital[(g, j, t)].append((v, cap[i, j]))
+                for s, share in phases:
+                    capital[(g, j, t + s)].append((v, cap[i, j] * share))
+            done = p.finish(k, t)
             for j in np.flatnonzero(run[i]):
-                new_running[(g, j, t)].append((v, run[i, j]))
+                new_running[(g, j, done)].append((v, run[i, j]))
     cats = p.categories
     for g, category in sorted(p.rules):
         j = cats.index(category)
@@ -306,8 +352,9 @@ def define_objective(m: PlanModel, penalties, extra) -> None:
         omega = p.communities["objective_weight"].to_numpy(dtype=float)
         end = p.years[-1]
         phi = p.scenario.objective.featured_weight
-        terms = [(v, omega[i] * (end - t + 1)) for (i, t), v in m.x["basic"].items()]
-        terms += [(v, phi * omega[i] * (end - t + 1)) for (i, t), v in m.x["featured"].items()]
+        fb, ff = p.lead("basic"), p.lead("featured")
+        terms = [(v, omega[i] * (end - t - fb + 1)) for (i, t), v in m.x["basic"].items()]
+        terms += [(v, phi * omega[i] * (end - t - ff + 1)) for (i, t), v in m.x["featured"].items()]
         terms += [(d, -pen) for d, pen in penalties]
     else:
         public = p.public

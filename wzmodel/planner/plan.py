@@ -14,6 +14,8 @@ A :class:`Plan` holds
 ``district_money``     district, year, source_id, source, yuan — money spent in each district;
 ``district_burden``    district, year, yuan, residents, yuan_per_resident — what each
                district's own fiscal pot pays, per resident;
+``district_year`` district, year, class, projects_started, projects_completed, capacity —
+               delivery per district and year (capacity blank where ``[delivery]`` sets none);
 ``outcome``    the solver's :class:`~wzmodel.solver.SolveOutcome` (None for an evaluated schedule);
                written without its timings.
 
@@ -126,6 +128,9 @@ class Plan:
     #: (:func:`wzmodel.planner.workbook.assumptions`); shown in the workbook, not stored in
     #: CSV files (empty for a plan read back with :meth:`read`)
     assumptions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: projects started and completed per district, year and class, with the capacity
+    #: (``district_year.csv``; None in a plan folder written before it existed)
+    district_year: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -215,6 +220,7 @@ class Plan:
         )
         plan.problem = problem
         plan.assumptions = assumptions(problem)
+        plan.district_year = ev.district_year(problem, schedule)
         if compare_with is not None:
             plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
@@ -251,6 +257,8 @@ class Plan:
         folder.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
             write_csv(getattr(self, name), folder / f"{name}.csv")
+        if self.district_year is not None:
+            write_csv(self.district_year, folder / "district_year.csv")
 
     def to_excel(self, path: str | Path) -> None:
         """The workbook for finance staff: ``summary`` first, then the tables (money wide, in
@@ -392,13 +400,17 @@ class Plan:
                          for c in columns if c not in tables[name].columns]
         if problems:
             raise InputError(problems, str(folder))
-        return cls(
+        plan = cls(
             info["name"],
             **tables,
             outcome=SolveOutcome.from_dict(info["outcome"]) if info["outcome"] else None,
             meta=_moved_paths(info["meta"], lambda path: str((folder / path).resolve())),
             diagnosis=info.get("diagnosis", ""),
         )
+        extra = folder / "district_year.csv"
+        if extra.is_file():
+            plan.district_year = pd.read_csv(extra, dtype={"capacity": "Int64"})
+        return plan
 
     # ----------------------------------------------------------------------------------------
     def summary(self) -> str:

@@ -41,8 +41,8 @@ class PlanningProblem:
         group index), coverage_weight, objective_weight.
     capital, running : per class, arrays (communities × cost categories) in yuan and yuan/year.
     already : per class, bool array — complete at the start.
-    allowed : per class, bool array — may be upgraded in the plan.
-    earliest : first year each community may be upgraded.
+    allowed : per class, bool array — may be upgraded in the plan (and complete within it).
+    earliest : first year each community may start an upgrade.
     groups : funding groups (district, zone); ``rules[(group, category)]`` is the funding rule
         (:mod:`wzmodel.planner.funding`) of a category in a group that has costs in it.
     sources : the funding sources; ``budget`` (sources × years) in yuan.
@@ -82,6 +82,22 @@ class PlanningProblem:
     @cached_property
     def public(self) -> dict[str, bool]:
         return dict(zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True))
+
+    def lead(self, klass: str) -> int:
+        """Years from a start of ``klass`` to its completion (``[delivery.lead_time]``)."""
+        return self.scenario.delivery.lead(klass).years
+
+    def capital_shares(self, klass: str) -> tuple[float, ...]:
+        """Share of a ``klass`` upgrade's capital paid in each year from its start on."""
+        return self.scenario.delivery.lead(klass).capital_shares
+
+    def finish(self, klass: str, start: int) -> int:
+        """The completion year of a ``klass`` upgrade started in ``start``."""
+        return start + self.lead(klass)
+
+    def capacity(self, district: str, klass: str) -> int | None:
+        """Projects of ``klass`` ``district`` may start per year (None: not limited)."""
+        return self.scenario.delivery.capacity.of(district, klass)
 
     def zone_mask(self, zones) -> np.ndarray:
         return self.communities["zone"].isin(list(zones)).to_numpy()
@@ -161,11 +177,18 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
             if cid not in known:
                 where = "" if area is None else " of the area"
                 problems.append(Problem("scenario", f"a known community_id{where}", None, name, cid))
+    known_districts = set(planned.communities["district"])
+    for district in sorted(scenario.delivery.capacity.districts):
+        if district not in known_districts:
+            where = "" if area is None else " of the area"
+            problems.append(Problem("scenario", f"a district{where} named as in the data", None,
+                                    "delivery.capacity.districts", district))
     earliest = ids.map(lists.earliest_year).fillna(years[0]).astype(int).to_numpy()
     earliest = np.maximum(earliest, years[0])
     excluded = ids.isin(set(lists.must_not)).to_numpy()
-    reachable = earliest <= years[-1]
-    allowed = {k: ~already[k] & ~excluded & reachable for k in CLASSES}
+    # a start must complete within the plan years (docs/planner.md, lead times)
+    lead = {k: scenario.delivery.lead(k).years for k in CLASSES}
+    allowed = {k: ~already[k] & ~excluded & (earliest + lead[k] <= years[-1]) for k in CLASSES}
 
     groups = c[["district", "zone"]].drop_duplicates().sort_values(["district", "zone"])
     groups = groups.reset_index(drop=True)

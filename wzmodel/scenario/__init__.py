@@ -6,6 +6,7 @@
 :mod:`.scenario`       :class:`Scenario` and its sections (standards, funding, area, targets, objective,
                        lists, solver); :func:`load_scenario`
 :mod:`.siting`         :class:`SitingConfig` (``[siting]``)
+:mod:`.delivery`       :class:`DeliveryConfig` (``[delivery]``: capacity, lead times, phased capital)
 :mod:`.uncertainty`    :class:`Parameter`, :class:`Lever`, :class:`Uncertainty` (``[uncertainty]``)
 =====================  ==========================================================================
 
@@ -15,6 +16,7 @@ their configuration from this layer, never the other way round.
 
 from __future__ import annotations
 
+from wzmodel.scenario.delivery import DeliveryConfig, LeadTime
 from wzmodel.scenario.scenario import (
     AreaConfig,
     FundingConfig,
@@ -33,7 +35,9 @@ from wzmodel.strict import StrictModel, validation_problems
 __all__ = [
     "DEFAULT_RADIUS_M",
     "AreaConfig",
+    "DeliveryConfig",
     "FundingConfig",
+    "LeadTime",
     "Lever",
     "LeverValue",
     "ListsConfig",

@@ -42,6 +42,7 @@ from pydantic import (
     model_validator,
 )
 
+from wzmodel.scenario.delivery import DeliveryConfig
 from wzmodel.scenario.siting import SitingConfig
 from wzmodel.scenario.uncertainty import Uncertainty
 from wzmodel.schema import InputError, Problem
@@ -222,6 +223,10 @@ class Scenario(StrictModel):
     uncertainty: Uncertainty = Field(
         default_factory=Uncertainty, description="declarations for sweeps (wzmodel.sweep)"
     )
+    delivery: DeliveryConfig = Field(
+        DeliveryConfig(), description="delivery capacity, lead times and phased capital "
+        "(blank: no limit, complete and paid in the start year)"
+    )
     source_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -247,10 +252,13 @@ class Scenario(StrictModel):
     def _whole_city_unwritten(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
-        """A scenario without an area dumps as it did before areas existed (same digest)."""
+        """A scenario without an area or delivery limits dumps as it did before they existed
+        (same digest)."""
         data = handler(self)
         if self.area.whole_city and isinstance(data, dict):
             data.pop("area", None)
+        if self.delivery.is_default and isinstance(data, dict):
+            data.pop("delivery", None)
         return data
 
     @field_serializer("uncertainty")

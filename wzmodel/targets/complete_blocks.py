@@ -7,9 +7,9 @@ threshold, defined by
 
 .. math::
 
-   \sum_{i \in u} \Big(a_i + \sum_{t \le Y} x^b_{it}\Big) \ge \beta |u| z_u
+   \sum_{i \in u} \Big(a_i + \sum_{t + L_b \le Y} x^b_{it}\Big) \ge \beta |u| z_u
 
-or, with :math:`\beta = 1`, by the far tighter :math:`z_u \le \sum_{t \le Y} x^b_{it}` for
+or, with :math:`\beta = 1`, by the far tighter :math:`z_u \le \sum_{t + L_b \le Y} x^b_{it}` for
 each community of :math:`u` not yet complete (:math:`a_i = 1` for one complete at the start):
 in the LP relaxation the street total would let a half-complete street count as half a block.
 
@@ -69,7 +69,8 @@ def _block_var(m: PlanModel, street, target: Target) -> pulp.LpVariable:
     if target.block_threshold >= 1.0:
         xb = m.x["basic"]
         for i in members[~p.already["basic"][members]]:
-            terms = [(xb[(i, t)], -1) for t in p.years if t <= target.year and (i, t) in xb]
+            terms = [(xb[(i, t)], -1) for t in p.years
+                     if p.finish("basic", t) <= target.year and (i, t) in xb]
             m.prob += (
                 pulp.LpAffineExpression([(z, 1), *terms]) <= 0,
                 f"block_member_{street.street_code}_{target.year}_{i}",

@@ -8,7 +8,7 @@ Row, with :math:`a_i = 1` for a community complete (at least basic) at the start
 
 .. math::
 
-   \sum_{i \in Z} w_i \sum_{t \le Y} x^b_{it} \;(+\,\delta) \;\ge\;
+   \sum_{i \in Z} w_i \sum_{t + L_b \le Y} x^b_{it} \;(+\,\delta) \;\ge\;
    \theta \sum_{i \in Z} w_i - \sum_{i \in Z} w_i a_i
 
 A unit of shortfall is one unit of weight (a community or a household), standing for

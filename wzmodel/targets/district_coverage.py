@@ -10,7 +10,7 @@ start:
 
 .. math::
 
-   \sum_{i \in D_d} w_i \sum_{t \le Y} x^b_{it} \;(+\,\delta_d) \;\ge\;
+   \sum_{i \in D_d} w_i \sum_{t + L_b \le Y} x^b_{it} \;(+\,\delta_d) \;\ge\;
    \theta \sum_{i \in D_d} w_i - \sum_{i \in D_d} w_i a_i \qquad \forall d
 
 A soft target has a shortfall :math:`\delta_d` per district, each unit (a community or a

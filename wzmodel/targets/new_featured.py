@@ -7,7 +7,10 @@ Row:
 
 .. math::
 
-   \sum_i \sum_{t \le Y} x^f_{it} \;(+\,\delta) \;\ge\; n
+   \sum_i \sum_{t + L_f \le Y} x^f_{it} \;(+\,\delta) \;\ge\; n
+
+(:math:`L_f` the featured lead time of ``[delivery]``, 0 by default: a start counts from its
+completion year)
 
 A unit of shortfall is one community. Evaluation: achieved = communities featured at the end
 of :math:`Y` that were not at the start. The rule of thumb spreads the featured upgrades still
@@ -39,7 +42,7 @@ class NewFeatured(TargetKind):
     unit = "communities"
 
     def rows(self, m: PlanModel, target: Target) -> Rows:
-        terms = [(v, 1) for (_i, t), v in m.x["featured"].items() if t <= target.year]
+        terms = [(v, 1) for _key, v in m.done_by("featured", target.year)]
         return Rows((Row(terms, float(target.min_count)),), 1.0)
 
     def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
