@@ -172,7 +172,7 @@ def plan_page(plan: Plan) -> str:
     figures = []
     if solved:
         figures = [
-            _png(plots.targets_figure(plan.targets)),
+            *([_png(plots.targets_figure(plan.targets))] if not plan.targets.empty else []),
             _png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
                                        title="Coverage by zone, year by year")),
             _png(plots.money_by_source_figure(plan.money, sources=sources)),
