@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= results
 
-.PHONY: setup run test test-fast test-slow notebooks lab bench lint data clean
+.PHONY: setup run test test-fast test-slow notebooks lab explore bench lint data clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ notebooks: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
+
+## The explorer page on http://127.0.0.1:8765/ (Ctrl-C stops it).
+explore: setup
+	$(VENV)/bin/wzmodel explore
 
 bench: setup
 	$(PY) bench/run_all.py

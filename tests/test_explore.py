@@ -1,0 +1,140 @@
+"""The explorer's logic without a browser: levers, named problems, warm re-plans, uploads."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from conftest import REPO, TINY
+
+from wzmodel.explore import MAX_UPLOAD_BYTES, Explorer, compare
+
+# a short search: the levers and what they change are under test, not the optimum
+FAST = {"time_limit": 3, "node_limit": None}
+
+
+@pytest.fixture(scope="module")
+def planned():
+    """The tiny example's baseline and a re-plan with city fiscal money cut by 10 %."""
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    baseline = explorer.plan_baseline()
+    assert explorer.set_budget_scale("city_fiscal", None, 0.9) == []
+    return explorer, baseline, explorer.plan()
+
+
+def test_cutting_a_budget_lowers_that_sources_spending(planned):
+    explorer, baseline, cut = planned
+    assert cut.warm  # re-planned from the baseline's plan
+    assert baseline.solved and cut.solved
+    budget = explorer.dataset.budgets.query("source_id == 'city_fiscal'")["budget_yuan"].sum()
+    assert cut.spending["city_fiscal"] <= 0.9 * budget + 1
+    assert cut.spending["city_fiscal"] < baseline.spending["city_fiscal"]
+    side = compare(baseline, cut)
+    row = side.loc["money, city fiscal (million yuan)"]
+    assert row["change"] == pytest.approx(row["current settings"] - row["baseline"])
+    assert row["change"] < 0
+    assert {"coverage 2027, main urban + new towns", "target coverage_2027 met"} <= set(side.index)
+
+
+def test_the_answer_reads_like_the_briefing_page(planned):
+    _, _, cut = planned
+    assert list(cut.coverage_district.columns) == ["communities", 2027, 2030, 2035]
+    assert "黄浦 Huangpu" in cut.coverage_district.index
+    assert cut.money.loc["total", "all years"] == pytest.approx(
+        cut.plan.money["yuan"].sum() / 1e6)
+    assert set(cut.first["year"]) <= {2026, 2027} and cut.first["community"].notna().all()
+    assert cut.status.startswith(("best plan found", "a good plan found"))
+    files = cut.files()
+    assert files["plan.xlsx"][:2] == b"PK" and b"<html" in files["report.html"][:200]
+
+
+def test_budget_per_year_and_whole_horizon():
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    assert explorer.set_budget_scale("owners", 2027, 0.5) == []
+    assert explorer.set_budget_scale("social_capital", None, 0.0) == []
+    scale = explorer.scenario()[0].funding.source_scale
+    assert scale["owners"] == {**dict.fromkeys(explorer.years, 1.0), 2027: 0.5}
+    assert scale["social_capital"] == 0.0
+
+
+@pytest.mark.parametrize(("move", "column", "value"), [
+    (lambda e: e.set_budget_scale("city_fiscal", 2026, -0.2),
+     "funding.source_scale.city_fiscal.2026", -0.2),
+    (lambda e: e.set_cost_scale("gas", "a lot"), "funding.cost_scale.gas", "a lot"),
+    (lambda e: e.set_target_level("coverage_2027", 1.5), "targets.coverage_2027.min_share", 1.5),
+    (lambda e: e.set_share(0, "max_share", 1.5), "max_share", "1.5"),
+    (lambda e: e.set_budget_scale("nobody", None, 1.0), "source", "nobody"),
+])
+def test_bad_input_is_a_named_problem_and_keeps_the_answer(move, column, value):
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    explorer.current = answer = object()  # stands for the answer on the page
+    problems = move(explorer)
+    assert [(p.column, p.value) for p in problems] == [(column, value)]
+    with pytest.raises(Exception, match="problem") as raised:
+        explorer.plan()
+    assert problems[0] in raised.value.problems
+    assert explorer.current is answer
+
+
+def test_a_share_above_one_names_its_row_and_a_fixed_cell_clears_it():
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    [problem] = explorer.set_share(2, "max_share", 1.5)
+    assert (problem.row, problem.column) == (3, "max_share")  # the table's third row
+    assert "between 0 and 1" in problem.expected
+    assert explorer.set_share(2, "max_share", 0.2) == []
+    assert explorer.all_problems() == []
+    scenario, dataset = explorer.scenario()
+    option = scenario.funding.sharing_option
+    assert option == "fiscal_led (edited)"
+    assert dataset.sharing.query("option == @option")["max_share"].iloc[2] == 0.2
+
+
+def test_minimum_shares_above_100_percent_are_named():
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    problems = explorer.set_share(0, "min_share", 0.95)  # city 95 % + district 20 % > 100 %
+    assert any("summing to at most 100 %" in p.expected for p in problems)
+
+
+def _workbook(rows, title="sharing") -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(["option", "cost_category", "role", "min_share", "max_share", "zone", "district"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_uploaded_sharing_workbook_replaces_the_draft():
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    content = (REPO / "data" / "templates" / "sharing_option_template.xlsx").read_bytes()
+    assert explorer.upload_sharing("sharing_option_template.xlsx", content) == []
+    assert explorer.sharing_name == "city_district_matched" and len(explorer.sharing) == 33
+    assert explorer.scenario()[0].funding.sharing_option == "city_district_matched"
+
+
+def test_upload_with_an_unknown_district_and_a_path_like_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # anything written beside the working folder would show here
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    before = explorer.sharing.copy()
+    content = _workbook([["mine", "gas", "utility_gas", 0.5, 1.0, None, "纽约"],
+                         ["mine", "gas", "city_fiscal", 0.0, 1.0, None, None]],
+                        title="..%2F..%2Fetc")
+    problems = explorer.upload_sharing("../../../../etc/cron.d/evil.xlsx", content)
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "district", "纽约")]
+    assert problems[0].file.startswith("evil.xlsx")
+    assert explorer.sharing.equals(before)  # the draft stays
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_oversized_or_foreign_uploads_are_refused():
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    [big] = explorer.upload_sharing("big.xlsx", b"PK\x03\x04" + b"0" * MAX_UPLOAD_BYTES)
+    assert big.column == "size" and "at most 2 MB" in big.expected
+    [text] = explorer.upload_sharing("rules.csv", b"option,role\n")
+    assert ".xlsx" in text.expected
+    [fake] = explorer.upload_sharing("fake.xlsx", b"not a zip")
+    assert ".xlsx" in fake.expected

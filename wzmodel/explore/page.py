@@ -1,0 +1,314 @@
+"""The explorer page, laid out with Panel on :class:`~wzmodel.explore.state.Explorer`.
+
+Left: the levers (budget multipliers per source and year, unit-cost multipliers, target levels,
+the sharing option's shares, a sharing workbook to upload), each table with its problems under
+it. Right: the answer — status in words, the comparison with the baseline, coverage, money, the
+first years' communities, downloads. Planning runs in a worker thread so the page keeps
+showing progress; a setting with a problem stops *Plan* and the previous answer stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import panel as pn
+
+from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
+from wzmodel.io import DATA_NOTE
+from wzmodel.plots.labels import target_label
+from wzmodel.schema import InputError, Problem
+
+__all__ = ["explorer_page"]
+
+ALL_YEARS = "all years"
+
+
+def explorer_page(scenarios: Mapping[str, Path], default: str, *,
+                  solver: dict | None = None) -> pn.viewable.Viewable:
+    """One visitor's page: ``scenarios`` (label → scenario file) to pick from, ``default``
+    opened first; ``solver`` overrides every scenario's ``[solver]`` (e.g. its time limit)."""
+    return _Page(scenarios, default, solver).layout
+
+
+class _Page:
+    def __init__(self, scenarios: Mapping[str, Path], default: str, solver: dict | None) -> None:
+        self.scenarios, self.solver = dict(scenarios), solver
+        self.explorer: Explorer | None = None
+        self.busy = False
+        self.started = 0.0
+
+        self.picker = pn.widgets.Select(name="Scenario", options=list(scenarios), value=default,
+                                        width=320, css_classes=["wz-scenario"])
+        self.picker.param.watch(self._pick, "value")
+        self.plan_button = pn.widgets.Button(name="Plan", button_type="primary", width=120,
+                                             css_classes=["wz-plan"])
+        self.plan_button.on_click(self._plan)
+        self.progress = pn.indicators.Progress(active=False, value=0, max=100, width=200,
+                                               visible=False)
+        self.status = pn.pane.HTML("", css_classes=["wz-status"], sizing_mode="stretch_width")
+
+        self.budgets = self._table("wz-budgets", self._edit_budget)
+        self.costs = self._table("wz-costs", self._edit_cost)
+        self.targets = self._table("wz-targets", self._edit_target)
+        self.sharing = self._table("wz-sharing", self._edit_share)
+        self.problem_panes = {key: pn.pane.HTML("", css_classes=[f"wz-problems-{key}"],
+                                                sizing_mode="stretch_width")
+                              for key in ("budgets", "costs", "targets", "sharing", "upload")}
+        self.upload = pn.widgets.FileInput(accept=".xlsx", css_classes=["wz-upload"])
+        self.upload.param.watch(self._upload, "value")
+
+        self.compare = pn.pane.HTML("", css_classes=["wz-compare"], sizing_mode="stretch_width")
+        self.coverage_figure = pn.pane.PNG(None, width=820, css_classes=["wz-coverage-figure"])
+        self.zones = pn.pane.HTML("", css_classes=["wz-zones"])
+        self.districts = pn.pane.HTML("", css_classes=["wz-districts"])
+        self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
+        self.money_figure = pn.pane.PNG(None, width=820)
+        self.first = pn.pane.HTML("", css_classes=["wz-first"])
+        self.downloads = pn.Row(
+            pn.widgets.FileDownload(callback=self._file("plan.xlsx"), filename="plan.xlsx",
+                                    label="Download plan.xlsx", button_type="success"),
+            pn.widgets.FileDownload(callback=self._file("report.html"), filename="report.html",
+                                    label="Download report.html", button_type="success"))
+
+        levers = pn.Column(
+            pn.pane.Markdown("### Budgets: multiplier per source\nType 0.8 for a 20 % cut; "
+                             f"*{ALL_YEARS}* sets every year."),
+            self.budgets, self.problem_panes["budgets"],
+            pn.pane.Markdown("### Unit costs: multiplier per category"),
+            self.costs, self.problem_panes["costs"],
+            pn.pane.Markdown("### Target levels\nShares as 0.60 for 60 %; counts as whole numbers."),
+            self.targets, self.problem_panes["targets"],
+            pn.pane.Markdown("### Sharing option: shares of each funder\n"
+                             "Each cell between 0 and 1; minimums may sum to at most 1."),
+            self.sharing, self.problem_panes["sharing"],
+            pn.pane.Markdown("Or upload a sharing option (the template "
+                             "`data/templates/sharing_option_template.xlsx`, at most 2 MB):"),
+            self.upload, self.problem_panes["upload"],
+            width=640,
+        )
+        answer = pn.Tabs(
+            ("Compared with the baseline", pn.Column(self.compare, self.coverage_figure)),
+            ("Coverage", pn.Column(pn.pane.Markdown("#### By zone"), self.zones,
+                                   pn.pane.Markdown("#### By district"), self.districts)),
+            ("Money", pn.Column(self.money, self.money_figure)),
+            ("First years", self.first),
+            ("Download", self.downloads),
+            sizing_mode="stretch_width",
+        )
+        self.layout = pn.Column(
+            pn.pane.Markdown("## wzmodel explorer — complete communities (完整社区)"),
+            pn.pane.HTML(f"<small>{html.escape(DATA_NOTE)}</small>", sizing_mode="stretch_width"),
+            pn.Row(self.picker, pn.Column(pn.Spacer(height=18), self.plan_button), self.progress),
+            self.status,
+            pn.Row(levers, pn.Column(answer, sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        pn.state.onload(self._open_default)
+
+    # ---- building blocks ---------------------------------------------------------------------
+    def _table(self, css: str, on_edit: Callable) -> pn.widgets.Tabulator:
+        table = pn.widgets.Tabulator(pd.DataFrame(), show_index=True, css_classes=[css],
+                                     layout="fit_data_table", max_height=330, width=620,
+                                     selectable=False, sortable=False)
+        table.on_edit(on_edit)
+        return table
+
+    def _file(self, name: str) -> Callable[[], io.BytesIO | None]:
+        def download():
+            answer = self.explorer.current or self.explorer.baseline if self.explorer else None
+            if answer is None or not answer.solved:
+                return None
+            return io.BytesIO(answer.files()[name])
+        return download
+
+    # ---- opening a scenario ------------------------------------------------------------------
+    async def _open_default(self) -> None:
+        await self._open(self.picker.value)
+
+    async def _pick(self, event) -> None:
+        await self._open(event.new)
+
+    async def _open(self, label: str) -> None:
+        if self.busy:
+            return
+        self._start(f"Opening {label} and planning its baseline")
+        try:
+            explorer = await asyncio.to_thread(Explorer.open, self.scenarios[label],
+                                               solver=self.solver)
+            await asyncio.to_thread(explorer.plan_baseline)
+        except InputError as exc:
+            self._stop(_problems_html(exc.problems, f"{label} cannot be opened"), ok=False)
+            return
+        self.explorer = explorer
+        self._show_levers()
+        self._show(explorer.baseline)
+        self._stop(f"Baseline of <b>{html.escape(label)}</b>: {html.escape(explorer.baseline.status)}"
+                   f" ({explorer.baseline.seconds:.0f} s).", ok=explorer.baseline.solved)
+
+    # ---- the levers --------------------------------------------------------------------------
+    def _show_levers(self) -> None:
+        e = self.explorer
+        self._show_budgets()
+        self.costs.value = e.costs.rename("multiplier").rename_axis("cost category").to_frame()
+        self.targets.value = pd.DataFrame(
+            {"target": [target_label(t, with_level=False) for t in e.base.targets.values()],
+             "level": list(e.levels.values())}, index=pd.Index(list(e.levels), name="id"))
+        self.targets.editors = {"target": None}
+        sharing = e.sharing.astype(object).where(e.sharing.notna(), "")
+        sharing.index = pd.RangeIndex(1, len(sharing) + 1, name="row")  # as problems count rows
+        self.sharing.value = sharing
+        self.sharing.editors = {c: None for c in SHARE_COLUMNS if c not in ("min_share", "max_share")}
+        self.sharing.show_index = True
+        for key in self.problem_panes:
+            self._show_problems(key)
+
+    def _show_budgets(self) -> None:
+        e = self.explorer
+        names = e.sources.set_index("source_id")["name"]
+        budgets = e.budgets.astype(object).copy()
+        budgets.columns = [str(y) for y in budgets.columns]
+        budgets.insert(0, ALL_YEARS, [row.iloc[0] if len(set(row)) == 1 else "varies"
+                                      for _, row in budgets.iterrows()])
+        budgets.index = pd.Index([f"{s} — {names[s]}" for s in budgets.index], name="source")
+        self.budgets.value = budgets
+
+    def _edit_budget(self, event) -> None:
+        source = str(self.budgets.value.index[event.row]).split(" — ")[0]
+        years = None if event.column == ALL_YEARS else int(event.column)
+        self.explorer.set_budget_scale(source, years, event.value)
+        self._after_edit("budgets", self.budgets, event)
+
+    def _edit_cost(self, event) -> None:
+        self.explorer.set_cost_scale(str(self.costs.value.index[event.row]), event.value)
+        self._after_edit("costs", self.costs, event)
+
+    def _edit_target(self, event) -> None:
+        self.explorer.set_target_level(str(self.targets.value.index[event.row]), event.value)
+        self._after_edit("targets", self.targets, event)
+
+    def _edit_share(self, event) -> None:
+        self.explorer.set_share(event.row, event.column, event.value)  # event.row is 0-based
+        self._after_edit("sharing", self.sharing, event)
+
+    def _after_edit(self, key: str, table: pn.widgets.Tabulator, event) -> None:
+        """Show the table's problems under it; a clean budget table is redrawn (the
+        *all years* column follows the years)."""
+        if key == "budgets" and not self.explorer.problems.get(key):
+            self._show_budgets()
+        self._show_problems(key)
+        if not self.explorer.all_problems():
+            self.status.object = _words("Settings changed: press <b>Plan</b> to see their plan.")
+
+    def _show_problems(self, key: str) -> None:
+        found = self.explorer.problems.get(key, []) if self.explorer else []
+        self.problem_panes[key].object = _problems_html(found) if found else ""
+
+    def _upload(self, event) -> None:
+        if event.new is None or self.explorer is None:
+            return
+        self.explorer.upload_sharing(self.upload.filename or "", event.new)
+        self._show_levers()
+        if not self.explorer.problems.get("upload"):
+            self.status.object = _words(
+                f"Sharing option <b>{html.escape(self.explorer.sharing_name)}</b> read from the "
+                "workbook: press <b>Plan</b>.")
+
+    # ---- planning ----------------------------------------------------------------------------
+    async def _plan(self, _event) -> None:
+        if self.busy or self.explorer is None:
+            return
+        try:
+            self.explorer.scenario()
+        except InputError as exc:
+            self.status.object = _problems_html(
+                exc.problems, "Not planned — fix these first (the answer below is the previous one)")
+            return
+        limit = self.explorer.base.solver.time_limit
+        self._start("Planning" + (f" (at most about {limit:.0f} s)" if limit else ""))
+        try:
+            answer = await asyncio.to_thread(self.explorer.plan)
+        except InputError as exc:  # e.g. the data cannot carry these settings
+            self._stop(_problems_html(exc.problems, "Not planned"), ok=False)
+            return
+        except Exception as exc:  # a bug must not take the page down: say so, keep the answer
+            self._stop(_words(f"Internal error while planning ({type(exc).__name__}: "
+                              f"{html.escape(str(exc))}); the answer below is the previous one.",
+                              ok=False), ok=False)
+            return
+        self._show(answer)
+        how = "warm re-plan" if answer.warm else "plan"
+        self._stop(f"Current settings: {html.escape(answer.status)} ({how}, {answer.seconds:.0f} s)."
+                   + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}"),
+                   ok=answer.solved)
+
+    def _start(self, what: str) -> None:
+        self.busy, self.started = True, time.perf_counter()
+        self.plan_button.disabled = self.picker.disabled = True
+        self.progress.visible = self.progress.active = True
+        self.status.object = _words(f"{html.escape(what)}…")
+        self._ticker = pn.state.add_periodic_callback(
+            lambda: setattr(self.status, "object", _words(
+                f"{html.escape(what)}… {time.perf_counter() - self.started:.0f} s")), period=1000)
+
+    def _stop(self, text: str, *, ok: bool) -> None:
+        self._ticker.stop()
+        self.busy = False
+        self.plan_button.disabled = self.picker.disabled = False
+        self.progress.visible = self.progress.active = False
+        self.status.object = text if text.startswith("<div") else _words(text, ok=ok)
+
+    def _show(self, answer: Answer) -> None:
+        from wzmodel import plots
+        from wzmodel.plots.style import png_bytes
+
+        baseline = self.explorer.baseline
+        self.compare.object = _html(compare(baseline, answer), percent_rows="coverage")
+        if not answer.solved:
+            return  # the tables of the last plan found stay; the status says why
+        plans = {"baseline": baseline.plan} if answer is baseline else {
+            "baseline": baseline.plan, "current": answer.plan}
+        self.coverage_figure.object = png_bytes(plots.coverage_figure(
+            plans, targets=answer.plan.targets, title="Coverage by zone: baseline and current"))
+        self.zones.object = _html(answer.coverage_zone, percent=True)
+        self.districts.object = _html(answer.coverage_district, percent=True)
+        self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
+        self.money_figure.object = png_bytes(plots.money_by_source_figure(
+            answer.plan.money, sources=self.explorer.dataset.sources))
+        self.first.object = _html(answer.first, index=False)
+
+
+def _words(text: str, *, ok: bool = True) -> str:
+    colour = "#1b5e20" if ok else "#b71c1c"
+    return f'<div style="color:{colour};font-size:15px">{text}</div>'
+
+
+def _problems_html(problems: list[Problem] | tuple[Problem, ...], title: str = "") -> str:
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    head = f"<b>{html.escape(title)}:</b>" if title else ""
+    return f'<div class="wz-problems" style="color:#b71c1c">{head}<ul>{items}</ul></div>'
+
+
+def _html(frame: pd.DataFrame, *, percent: bool = False, index: bool = True,
+          percent_rows: str | None = None) -> str:
+    """A read-only table: shares in %, money with two decimals, names as they are."""
+    def cell(value, row_label: str = "") -> str:
+        if isinstance(value, float):
+            if percent or (percent_rows and str(row_label).startswith(percent_rows)):
+                return f"{100 * value:.1f} %"
+            return f"{value:,.2f}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + (f"<th>{html.escape(str(label))}</th>" if index else "")
+        + "".join(f"<td>{cell(v, label)}</td>" for v in row) + "</tr>"
+        for label, row in zip(frame.index, frame.itertuples(index=False), strict=True))
+    return ('<table class="wz-table" style="border-collapse:collapse;font-size:13px">'
+            f"<tr>{'<th></th>' if index else ''}{head}</tr>{rows}</table>")
