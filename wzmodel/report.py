@@ -93,11 +93,12 @@ def coverage_by_zone(plan: Plan) -> pd.DataFrame:
 
 def coverage_by_district(plan: Plan) -> pd.DataFrame:
     """Share of each district's communities complete (basic or better) at the end of each
-    headline year, from the plan's per-district table."""
+    headline year, with the district's number of communities (the plan's per-district table)."""
     from wzmodel.plots.labels import district_label
 
     c = plan.district_coverage[plan.district_coverage["year"].isin(HEADLINE_YEARS)]
     table = c.pivot(index="district", columns="year", values="coverage_communities")
+    table.insert(0, "communities", c.groupby("district")["communities"].first())
     table.index = [district_label(d) for d in table.index]
     table.columns.name = None
     return table

@@ -68,9 +68,9 @@ class Answer:
         if plan.outcome is None or plan.outcome.has_solution:
             problem = problem_of(plan)
             answer.coverage_zone = coverage_by_zone(plan)
-            answer.coverage_district = coverage_by_district(plan, problem)
+            answer.coverage_district = coverage_by_district(plan)
             answer.money = money_by_funder(plan, problem.dataset.sources)
-            answer.first = first_communities(plan, problem)
+            answer.first = first_communities(plan)
             answer.spending = plan.money.groupby("source_id")["yuan"].sum().to_dict()
         return answer
 
