@@ -224,7 +224,7 @@ def test_cli_exits_4_when_the_solver_finds_no_solution(tmp_path, monkeypatch, ca
     scenario.write_text(f'extends = "{TINY_BASELINE.as_posix()}"\nname = "no_start"\n\n'
                         "[solver]\nwarm_start = false\n", encoding="utf-8")
     stopped = SolveOutcome("no_solution", seconds=0.01, message="Time limit reached")
-    monkeypatch.setattr(wzmodel.planner, "search", lambda model, strategy, options, start: stopped)
+    monkeypatch.setattr(wzmodel.planner, "search", lambda model, strategy, options, start, warm: stopped)
     monkeypatch.setattr(wzmodel.planner, "_evaluate_start",
                         lambda model, start, name, outcome: (model, outcome))
     assert cli.main(["plan", str(scenario), "--out", str(tmp_path / "out")]) == cli.EXIT_SOLVER == 4

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import panel as pn
 
+from wzmodel.data import data_note
 from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
-from wzmodel.io import DATA_NOTE
 from wzmodel.plots.labels import target_label
 from wzmodel.schema import InputError, Problem
 
@@ -40,6 +40,7 @@ class _Page:
     def __init__(self, scenarios: Mapping[str, Path], default: str, solver: dict | None) -> None:
         self.scenarios, self.solver = dict(scenarios), solver
         self.explorer: Explorer | None = None
+        self.note = pn.pane.HTML("", sizing_mode="stretch_width")  # the data folder's own note
         self.busy = False
         self.started = 0.0
 
@@ -103,7 +104,7 @@ class _Page:
         )
         self.layout = pn.Column(
             pn.pane.Markdown("## wzmodel explorer — complete communities (完整社区)"),
-            pn.pane.HTML(f"<small>{html.escape(DATA_NOTE)}</small>", sizing_mode="stretch_width"),
+            self.note,
             pn.Row(self.picker, pn.Column(pn.Spacer(height=18), self.plan_button), self.progress),
             self.status,
             pn.Row(levers, pn.Column(answer, sizing_mode="stretch_width"),
@@ -147,6 +148,7 @@ class _Page:
             self._stop(_problems_html(exc.problems, f"{label} cannot be opened"), ok=False)
             return
         self.explorer = explorer
+        self.note.object = f"<small>{html.escape(data_note(explorer.base.data))}</small>"
         self._show_levers()
         self._show(explorer.baseline)
         self._stop(f"Baseline of <b>{html.escape(label)}</b>: {html.escape(explorer.baseline.status)}"
