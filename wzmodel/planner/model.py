@@ -181,12 +181,12 @@ def define_featured_requires_basic(m: PlanModel) -> None:
     p = m.problem
     ids = p.communities["community_id"].to_numpy()
     xb = m.x["basic"]
+    basic_lead, featured_lead = p.lead("basic"), p.lead("featured")  # asked once, not per row
     for (i, t), v in m.x["featured"].items():
         if p.already["basic"][i]:
             continue
-        done = p.finish("featured", t)
-        earlier = [(xb[(i, tau)], -1) for tau in p.years
-                   if p.finish("basic", tau) <= done and (i, tau) in xb]
+        latest = t + featured_lead - basic_lead  # basic started by then is complete in time
+        earlier = [(xb[(i, tau)], -1) for tau in p.years if tau <= latest and (i, tau) in xb]
         m.prob += (_expr([(v, 1), *earlier]) <= 0, f"needs_basic_{ids[i]}_{t}")
 
 
@@ -233,14 +233,17 @@ def define_spending(m: PlanModel) -> None:
     for k in CLASSES:
         cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
         phases = [(s, share) for s, share in enumerate(p.capital_shares(k)) if share > 0]
+        lead = p.lead(k)
+        # each community's non-zero costs, found once (not once per year)
+        capital_of = [[(j, cap[i, j]) for j in np.flatnonzero(cap[i])] for i in range(p.n)]
+        running_of = [[(j, run[i, j]) for j in np.flatnonzero(run[i])] for i in range(p.n)]
         for (i, t), v in m.x[k].items():
             g = group[i]
-            for j in np.flatnonzero(cap[i]):
+            for j, c in capital_of[i]:
                 for s, share in phases:
-                    capital[(g, j, t + s)].append((v, cap[i, j] * share))
-            done = p.finish(k, t)
-            for j in np.flatnonzero(run[i]):
-                new_running[(g, j, done)].append((v, run[i, j]))
+                    capital[(g, j, t + s)].append((v, c * share))
+            for j, c in running_of[i]:
+                new_running[(g, j, t + lead)].append((v, c))
     cats = p.categories
     for g, category in sorted(p.rules):
         j = cats.index(category)

@@ -56,6 +56,9 @@ class LeadTime(StrictModel):
         return self
 
 
+_NO_LEAD = LeadTime()  # built once: the model asks for lead times hundreds of thousands of times
+
+
 class Capacity(StrictModel):
     """Projects each district may start per year, by class."""
 
@@ -94,4 +97,4 @@ class DeliveryConfig(StrictModel):
         return self == DeliveryConfig()
 
     def lead(self, klass: str) -> LeadTime:
-        return self.lead_time.get(klass, LeadTime())
+        return self.lead_time.get(klass, _NO_LEAD)
