@@ -310,6 +310,18 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
     return extra_terms
 
 
+def rebudget(m: PlanModel, problem: PlanningProblem) -> None:
+    """Set every budget row of ``m`` to ``problem``'s budgets, and ``m.problem`` to ``problem``:
+    the model of a problem that differs in budgets only
+    (:meth:`PlanningProblem.differs_in_budgets_only`), without building it again. Every row is
+    set from ``problem`` (never adjusted), so the result does not depend on earlier budgets."""
+    years = {t: n for n, t in enumerate(problem.years)}
+    sources = {sid: s for s, sid in enumerate(problem.sources["source_id"])}
+    for (sid, t), row in m.budget_rows.items():
+        row.constant = -problem.budget[sources[sid], years[t]] / MONEY_UNIT
+    m.problem = problem
+
+
 def define_targets(m: PlanModel, *, hard: bool = False) -> list[tuple[pulp.LpVariable, float]]:
     """The rows of every target, as its kind gives them; each row of a soft target gets a
     shortfall variable priced in the objective."""

@@ -51,6 +51,7 @@ from wzmodel.vocabulary import HEADLINE_YEARS
 from wzmodel.workbook import SUMMARY_COLUMNS, ZONE_GROUP_LABELS, assumptions, outcome_in_words, wide_by_year
 
 if TYPE_CHECKING:
+    from wzmodel.planner.model import PlanModel
     from wzmodel.solver.price_and_branch import WarmStart
 
 __all__ = ["TABLES", "Plan", "read_plan_info"]
@@ -124,6 +125,9 @@ class Plan:
     #: the problem the plan was made for (names, streets, districts for the briefing page);
     #: in memory only — a plan read back from its folder rebuilds it when it needs it
     problem: PlanningProblem | None = field(default=None, repr=False, compare=False)
+    #: the solved model, in memory only, for a warm re-plan after a budget change
+    #: (:func:`wzmodel.planner.make_plan`'s ``previous``; ≈ 200 MB for the whole city)
+    model: PlanModel | None = field(default=None, repr=False, compare=False)
     #: what the plan rests on — budgets, sharing splits, unit costs, multipliers
     #: (:func:`wzmodel.planner.workbook.assumptions`); shown in the workbook, not stored in
     #: CSV files (empty for a plan read back with :meth:`read`)

@@ -83,6 +83,34 @@ class PlanningProblem:
     def public(self) -> dict[str, bool]:
         return dict(zip(self.sources["source_id"], self.sources["public"].astype(bool), strict=True))
 
+    def differs_in_budgets_only(self, other: PlanningProblem) -> bool:
+        """True when ``other``'s model would differ from this one's in its budget rows' right-hand
+        sides only: the same scenario apart from budget multipliers (and name, description,
+        solver, siting and uncertainty, which the model does not read), the same communities,
+        costs, eligibility, funding groups, sharing and sources. Conservative: anything else
+        differing says False."""
+        def content(s: Scenario) -> dict:
+            c = s.model_dump(mode="json", exclude={"source_file", "name", "description", "solver",
+                                                   "siting", "uncertainty"})
+            c["funding"].pop("budget_scale")
+            c["funding"].pop("source_scale")
+            return c
+
+        frames = ("communities", "groups", "sources")
+        arrays = ("capital", "running", "already", "allowed")
+        return (
+            content(self.scenario) == content(other.scenario)
+            and self.area == other.area
+            and self.budget.shape == other.budget.shape
+            and all(getattr(self, f).equals(getattr(other, f)) for f in frames)
+            and self.dataset.sharing.equals(other.dataset.sharing)
+            and np.array_equal(self.earliest, other.earliest)
+            and all(getattr(self, a).keys() == getattr(other, a).keys()
+                    and all(np.array_equal(getattr(self, a)[k], getattr(other, a)[k])
+                            for k in getattr(self, a))
+                    for a in arrays)
+        )
+
     def lead(self, klass: str) -> int:
         """Years from a start of ``klass`` to its completion (``[delivery.lead_time]``)."""
         return self.scenario.delivery.lead(klass).years
