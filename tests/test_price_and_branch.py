@@ -202,3 +202,15 @@ def test_a_model_rebudgeted_is_the_model_built_for_the_new_budgets(tmp_path):
     assert again.model is first.model  # re-used, not built again
     assert check_against(again, richer) == []
     assert again.outcome.objective >= first.outcome.objective - 1e-6
+
+
+def test_a_warm_resolve_of_a_model_made_infeasible_says_infeasible():
+    """From a warm basis HiGHS can end an infeasible LP 'unbounded or infeasible'; the re-solve
+    must still say infeasible (not error), as a cold solve does."""
+    prob, x, _ = _knapsacks(n=60, sense=pulp.LpMinimize)
+    warm = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:10], batch=10).extra["warm"]
+    for c in prob.constraints():
+        c.constant *= 6  # Σ w x ≥ 1.2 Σ w: more than every column together
+    again = solve_price_and_branch(prob, SolverOptions(gap=0.0), (), batch=10, warm=warm)
+    assert again.status == "infeasible"
+    assert solve(prob, SolverOptions()).status == "infeasible"

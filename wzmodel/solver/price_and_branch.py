@@ -370,6 +370,12 @@ class _RestrictedLP:
             self.h.setOptionValue("time_limit", float(time_limit))
         self.h.run()
         status, self.message = highs_status(self.h)
+        if status == "error" and self.warm is not None:
+            # from a warm basis HiGHS may end "unbounded or infeasible" on an LP that is only
+            # infeasible: start again cold, which changes the speed, not the answer
+            log.info("the warm LP ended '%s'; solving it again cold", self.message)
+            self.warm, self.h = None, None
+            return self.solve(present, time_limit)
         if status == "optimal":
             self.objective = float(self.h.getInfo().objective_function_value)
         return status
