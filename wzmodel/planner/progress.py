@@ -16,7 +16,8 @@ class, status, start year, completion year) and the money each source actually p
   (:attr:`PlanningProblem.budget_from`, ``opening``); the remaining capital phases and running
   costs of the kept starts are paid from the years after Y;
 * targets of the years up to Y become soft: the record decides them;
-* the search is warm from the previous plan (``make_plan(previous=...)``).
+* the search is warm from the previous plan (``make_plan(previous=...)``);
+* the comparison with the rule of thumb is left out: the rule of thumb does not know the record.
 
 The result is a plan like any other (``wzmodel check`` re-verifies it, the record included,
 from the copies of the two tables written beside it) with what changed: communities moved
@@ -218,8 +219,9 @@ class Replan:
         """What changed, in a few lines, then the new plan's summary."""
         counts = self.changes["change"].value_counts()
         moved = ", ".join(f"{counts.get(c, 0)} {c}" for c in ("earlier", "later", "dropped", "added"))
-        slipped = self.changes[(self.changes["old_year"] <= self.year)
-                               & ~(self.changes["new_year"] <= self.year)]
+        planned = (self.changes["old_year"] <= self.year).to_numpy(bool, na_value=False)
+        kept = (self.changes["new_year"] <= self.year).to_numpy(bool, na_value=False)
+        slipped = self.changes[planned & ~kept]
         lines = [f"Re-planned after {self.year} from the recorded progress: "
                  f"{len(self.progress.starts)} starts kept, {len(slipped)} planned by {self.year} "
                  "not started (slipped).",
@@ -276,6 +278,8 @@ def replan(previous: Plan, progress: Progress, year: int) -> Replan:
     kept = progress.schedule()
     plan = make_plan(scenario, problem=with_record(problem, progress, year),
                      hook=fix_schedule(kept, year + 1), previous=previous)
+    # the rule of thumb knows nothing of the record: no comparison with it
+    plan.kpis = plan.kpis[~plan.kpis["metric"].str.contains("rule_of_thumb")].reset_index(drop=True)
     plan.meta["replan"] = {"year": year, "previous": previous.name,
                            "previous_digest": previous.meta.get("scenario_digest")}
     names = source_names(problem.sources)
@@ -292,9 +296,11 @@ def schedule_changes(old: Plan, new: Plan) -> pd.DataFrame:
                                                how="outer", suffixes=("_old", "_new"))
     both = both.rename(columns={"year_old": "old_year", "year_new": "new_year"})
     both[["old_year", "new_year"]] = both[["old_year", "new_year"]].astype("Int64")
+    old_year, new_year = both["old_year"], both["new_year"]
     change = np.select(
-        [both["new_year"].isna(), both["old_year"].isna(),
-         both["new_year"] < both["old_year"], both["new_year"] > both["old_year"]],
+        [new_year.isna().to_numpy(), old_year.isna().to_numpy(),
+         (new_year < old_year).to_numpy(bool, na_value=False),
+         (new_year > old_year).to_numpy(bool, na_value=False)],
         ["dropped", "added", "earlier", "later"], default="")
     both["change"] = change
     return (both[both["change"] != ""].sort_values(["change", "class", "community_id"],
