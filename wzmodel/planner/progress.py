@@ -241,7 +241,7 @@ class Replan:
 
     def report_section(self) -> str:
         """The report's section on what changed."""
-        moved = self.changes.drop(columns=["community_id"])
+        moved = self.changes.drop(columns=["community_id"]).astype(object).fillna("–")
         lines = ["## What changed against the previous plan", "",
                  f"Re-planned after {self.year} from the recorded progress (`progress.csv`, "
                  f"`spent.csv`) and the plan `{self.previous.name}`. Starts up to {self.year} "
