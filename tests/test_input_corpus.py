@@ -75,6 +75,35 @@ def test_each_bad_cell_is_named(work, table, column, what, value):
     assert digest(data) == before
 
 
+PROGRESS = TINY / "progress"  # the progress record of `wzmodel replan`: a folder of its own
+PROGRESS_CASES = [(table, c.name, what, value)
+                  for table in table_specs() if (PROGRESS / f"{table}.csv").exists()
+                  for c in table_specs()[table].columns
+                  for what, value in corruptions(c).items()]
+
+
+def test_every_declared_table_is_in_a_corpus():
+    covered = set(TABLES) | {t for t, *_ in PROGRESS_CASES}
+    assert covered == set(table_specs())
+
+
+@pytest.mark.parametrize(("table", "column", "what", "value"), PROGRESS_CASES,
+                         ids=[f"{t}.{c}.{w}" for t, c, w, _ in PROGRESS_CASES])
+def test_each_bad_cell_of_a_progress_record_is_named(tmp_path, table, column, what, value):
+    from wzmodel.planner.progress import read_progress
+
+    record = Path(shutil.copytree(PROGRESS, tmp_path / "progress"))
+    frame = pd.read_csv(record / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, column] = value
+    frame.to_csv(record / f"{table}.csv", index=False)
+    before = digest(record)
+    with pytest.raises(InputError) as caught:
+        read_progress(record)
+    named = [(p.file, p.row, p.column, p.value) for p in caught.value.problems]
+    assert (f"{table}.csv", 2, column, None if value == "" else value) in named, named
+    assert digest(record) == before
+
+
 @pytest.mark.parametrize("table", TABLES)
 def test_structural_damage_is_named(tmp_path, table, capsys):
     """Per table: a missing required column, a repeated header, and the same table saved as

@@ -5,7 +5,7 @@ Exit codes
 0  success
 1  ``check``: the plan violates something (each violation printed)
 2  bad input: every problem printed, nothing written
-3  ``plan``: the hard targets cannot be met — the diagnosis (extra budget, shortfall) printed
+3  ``plan``, ``replan``: the hard targets cannot be met — the diagnosis (extra budget, shortfall) printed
 4  the solver found no solution within its limits, or failed
 5  internal error (a bug: run with --debug and report it)
 130 interrupted (Ctrl-C): no output folder is left half-written
@@ -26,7 +26,7 @@ import sys
 import time
 from importlib import metadata
 
-from wzmodel.cli import assess, compare, data, explore, plan, site, sweep
+from wzmodel.cli import assess, compare, data, explore, plan, replan, site, sweep
 from wzmodel.cli.codes import (
     EXIT_BUG,
     EXIT_INFEASIBLE,
@@ -44,7 +44,7 @@ __all__ = ["EXIT_BUG", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXI
 
 #: One module per command family, each with ``register(subparsers)`` and its ``run`` functions;
 #: the commands appear in ``--help`` in this order.
-COMMANDS = (assess, plan, data, site, compare, sweep, explore)
+COMMANDS = (assess, plan, replan, data, site, compare, sweep, explore)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,9 @@ the city-wide cap (``[delivery]``), that the funding pays exactly what the sched
 year (capital phased over the years from start to completion as the lead times declare, plus
 the running costs of everything completed earlier), the sharing bounds, every budget (cumulative
 when money carries over), and the coverage and target figures reported. It returns the list of
-violations — empty when the plan holds.
+violations — empty when the plan holds. A re-plan's folder (``wzmodel replan``) is checked
+against its progress record, written beside it: the starts up to its year are the record's, and
+the budgets count the money the record says was spent (:mod:`wzmodel.planner.progress`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from wzmodel.planner import evaluate as ev
 from wzmodel.planner.funding import NO_SOURCES
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
+from wzmodel.planner.progress import check_record
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, read_table
 from wzmodel.standards import load_standards
@@ -54,7 +57,11 @@ def check_plan(folder: str | Path, *, data: str | Path | None = None) -> list[st
             raise InputError(problems, str(folder))
         standards = load_standards(scenario.standards.basic, scenario.standards.featured)
         dataset = dataset_with_sharing(load_dataset(scenario.data, indicators=standards.indicators()), rows)
-    return check_against(plan, prepare(scenario, dataset))
+    problem = prepare(scenario, dataset)
+    if "replan" in plan.meta:  # a re-plan: its past is the progress record written beside it
+        problem, issues = check_record(plan, folder, problem)
+        return issues + check_against(plan, problem)
+    return check_against(plan, problem)
 
 
 def _tol(amount: float) -> float:
@@ -170,12 +177,14 @@ def _budget_issues(funding: pd.DataFrame, p: PlanningProblem) -> list[str]:
     issues = []
     spent = funding.groupby(["source_id", "year"])["yuan"].sum()
     carry = p.scenario.funding.carry_over
+    rows = p.budget_rows()  # a re-plan's past years: history, counted in what opens the next
     for s, sid in enumerate(p.sources["source_id"]):
         used = available = 0.0
-        for n, year in enumerate(p.years):
+        for n, year, carried_in in rows:
             this = float(spent.get((sid, year), 0.0))
             used = used + this if carry else this
-            available = available + p.budget[s, n] if carry else p.budget[s, n]
+            budget = p.budget[s, n] + carried_in[s]
+            available = available + budget if carry else budget
             if used > available + _tol(available):
                 what = "cumulative spending" if carry else "spending"
                 issues.append(

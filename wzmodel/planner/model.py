@@ -48,6 +48,11 @@ Constraints:
    \sum_{g,j} y_{sgjt} + u_{st} - u_{s,t-1} \le B_{st}
    \quad (u_{st} \ge 0 \text{ unspent money carried over; } u \equiv 0 \text{ without carry-over})
 
+A re-plan (:mod:`wzmodel.planner.progress`) fixes every start up to its year :math:`Y` and
+writes budget rows for :math:`t > Y` only, the first with :math:`B_{s,Y+1} + R_s` where
+:math:`R_s = \sum_{t \le Y} (B_{st} - \text{spent}_{st})` is what the past left after the
+money actually spent (0 without carry-over).
+
 Targets: each target's kind (:data:`wzmodel.targets.KINDS`) gives its rows
 :math:`\sum_j a_j x_j \ge b` (one, or one per part — e.g. per district), written out in the
 kind's module docstring in :mod:`wzmodel.targets`; a soft target gets :math:`+\delta_\ell` on the
@@ -289,9 +294,10 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
         by_source_year[(sid, t)].extend(y.items())
     carry = p.scenario.funding.carry_over
     extra_terms = []
+    rows = p.budget_rows()  # a re-plan's past years bind nothing (docs/replan.md)
     for s, sid in enumerate(p.sources["source_id"]):
         stock = None
-        for n, t in enumerate(p.years):
+        for n, t, carried_in in rows:
             terms = list(by_source_year.get((sid, t), ()))
             if stock is not None:
                 terms.append((stock, -1))
@@ -304,7 +310,7 @@ def define_budgets(m: PlanModel, *, elastic: bool) -> list[tuple[pulp.LpVariable
                 stock = m.prob.add_variable(f"unspent_{sid}_{t}", 0)
                 terms.append((stock, 1))
             if terms:
-                row = _expr(terms) <= p.budget[s, n] / MONEY_UNIT
+                row = _expr(terms) <= (p.budget[s, n] + carried_in[s]) / MONEY_UNIT
                 m.prob += (row, f"budget_{sid}_{t}")
                 m.budget_rows[(sid, t)] = row
     return extra_terms

@@ -135,6 +135,10 @@ class Plan:
     #: projects started and completed per district, year and class, with the capacity
     #: (``district_year.csv``; None in a plan folder written before it existed)
     district_year: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: further tables written beside the plan's as ``<name>.csv`` (a re-plan's record and
+    #: changes, :mod:`wzmodel.planner.progress`), and Markdown appended to ``report.md``
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    report_extra: str = field(default="", repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -263,6 +267,8 @@ class Plan:
             write_csv(getattr(self, name), folder / f"{name}.csv")
         if self.district_year is not None:
             write_csv(self.district_year, folder / "district_year.csv")
+        for name, table in self.extra_tables.items():
+            write_csv(table, folder / f"{name}.csv")
 
     def to_excel(self, path: str | Path) -> None:
         """The workbook for finance staff: ``summary`` first, then the tables (money wide, in
@@ -359,10 +365,10 @@ class Plan:
         return self.schedule[self.schedule["year"].isin(first)].sort_values(
             ["year", "district", "street", "community_id"], kind="stable", ignore_index=True)
 
-    def write(self, folder: str | Path, *, excel: bool = True) -> Path:
+    def write(self, folder: str | Path, *, excel: bool = True, command: str = "plan") -> Path:
         """Write every table, ``plan.json``, ``report.md`` and the briefing page ``report.html``
-        (:mod:`wzmodel.report`) into ``folder`` atomically."""
-        with atomic_folder(folder, "plan") as tmp:
+        (:mod:`wzmodel.report`) into ``folder`` atomically, as the output of ``command``."""
+        with atomic_folder(folder, command) as tmp:
             self.to_csv(tmp)
             if excel:
                 self.to_excel(tmp / "plan.xlsx")
@@ -477,7 +483,7 @@ class Plan:
             *(["## Area", "", describe_area(self.meta["area"]), ""] if "area" in self.meta else []),
             "## Targets",
             "",
-            _md_table(self.targets.drop(columns=["zones"])),
+            md_table(self.targets.drop(columns=["zones"])),
             "",
             *trivial,
             "## Coverage at year end (share of communities)",
@@ -489,19 +495,21 @@ class Plan:
             .reset_index()
         )
         md += [
-            _md_table(pivot),
+            md_table(pivot),
             "",
             "## Money by source (yuan, all years)",
             "",
-            _md_table(self.money_by_source()),
+            md_table(self.money_by_source()),
             "",
             "## Key figures",
             "",
-            _md_table(self.kpis),
+            md_table(self.kpis),
             "",
         ]
         if self.diagnosis:
             md += ["## Diagnosis", "", self.diagnosis, ""]
+        if self.report_extra:
+            md += [self.report_extra]
         return "\n".join(md)
 
 
@@ -634,7 +642,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _md_table(frame: pd.DataFrame) -> str:
+def md_table(frame: pd.DataFrame) -> str:
     def fmt(v) -> str:
         if isinstance(v, float):
             return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"

@@ -50,6 +50,10 @@ class PlanningProblem:
         scenario has an area (``prepare(scenario, problem.dataset)`` gives the same problem).
     assessment : the assessment of the communities planned for.
     area : the scenario's area (:mod:`wzmodel.planner.area`), None for the whole city.
+    budget_from, opening : a re-plan's budgets (:mod:`wzmodel.planner.progress`): the budgets
+        of the years before ``budget_from`` are history and bind nothing; each source opens
+        ``budget_from`` with ``opening`` yuan (what those years left after the money actually
+        spent, with carry-over; 0 without). None: every year's budget counts, nothing opens.
     """
 
     scenario: Scenario
@@ -66,6 +70,8 @@ class PlanningProblem:
     sources: pd.DataFrame
     budget: np.ndarray
     area: Area | None = None
+    budget_from: int | None = None
+    opening: np.ndarray | None = None
 
     @property
     def years(self) -> list[int]:
@@ -99,7 +105,8 @@ class PlanningProblem:
         frames = ("communities", "groups", "sources")
         arrays = ("capital", "running", "already", "allowed")
         return (
-            content(self.scenario) == content(other.scenario)
+            self.budget_from is None and other.budget_from is None  # re-plans: not re-used
+            and content(self.scenario) == content(other.scenario)
             and self.area == other.area
             and self.budget.shape == other.budget.shape
             and all(getattr(self, f).equals(getattr(other, f)) for f in frames)
@@ -110,6 +117,16 @@ class PlanningProblem:
                             for k in getattr(self, a))
                     for a in arrays)
         )
+
+    def budget_rows(self) -> list[tuple[int, int, np.ndarray]]:
+        """(index, year, money carried in per source) of every year whose budget binds: all
+        years with nothing carried in, or a re-plan's years from ``budget_from`` on, the first
+        with ``opening``."""
+        first = self.budget_from if self.budget_from is not None else self.years[0]
+        none = np.zeros(len(self.sources))
+        opening = self.opening if self.opening is not None else none
+        return [(n, t, opening if t == first else none)
+                for n, t in enumerate(self.years) if t >= first]
 
     def lead(self, klass: str) -> int:
         """Years from a start of ``klass`` to its completion (``[delivery.lead_time]``)."""
