@@ -299,18 +299,23 @@ def _problems_html(problems: list[Problem] | tuple[Problem, ...], title: str = "
 
 def _html(frame: pd.DataFrame, *, percent: bool = False, index: bool = True,
           percent_rows: str | None = None) -> str:
-    """A read-only table: shares in %, money with two decimals, names as they are."""
-    def cell(value, row_label: str = "") -> str:
+    """A read-only table: shares in %, money with two decimals, names as they are; a
+    ``change`` column of shares in percentage points, signed."""
+    def cell(value, row_label: str = "", column: str = "") -> str:
         if isinstance(value, float):
+            change = column == "change"
+            if abs(value) < 5e-5:
+                value = 0.0  # no "-0.00"
             if percent or (percent_rows and str(row_label).startswith(percent_rows)):
-                return f"{100 * value:.1f} %"
-            return f"{value:,.2f}"
+                return f"{100 * value:+.1f} pp" if change else f"{100 * value:.1f} %"
+            return f"{value:+,.2f}" if change else f"{value:,.2f}"
         return html.escape(str(value))
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
         "<tr>" + (f"<th>{html.escape(str(label))}</th>" if index else "")
-        + "".join(f"<td>{cell(v, label)}</td>" for v in row) + "</tr>"
+        + "".join(f"<td>{cell(v, label, str(c))}</td>" for v, c in zip(row, frame.columns,
+                                                                         strict=True)) + "</tr>"
         for label, row in zip(frame.index, frame.itertuples(index=False), strict=True))
     return ('<table class="wz-table" style="border-collapse:collapse;font-size:13px">'
             f"<tr>{'<th></th>' if index else ''}{head}</tr>{rows}</table>")
