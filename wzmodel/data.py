@@ -24,6 +24,7 @@ import pandas as pd
 from wzmodel.schema import (
     InputError,
     Problem,
+    TableSpec,
     check_references,
     check_table,
     read_sheets,
@@ -190,6 +191,15 @@ def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in table_specs()[name].names})
 
 
+def _starts_with(frame: pd.DataFrame, row: dict[str, str], spec: TableSpec) -> bool:
+    """Whether the checked ``frame`` starts with the values of the text ``row`` (read alike)."""
+    if frame.empty:
+        return False
+    example, _ = check_table(pd.DataFrame([row], dtype=object), spec, "")
+    return [str(v) for v in frame.iloc[0][spec.names]] == [str(v) for v in
+                                                           example.iloc[0][spec.names]]
+
+
 def _folder_tables(folder: Path) -> Tables:
     specs = table_specs()
     tables: dict[str, pd.DataFrame] = {}
@@ -232,11 +242,11 @@ def _workbook_tables(book: Path, indicators: set[str]) -> Tables:
         problems += [Problem(labels[name], "only the columns the contract declares (docs/"
                              "data_contract.md): remove it or correct its name", 1, column)
                      for column in raw.columns if column not in allowed]
-        if len(raw) and name in examples and raw.iloc[0].to_dict() == examples[name]:
-            log.warning("%s, row 2 is the template's example row (the tiny example's first "
-                        "row): replace it unless it is your data", labels[name])
         tables[name], found = check_table(raw, specs[name], labels[name])
         problems += found
+        if name in examples and _starts_with(tables[name], examples[name], specs[name]):
+            log.warning("%s, row 2 is the template's example row (the tiny example's first "
+                        "row): replace it unless it is your data", labels[name])
     return tables, labels, problems
 
 
