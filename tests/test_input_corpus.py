@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import tiny_workbook
 
 from wzmodel.cli import main
 from wzmodel.data import example_path, load_dataset
@@ -73,6 +74,38 @@ def test_each_bad_cell_is_named(work, table, column, what, value):
     cell = None if value == "" else value
     assert (f"{table}.csv", 2, column, cell) in named, named
     assert digest(data) == before
+
+
+KINDS = [(table, what) for table in TABLES
+         for what in sorted({w for c in table_specs()[table].columns for w in corruptions(c)})]
+
+
+@pytest.fixture(scope="module")
+def workbook(work) -> Path:
+    return tiny_workbook(work / "tiny.xlsx")
+
+
+@pytest.mark.parametrize(("table", "what"), KINDS, ids=[f"{t}.{w}" for t, w in KINDS])
+def test_each_bad_cell_is_named_in_a_workbook(workbook, tmp_path, table, what):
+    """The same corpus in a data workbook: one sheet's row 2 with every column of one kind of
+    damage corrupted at once, each cell named as ``book.xlsx[sheet]``, row, column and value."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    bad = {}
+    for j, c in enumerate(table_specs()[table].columns, start=1):
+        if what in corruptions(c):
+            bad[c.name] = corruptions(c)[what] or None
+            book[table].cell(row=2, column=j).value = bad[c.name]
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    before = path.read_bytes()
+    with pytest.raises(InputError) as caught:
+        load_dataset(path)
+    named = [(p.file, p.row, p.column, p.value) for p in caught.value.problems]
+    for column, value in bad.items():
+        assert (f"bad.xlsx[{table}]", 2, column, value) in named, named
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize("table", TABLES)

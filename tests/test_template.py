@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import tiny_workbook
 from conftest import TINY
 from openpyxl import load_workbook
 
@@ -21,32 +22,9 @@ from wzmodel.schema import Column, InputError, table_specs
 TABLES = [name for name in table_specs() if (TINY / f"{name}.csv").exists()]
 
 
-def fill(book: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    """Write ``tables`` into the template's sheets from row 2 (the example row replaced), as a
-    person pasting them would: numbers as numbers, codes and names as text."""
-    workbook = load_workbook(book)
-    for name, frame in tables.items():
-        sheet = workbook[name]
-        sheet.delete_rows(2, sheet.max_row)
-        assert [c.value for c in sheet[1]] == list(frame.columns)
-        for row in frame.itertuples(index=False):
-            sheet.append([None if v == "" else v.item() if hasattr(v, "item") else v for v in row])
-    workbook.save(book)
-    return book
-
-
-def tiny_tables(names=TABLES) -> dict[str, pd.DataFrame]:
-    specs = table_specs()
-    return {name: pd.read_csv(TINY / f"{name}.csv", keep_default_na=False,
-                              dtype={c.name: str for c in specs[name].columns if c.dtype == "str"})
-            for name in names}
-
-
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("book")
-    assert cli.main(["template", str(folder / "tiny.xlsx")]) == 0
-    return fill(folder / "tiny.xlsx", tiny_tables())
+    return tiny_workbook(tmp_path_factory.mktemp("book") / "tiny.xlsx")
 
 
 def test_template_is_the_contract(tmp_path):
