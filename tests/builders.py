@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wzmodel.data import example_path
 from wzmodel.schema import table_specs
 from wzmodel.vocabulary import COST_CATEGORIES
 
@@ -151,3 +152,26 @@ def target_toml(name: str, kind: str, year: int, min_share: float, **extra) -> s
     lines = [f"[targets.{name}]", f'kind = "{kind}"', f"year = {year}", 'zones = ["main_urban"]',
              f"min_share = {min_share}", *(f"{k} = {v}" for k, v in extra.items())]
     return "\n".join(lines)
+
+
+def tiny_workbook(book: Path) -> Path:
+    """``wzmodel template`` filled with the tiny example's tables from row 2 (the example row
+    replaced), as a person pasting them would: numbers as numbers, codes and names as text."""
+    from openpyxl import load_workbook
+
+    from wzmodel.template import write_template
+
+    tiny = example_path()
+    workbook = load_workbook(write_template(book))
+    for spec in table_specs().values():
+        if not (tiny / f"{spec.name}.csv").exists():
+            continue
+        frame = pd.read_csv(tiny / f"{spec.name}.csv", keep_default_na=False,
+                            dtype={c.name: str for c in spec.columns if c.dtype == "str"})
+        sheet = workbook[spec.name]
+        sheet.delete_rows(2, sheet.max_row)
+        assert [c.value for c in sheet[1]] == list(frame.columns)
+        for row in frame.itertuples(index=False):
+            sheet.append([None if v == "" else v.item() if hasattr(v, "item") else v for v in row])
+    workbook.save(book)
+    return book

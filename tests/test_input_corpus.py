@@ -11,13 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import tiny_workbook
 
 from wzmodel.cli import main
 from wzmodel.data import example_path, load_dataset
 from wzmodel.schema import Column, InputError, table_specs
 
 TINY = example_path()
-TABLES = [name for name in table_specs() if (TINY / f"{name}.csv").exists()]
+#: optional tables the tiny example has none of, given one valid row here so the corpus covers them
+OPTIONAL = {"complete": lambda: pd.DataFrame(
+    [{"community_id": pd.read_csv(TINY / "communities.csv", dtype=str)["community_id"][0],
+      "name": "", "street": "", "district": "", "class": "basic", "source": ""}])}
+IN_TINY = [name for name in table_specs() if (TINY / f"{name}.csv").exists()]
+TABLES = IN_TINY + [name for name in OPTIONAL if name not in IN_TINY]
 
 
 def corruptions(c: Column) -> dict[str, str]:
@@ -61,6 +67,8 @@ def work(tmp_path_factory) -> Path:
 def test_each_bad_cell_is_named(work, table, column, what, value):
     data = work / f"{table}.{column}.{what}"
     shutil.copytree(TINY, data, ignore=shutil.ignore_patterns("scenarios"))
+    for name, rows in OPTIONAL.items():
+        rows().to_csv(data / f"{name}.csv", index=False)
     frame = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
     if frame.empty:
         pytest.skip(f"{table} has no rows in the tiny example")
@@ -104,17 +112,52 @@ def test_each_bad_cell_of_a_progress_record_is_named(tmp_path, table, column, wh
     assert digest(record) == before
 
 
+KINDS = [(table, what) for table in IN_TINY
+         for what in sorted({w for c in table_specs()[table].columns for w in corruptions(c)})]
+
+
+@pytest.fixture(scope="module")
+def workbook(work) -> Path:
+    return tiny_workbook(work / "tiny.xlsx")
+
+
+@pytest.mark.parametrize(("table", "what"), KINDS, ids=[f"{t}.{w}" for t, w in KINDS])
+def test_each_bad_cell_is_named_in_a_workbook(workbook, tmp_path, table, what):
+    """The same corpus in a data workbook: one sheet's row 2 with every column of one kind of
+    damage corrupted at once, each cell named as ``book.xlsx[sheet]``, row, column and value."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    bad = {}
+    for j, c in enumerate(table_specs()[table].columns, start=1):
+        if what in corruptions(c):
+            bad[c.name] = corruptions(c)[what] or None
+            book[table].cell(row=2, column=j).value = bad[c.name]
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    before = path.read_bytes()
+    with pytest.raises(InputError) as caught:
+        load_dataset(path)
+    named = [(p.file, p.row, p.column, p.value) for p in caught.value.problems]
+    for column, value in bad.items():
+        assert (f"bad.xlsx[{table}]", 2, column, value) in named, named
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("table", TABLES)
 def test_structural_damage_is_named(tmp_path, table, capsys):
     """Per table: a missing required column, a repeated header, and the same table saved as
     .xlsx and as a semicolon-separated CSV (both read as the original)."""
     spec = table_specs()[table]
-    original = pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False)
+    original = (pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False)
+                if table in IN_TINY else OPTIONAL[table]().fillna(""))
     required = next(c.name for c in spec.columns if c.required)
 
     def folder(name: str) -> Path:
         data = tmp_path / name
         shutil.copytree(TINY, data, ignore=shutil.ignore_patterns("scenarios"))
+        for optional, rows in OPTIONAL.items():
+            rows().to_csv(data / f"{optional}.csv", index=False)
         return data
 
     missing = folder("missing")
@@ -131,7 +174,7 @@ def test_structural_damage_is_named(tmp_path, table, capsys):
     with pytest.raises(InputError, match=f"column '{first}' appears more than once"):
         load_dataset(repeated)
 
-    reference = load_dataset(TINY)
+    reference = load_dataset(folder("reference"))
     excel = folder("excel")
     (excel / f"{table}.csv").unlink()
     original.to_excel(excel / f"{table}.xlsx", index=False)

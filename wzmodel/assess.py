@@ -4,6 +4,9 @@
 an :class:`Assessment` of documented DataFrames. Featured requires basic: a community is featured
 when it meets every basic and every featured criterion; the cost of reaching featured from below
 basic is the basic gaps plus the featured gaps.
+
+The data's list of communities already complete (its ``complete`` table) overrides the
+indicators: a community listed as basic has no basic gap, one listed as featured no gap at all.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Assessment:
         figures exclude the basic gaps).
     by_zone, by_district : counts, shares already basic / featured, and capital to close the gaps.
     note : the data folder's own note (:func:`wzmodel.data.data_note`).
+    listed : communities the data's ``complete`` table lists as already complete.
     """
 
     gaps: pd.DataFrame
@@ -49,6 +53,7 @@ class Assessment:
     by_district: pd.DataFrame
     standards: Standards
     note: str = ""
+    listed: int = 0
 
     def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
         """Cost per community (rows, in ``communities`` order) and cost category (columns) of
@@ -105,7 +110,9 @@ class Assessment:
             f"{c['zone'].nunique()} zones",
             f"  already basic: {totals['basic']:,} ({totals['basic'] / totals['communities']:.1%}); "
             f"already featured: {totals['featured']:,} "
-            f"({totals['featured'] / totals['communities']:.1%})",
+            f"({totals['featured'] / totals['communities']:.1%})"
+            + (f"; {self.listed:,} of them by the data's list of complete communities"
+               if self.listed else ""),
             "",
             shown.to_string(index=False),
             "",
@@ -179,11 +186,17 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
     standards = standards or load_standards()
     communities = dataset.communities
     ids = communities["community_id"].to_numpy()
+    listed = dataset.complete
+    complete = {  # listed as complete in this class (featured is basic too)
+        "basic": communities["community_id"].isin(set(listed["community_id"])).to_numpy(),
+        "featured": communities["community_id"].isin(
+            set(listed["community_id"][listed["class"] == "featured"])).to_numpy(),
+    }
     rows = []
     failed = {k: np.zeros(len(communities), dtype=int) for k in CLASSES}
     for klass, criterion in standards.criteria():
         gap = criterion.gap(communities)
-        fails = gap > 0
+        fails = (gap > 0) & ~complete[klass]
         failed[klass] += fails
         rows.append(
             pd.DataFrame(
@@ -240,7 +253,7 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
         )
     return Assessment(
         gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards,
-        data_note(dataset.path),
+        data_note(dataset.path), len(listed),
     )
 
 

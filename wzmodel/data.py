@@ -1,30 +1,48 @@
-"""Loading a data folder: every table validated, cross-checked, and returned as one Dataset.
+"""Loading data: every table validated, cross-checked, and returned as one Dataset.
 
-A data folder holds ``streets``, ``communities`` and, for planning and siting, ``sources``,
-``budgets``, ``sharing``, ``sites`` and ``facilities`` — each as ``<table>.csv`` or
-``<table>.xlsx`` (see ``docs/data_contract.md``). :func:`load_dataset` reads them all, collects
-every problem of every file (types, ranges, allowed values, duplicates, and references between
-tables) and raises a single :class:`~wzmodel.schema.InputError`; files are only read.
+The data is a folder or one workbook. A data folder holds ``streets``, ``communities`` and, for
+planning and siting, ``sources``, ``budgets``, ``sharing``, ``sites`` and ``facilities`` — and,
+optionally, ``complete`` (the official list of communities already complete) — each as
+``<table>.csv`` or ``<table>.xlsx`` (see ``docs/data_contract.md``). A data workbook (``.xlsx``,
+e.g. the one ``wzmodel template`` writes) holds the same tables as sheets named after them, plus
+an optional ``README`` sheet. :func:`load_dataset` reads them all, collects every problem of every
+table (types, ranges, allowed values, duplicates, and references between tables) and raises a
+single :class:`~wzmodel.schema.InputError`; files are only read.
 """
 
 from __future__ import annotations
 
+import logging
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wzmodel.schema import InputError, Problem, check_references, read_table, table_specs
+from wzmodel.schema import (
+    InputError,
+    Problem,
+    TableSpec,
+    check_references,
+    check_table,
+    read_sheets,
+    read_table,
+    table_specs,
+)
 from wzmodel.vocabulary import ZONES
 
-__all__ = ["ABOUT_FILE", "ZONES", "Dataset", "data_note", "dataset_with_sharing", "example_path",
-           "find_table", "load_dataset"]
+__all__ = ["ABOUT_FILE", "README_SHEET", "ZONES", "Dataset", "data_note", "dataset_with_sharing",
+           "example_path", "example_rows", "find_table", "load_dataset"]
+
+log = logging.getLogger(__name__)
 
 REQUIRED_TABLES = ("streets", "communities")
-OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing")
+OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing", "complete")
+README_SHEET = "README"
+"""The sheet of a data workbook that describes the tables (written by ``wzmodel template``); it
+is not read as data."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,9 @@ class Dataset:
     """The validated tables of one data folder.
 
     ``communities`` carries a ``zone`` column taken from its street. Optional tables that are
-    absent are empty frames with the declared columns.
+    absent are empty frames with the declared columns. ``complete`` is the list of communities
+    already complete, resolved: ``community_id`` and ``class`` (basic or featured). ``path`` is
+    the data folder or workbook.
     """
 
     path: Path
@@ -43,6 +63,9 @@ class Dataset:
     sources: pd.DataFrame
     budgets: pd.DataFrame
     sharing: pd.DataFrame
+    complete: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"community_id": pd.Series(dtype=object),
+                                              "class": pd.Series(dtype=object)}))
 
     @property
     def districts(self) -> list[str]:
@@ -57,16 +80,9 @@ class Dataset:
         keep = self.communities["community_id"].isin(set(community_ids))
         communities = self.communities[keep].reset_index(drop=True)
         streets = self.streets[self.streets["street_code"].isin(communities["street_code"])]
-        return Dataset(
-            self.path,
-            streets.reset_index(drop=True),
-            communities,
-            self.sites,
-            self.facilities,
-            self.sources,
-            self.budgets,
-            self.sharing,
-        )
+        complete = self.complete[self.complete["community_id"].isin(set(community_ids))]
+        return replace(self, streets=streets.reset_index(drop=True), communities=communities,
+                       complete=complete.reset_index(drop=True))
 
 
 def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
@@ -84,8 +100,11 @@ what is real and what is assumed). Reports and workbooks repeat the note."""
 
 def data_note(folder: str | Path) -> str:
     """The data folder's own note (``note`` in its :data:`ABOUT_FILE`); for a folder without
-    one, a note that the data is the user's own (named by the folder's name only, so that
-    outputs do not depend on where the folder lies)."""
+    one, or a data workbook, a note that the data is the user's own (named by the folder's or
+    workbook's name only, so that outputs do not depend on where it lies)."""
+    if Path(folder).is_file():
+        return (f"Data note: the data in the workbook '{Path(folder).name}' is the user's own; "
+                "wzmodel has not checked where it comes from.")
     path = Path(folder) / ABOUT_FILE
     if not path.is_file():
         return (f"Data note: the data in the folder '{Path(folder).resolve().name}' is the "
@@ -112,80 +131,155 @@ def find_table(folder: Path, name: str) -> Path | None:
     return None
 
 
+def example_rows() -> dict[str, dict[str, str]]:
+    """The first row of each table of the tiny example, as text by column (the example rows of
+    ``wzmodel template``); tables the example lacks are left out."""
+    rows = {}
+    for name in table_specs():
+        file = find_table(example_path(), name)
+        if file is not None:
+            frame = pd.read_csv(file, dtype=str, keep_default_na=False, nrows=1)
+            rows[name] = frame.iloc[0].to_dict()
+    return rows
+
+
 def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dataset:
-    """Read and validate every table of the data folder ``path``.
+    """Read and validate every table of the data folder or data workbook (``.xlsx``) ``path``.
 
     ``indicators`` names community columns the standards in force test; columns beyond the
-    declared ones (another city's indicators) are then required and must be numeric.
+    declared ones (another city's indicators) are then required and must be numeric. A data
+    workbook holds nothing else: a sheet or a column the contract does not declare is a problem.
 
     Raises
     ------
     InputError
         listing every problem found in every file.
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise InputError([Problem(str(folder), "an existing data folder")])
-    specs = table_specs()
-    problems: list[Problem] = []
-    tables: dict[str, pd.DataFrame] = {}
-    for name in REQUIRED_TABLES + OPTIONAL_TABLES:
-        file = find_table(folder, name)
-        if file is None:
-            if name in REQUIRED_TABLES:
-                problems.append(Problem(str(folder), f"a table '{name}.csv' or '{name}.xlsx'"))
-            tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in specs[name].names})
-            continue
-        frame, found = read_table(file, specs[name])
-        tables[name] = frame
-        problems += found
-    problems += _extra_indicator_problems(tables["communities"], indicators or set(), folder)
-    problems += _cross_table_problems(tables)  # cells that failed their own checks are None
+    source = Path(path)
+    indicators = indicators or set()
+    if source.is_dir():
+        tables, labels, problems = _folder_tables(source)
+    elif source.suffix.lower() == ".xlsx" and source.is_file():
+        tables, labels, problems = _workbook_tables(source, indicators)
+    else:
+        raise InputError([Problem(str(source), "an existing data folder or data workbook (.xlsx)")])
+    problems += _extra_indicator_problems(tables["communities"], indicators, labels["communities"])
+    problems += _cross_table_problems(tables, labels)  # cells that failed their own checks are None
+    complete, found = _listed_complete(tables, labels["complete"])
+    problems += found
     if problems:
-        raise InputError(problems, str(folder))
+        raise InputError(problems, str(source))
 
     zone = tables["streets"].set_index("street_code")["zone"]
     communities = tables["communities"].copy()
     communities["zone"] = communities["street_code"].map(zone)
     communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
     return Dataset(
-        path=folder,
+        path=source,
         streets=tables["streets"],
         communities=communities,
-        **{k: tables[k] for k in OPTIONAL_TABLES},
+        **{k: tables[k] for k in OPTIONAL_TABLES if k != "complete"},
+        complete=complete,
     )
 
 
+Tables = tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]
+"""Each table's frame, the name problems of each table go by, and the problems found so far."""
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in table_specs()[name].names})
+
+
+def _starts_with(frame: pd.DataFrame, row: dict[str, str], spec: TableSpec) -> bool:
+    """Whether the checked ``frame`` starts with the values of the text ``row`` (read alike)."""
+    if frame.empty:
+        return False
+    example, _ = check_table(pd.DataFrame([row], dtype=object), spec, "")
+    return [str(v) for v in frame.iloc[0][spec.names]] == [str(v) for v in
+                                                           example.iloc[0][spec.names]]
+
+
+def _folder_tables(folder: Path) -> Tables:
+    specs = table_specs()
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name in REQUIRED_TABLES + OPTIONAL_TABLES:
+        file = find_table(folder, name)
+        if file is None:
+            if name in REQUIRED_TABLES:
+                problems.append(Problem(str(folder), f"a table '{name}.csv' or '{name}.xlsx'"))
+            tables[name] = _empty(name)
+            continue
+        tables[name], found = read_table(file, specs[name])
+        problems += found
+    return tables, {name: name for name in tables}, problems
+
+
+def _workbook_tables(book: Path, indicators: set[str]) -> Tables:
+    """The tables of a data workbook, one sheet each, named ``book.xlsx[sheet]`` in problems."""
+    specs = table_specs()
+    try:
+        sheets = read_sheets(book)
+    except Exception as exc:  # any unreadable file becomes a problem, not a traceback
+        raise InputError([Problem(book.name, f"a readable .xlsx workbook ({type(exc).__name__}: "
+                                  f"{exc})")]) from None
+    names = REQUIRED_TABLES + OPTIONAL_TABLES
+    labels = {name: f"{book.name}[{name}]" for name in names}
+    problems = [Problem(f"{book.name}[{sheet}]", f"a sheet named after a table ({', '.join(names)})"
+                        f" or {README_SHEET}") for sheet in sheets
+                if sheet not in names and sheet != README_SHEET]
+    examples = example_rows()
+    tables: dict[str, pd.DataFrame] = {}
+    for name in names:
+        if name not in sheets:
+            if name in REQUIRED_TABLES:
+                problems.append(Problem(book.name, f"a sheet '{name}' (the table {name})"))
+            tables[name] = _empty(name)
+            continue
+        raw = sheets[name]
+        allowed = set(specs[name].names) | (indicators if name == "communities" else set())
+        problems += [Problem(labels[name], "only the columns the contract declares (docs/"
+                             "data_contract.md): remove it or correct its name", 1, column)
+                     for column in raw.columns if column not in allowed]
+        tables[name], found = check_table(raw, specs[name], labels[name])
+        problems += found
+        if name in examples and _starts_with(tables[name], examples[name], specs[name]):
+            log.warning("%s, row 2 is the template's example row (the tiny example's first "
+                        "row): replace it unless it is your data", labels[name])
+    return tables, labels, problems
+
+
 def _extra_indicator_problems(
-    communities: pd.DataFrame, indicators: set[str], folder: Path
+    communities: pd.DataFrame, indicators: set[str], label: str
 ) -> list[Problem]:
     declared = set(table_specs()["communities"].names)
     problems = []
     for name in sorted(indicators - declared):
         if name not in communities.columns:
-            problems.append(Problem("communities", f"the column '{name}' that the standards test"))
+            problems.append(Problem(label, f"the column '{name}' that the standards test"))
             continue
         numbers = pd.to_numeric(communities[name], errors="coerce")
         for i in np.flatnonzero(numbers.isna().to_numpy()):
             problems.append(
-                Problem("communities", "a number", int(i) + 2, name, communities[name].iloc[i])
+                Problem(label, "a number", int(i) + 2, name, communities[name].iloc[i])
             )
         communities[name] = numbers
     return problems
 
 
-def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+def _cross_table_problems(t: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[Problem]:
     streets, communities = t["streets"], t["communities"]
     districts = set(streets["district"])
     problems = check_references(
         communities,
         "street_code",
         streets["street_code"],
-        "communities",
+        labels["communities"],
         "street (streets.street_code)",
     )
     problems += check_references(
-        communities, "district", districts, "communities", "district (one listed in streets)"
+        communities, "district", districts, labels["communities"], "district (one listed in streets)"
     )
     # a repeated street_code is reported by its own table's check; the first row counts here
     street_district = streets.drop_duplicates("street_code").set_index("street_code")["district"]
@@ -198,7 +292,7 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     for i in np.flatnonzero(wrong.to_numpy()):
         problems.append(
             Problem(
-                "communities",
+                labels["communities"],
                 f"the district of its street ({expected.iloc[i]})",
                 int(i) + 2,
                 "district",
@@ -207,17 +301,17 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
         )
     for name in ("sites", "facilities"):
         problems += check_references(
-            t[name], "street_code", streets["street_code"], name, "street (streets.street_code)"
+            t[name], "street_code", streets["street_code"], labels[name], "street (streets.street_code)"
         )
 
     sources = t["sources"]
-    problems += check_references(sources, "district", districts, "sources", "district")
+    problems += check_references(sources, "district", districts, labels["sources"], "district")
     for i, row in sources.iterrows():
         has_district = isinstance(row["district"], str) and row["district"] != ""
         if (row["role"] == "district_fiscal") != has_district:
             problems.append(
                 Problem(
-                    "sources",
+                    labels["sources"],
                     "a district for district_fiscal sources and none for others",
                     int(i) + 2,
                     "district",
@@ -227,14 +321,62 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     pots = sources[sources["role"] == "district_fiscal"]
     for d in sorted(pots["district"][pots["district"].duplicated()].unique()):
         problems.append(
-            Problem("sources", "one district_fiscal pot per district", None, "district", d)
+            Problem(labels["sources"], "one district_fiscal pot per district", None, "district", d)
         )
     problems += check_references(
-        t["budgets"], "source_id", sources["source_id"], "budgets", "source (sources.source_id)"
+        t["budgets"], "source_id", sources["source_id"], labels["budgets"], "source (sources.source_id)"
     )
-    problems += check_references(t["sharing"], "district", districts, "sharing", "district")
-    problems += sharing_problems(t["sharing"], "sharing")
+    problems += check_references(t["sharing"], "district", districts, labels["sharing"], "district")
+    problems += sharing_problems(t["sharing"], labels["sharing"])
     return problems
+
+
+def _listed_complete(t: dict[str, pd.DataFrame], label: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The ``complete`` list resolved to community ids: a row names its community by
+    ``community_id`` or by ``name``, narrowed by ``street`` (name or code) and ``district``; a
+    row naming no community, or several, or a community listed twice, is a problem."""
+    listed, c = t["complete"], t["communities"]
+    street_name = c["street_code"].map(
+        t["streets"].drop_duplicates("street_code").set_index("street_code")["street_name"])
+    problems: list[Problem] = []
+    found: dict[str, tuple[str, int]] = {}
+    for i, row in listed.iterrows():
+        r = int(i) + 2
+        cid, name, street, district = (_text(row[k]) for k in ("community_id", "name", "street",
+                                                                "district"))
+        if not (cid or name):
+            problems.append(Problem(label, "a community_id or a name", r))
+            continue
+        match = (c["community_id"] == cid) if cid else (c["name"] == name)
+        if street:
+            match &= (c["street_code"] == street) | (street_name == street)
+        if district:
+            match &= c["district"] == district
+        within = "".join(f" {what} '{v}'" for what, v in (("in street", street),
+                                                           ("in district", district)) if v)
+        column, value = ("community_id", cid) if cid else ("name", name)
+        if match.sum() == 0:
+            problems.append(Problem(label, f"a known community{within}", r, column, value))
+        elif match.sum() > 1:
+            problems.append(Problem(label, f"a name that identifies one community ({match.sum()} "
+                                    f"are called so{within}: add the street or district)", r,
+                                    column, value))
+        elif cid and name and c["name"][match].iloc[0] != name:
+            problems.append(Problem(label, f"the name of community {cid} "
+                                    f"({c['name'][match].iloc[0]})", r, "name", name))
+        elif c["community_id"][match].iloc[0] in found:
+            first = found[c["community_id"][match].iloc[0]][1]
+            problems.append(Problem(label, f"each community listed once (already in row {first})",
+                                    r, column, value))
+        elif row["class"] is not None:
+            found[c["community_id"][match].iloc[0]] = (row["class"], r)
+    resolved = pd.DataFrame({"community_id": pd.Series(list(found), dtype=object),
+                             "class": pd.Series([k for k, _ in found.values()], dtype=object)})
+    return resolved, problems
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def sharing_problems(sharing: pd.DataFrame, file: str) -> list[Problem]:

@@ -29,8 +29,9 @@ import pandas as pd
 
 from wzmodel.schema import InputError, Problem
 
-__all__ = ["NUMBER_FORMATS", "OUTPUT_MARKER", "atomic_folder", "atomic_write_text", "claim_output",
-           "mark_output", "number_format", "write_csv", "write_excel"]
+__all__ = ["NUMBER_FORMATS", "OUTPUT_MARKER", "atomic_folder", "atomic_write_bytes",
+           "atomic_write_text", "claim_output", "mark_output", "number_format", "write_csv",
+           "write_excel"]
 
 OUTPUT_MARKER = ".wzmodel-output.json"
 """Marker file in every output folder: ``{"command": ...}`` — what may later replace it."""
@@ -151,16 +152,28 @@ def _running(pid: int) -> bool:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write a text file through a temporary sibling and one rename."""
+    """Write a text file (UTF-8, ``\\n`` line ends) through a temporary sibling and one rename."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | Path, content: bytes) -> None:
+    """Write a file through a temporary sibling and one rename."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes it private)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -1,6 +1,7 @@
-"""``wzmodel validate DATA_DIR`` (check a data folder against the input contract),
-``wzmodel schema`` (the contract as Markdown) and ``wzmodel scenario-keys`` (every scenario key
-as Markdown)."""
+"""``wzmodel validate DATA`` (check a data folder or workbook against the input contract),
+``wzmodel template OUT.xlsx`` (an empty data workbook generated from the contract), ``wzmodel
+schema`` (the contract as Markdown) and ``wzmodel scenario-keys`` (every scenario key as
+Markdown)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,23 @@ from wzmodel.io import atomic_write_text
 from wzmodel.scenario.keys import render_keys
 from wzmodel.schema import InputError, Problem, render_markdown
 from wzmodel.standards import load_standards
+from wzmodel.template import write_template
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``validate`` and ``schema`` to the CLI's subcommands."""
-    p = subparsers.add_parser("validate", help="validate a data folder against the input contract")
-    p.add_argument("data_dir")
+    """Add ``validate``, ``template``, ``schema`` and ``scenario-keys`` to the CLI's
+    subcommands."""
+    p = subparsers.add_parser("validate", help="validate a data folder or data workbook (.xlsx) "
+                              "against the input contract")
+    p.add_argument("data_dir", metavar="DATA", help="data folder or data workbook (.xlsx)")
     p.set_defaults(func=run_validate)
+
+    p = subparsers.add_parser("template", help="write a data-collection workbook (one sheet per "
+                              "table, descriptions, drop-downs, an example row) to fill in")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file even if it is not this template")
+    p.set_defaults(func=run_template)
 
     p = subparsers.add_parser("schema", help="print the input contract as Markdown")
     p.add_argument("--out")
@@ -39,6 +50,13 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{len(dataset.streets)} streets, {len(dataset.sites)} sites, "
         f"{len(dataset.sources)} sources)"
     )
+    return EXIT_OK
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """Write the data workbook template to ``args.out``."""
+    path = write_template(args.out, force=args.force)
+    print(f"Written to {args.out}: fill its sheets, then `wzmodel validate {path.name}`")
     return EXIT_OK
 
 

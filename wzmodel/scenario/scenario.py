@@ -206,7 +206,8 @@ class Scenario(StrictModel):
 
     name: str
     description: str = ""
-    data: Path = Field(description="data folder (relative to the scenario file)")
+    data: Path = Field(description="data folder or data workbook (.xlsx), relative to the "
+                       "scenario file")
     first_year: int = 2026
     last_year: int = 2035
     coverage_measure: Literal["communities", "households"] = "communities"
