@@ -211,6 +211,6 @@ def test_a_warm_resolve_of_a_model_made_infeasible_says_infeasible():
     warm = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:10], batch=10).extra["warm"]
     for c in prob.constraints():
         c.constant *= 6  # Σ w x ≥ 1.2 Σ w: more than every column together
-    again = solve_price_and_branch(prob, SolverOptions(gap=0.0), (), batch=10, warm=warm)
+    again = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:10], batch=10, warm=warm)
     assert again.status == "infeasible"
     assert solve(prob, SolverOptions()).status == "infeasible"

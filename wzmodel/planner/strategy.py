@@ -34,9 +34,9 @@ def search(model: PlanModel, strategy: str, options: SolverOptions,
     """Solve ``model`` in place with a chosen strategy. ``start`` (price and branch only): the
     rule of thumb's schedule chasing the hard targets, if the caller has it already; ``warm``
     (price and branch only): a previous solve's state to start from instead."""
-    if strategy == "price_and_branch":
-        initial = initial_columns(model, start) if warm is None else ()
-        return solve_price_and_branch(model.prob, options, initial, warm=warm)
+    if strategy == "price_and_branch":  # the initial columns also serve a warm start that fails
+        return solve_price_and_branch(model.prob, options, initial_columns(model, start),
+                                      warm=warm)
     return solve(model.prob, options)
 
 
