@@ -177,6 +177,34 @@ class Comparison:
         lines += self.data_notes()
         return "\n".join(lines)
 
+    def briefing_page(self) -> str:
+        """The briefing page of a comparison of sharing options (HTML text)."""
+        from wzmodel import plots
+        from wzmodel.plots.labels import option_label
+        from wzmodel.plots.palette import funder_colour
+        from wzmodel.report import embedded_png, page_table, plain_status, render_page, target_rows
+        from wzmodel.vocabulary import FUNDER_LABELS
+
+        options = self.options
+        side = self.side_by_side()
+        side.columns = [option_label(c) if c in options else c for c in side.columns]
+        sections = []
+        for option in options:
+            plan = self.plans.get(option)
+            sections.append({"option": option_label(option), "status": plain_status(
+                plan.outcome if plan is not None else None) if plan is not None else "no plan",
+                "targets": target_rows(plan) if plan is not None and plan.outcome.has_solution else []})
+        figures = [
+            embedded_png(plots.money_by_funder_figure(
+                self.money, options=options, funders=list(FUNDER_LABELS.values()),
+                colours={label: funder_colour(role) for role, label in FUNDER_LABELS.items()})),
+            embedded_png(plots.district_burden_heatmap(self.district_burden, options=options)),
+        ]
+        return render_page("comparison.html.j2", title="Sharing options compared",
+                           side=page_table(side, index=False), sections=sections,
+                           figures=figures,
+                           data_note=" ".join(self.data_notes()))
+
     def data_notes(self) -> list[str]:
         """The data notes of the plans' data folders, each once."""
         return list(dict.fromkeys(p.meta.get("data_note", "") for p in self.plans.values()))
@@ -299,9 +327,7 @@ class Comparison:
             self.to_excel(tmp / "comparison.xlsx")
             for stem, figure in self.figures().items():
                 save_figure(figure, tmp / f"{stem}.png")
-            from wzmodel.report import comparison_page
-
-            (tmp / "report.html").write_text(comparison_page(self), encoding="utf-8")
+            (tmp / "report.html").write_text(self.briefing_page(), encoding="utf-8")
         return Path(folder)
 
 

@@ -8,7 +8,9 @@ Figures are embedded as base64 PNG and the style sheet is inline: the file opens
 and no script. It is rendered from a Jinja2 template (``templates/report.html.j2``) and holds no
 time stamp and no absolute path, so the same plan gives the same bytes.
 
-Each section is computed from the :class:`~wzmodel.planner.Plan` by one small function below;
+Each section is computed from a :class:`~wzmodel.planner.Plan` (``plan`` below: this module
+imports neither plans nor comparisons, which write their pages through it; the comparison's page
+is :meth:`wzmodel.finance.Comparison.briefing_page`) by one small function below;
 sources and years come from the plan's problem (rebuilt from ``plan.json`` for a plan
 read back from its folder).
 """
@@ -30,11 +32,9 @@ from wzmodel.vocabulary import HEADLINE_YEARS, ROLES
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from wzmodel.finance import Comparison
-    from wzmodel.planner.plan import Plan
     from wzmodel.solver import SolveOutcome
 
-__all__ = ["comparison_page", "plain_status", "plan_page"]
+__all__ = ["embedded_png", "page_table", "plain_status", "plan_page", "render_page", "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
@@ -56,14 +56,14 @@ def plain_status(outcome: SolveOutcome | None) -> str:
     }.get(outcome.status, f"no plan: the solver failed ({outcome.message})")
 
 
-def problem_of(plan: Plan) -> PlanningProblem:
+def problem_of(plan) -> PlanningProblem:
     """The problem a plan was made for: kept in memory, else rebuilt from its scenario."""
     if plan.problem is not None:
         return plan.problem
     return prepare(Scenario.model_validate(plan.meta["scenario_config"]))
 
 
-def target_rows(plan: Plan) -> list[dict]:
+def target_rows(plan) -> list[dict]:
     """One row per target: words, the answer, required and achieved."""
     from wzmodel.plots.labels import target_label
 
@@ -80,7 +80,7 @@ def target_rows(plan: Plan) -> list[dict]:
     return rows
 
 
-def coverage_by_zone(plan: Plan) -> pd.DataFrame:
+def coverage_by_zone(plan) -> pd.DataFrame:
     """Share of communities complete at the end of each headline year, per zone group."""
     from wzmodel.plots.labels import zone_label
 
@@ -91,7 +91,7 @@ def coverage_by_zone(plan: Plan) -> pd.DataFrame:
     return table
 
 
-def coverage_by_district(plan: Plan) -> pd.DataFrame:
+def coverage_by_district(plan) -> pd.DataFrame:
     """Share of each district's communities complete (basic or better) at the end of each
     headline year, with the district's number of communities (the plan's per-district table)."""
     from wzmodel.plots.labels import district_label
@@ -104,7 +104,7 @@ def coverage_by_district(plan: Plan) -> pd.DataFrame:
     return table
 
 
-def money_by_funder(plan: Plan, sources: pd.DataFrame | None) -> pd.DataFrame:
+def money_by_funder(plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     """Million yuan per funder role (rows, in the contract's order) and year, with totals."""
     from wzmodel.plots.labels import funder_label, role_of
 
@@ -119,14 +119,14 @@ def money_by_funder(plan: Plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def first_communities(plan: Plan) -> pd.DataFrame:
+def first_communities(plan) -> pd.DataFrame:
     """The upgrades of the plan's first :data:`FIRST_YEARS` years: year, class, community name,
     street, district."""
     first = plan.first_years(FIRST_YEARS).rename(columns={"name": "community"})
     return first[["year", "class", "community", "street", "district"]]
 
 
-def assumptions(plan: Plan) -> list[tuple[str, str]]:
+def assumptions(plan) -> list[tuple[str, str]]:
     """The settings that drive the answer, in words."""
     from wzmodel.plots.labels import option_label
 
@@ -163,7 +163,7 @@ def _scales(scales: dict) -> str:
 # ------------------------------------------------------------------------------------------------
 # Pages
 # ------------------------------------------------------------------------------------------------
-def plan_page(plan: Plan) -> str:
+def plan_page(plan) -> str:
     """The briefing page of one plan (HTML text)."""
     from wzmodel import plots
 
@@ -173,22 +173,22 @@ def plan_page(plan: Plan) -> str:
     figures = []
     if solved:
         figures = [
-            *([_png(plots.targets_figure(plan.targets))] if not plan.targets.empty else []),
-            _png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
+            *([embedded_png(plots.targets_figure(plan.targets))] if not plan.targets.empty else []),
+            embedded_png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
                                        title="Coverage by zone, year by year")),
-            _png(plots.money_by_source_figure(plan.money, sources=sources)),
+            embedded_png(plots.money_by_source_figure(plan.money, sources=sources)),
         ]
-    return _render(
+    return render_page(
         "report.html.j2",
         title=f"Plan: {plan.name}",
         description=plan.meta.get("scenario_config", {}).get("description", ""),
         status=plain_status(plan.outcome), status_ok=solved,
         diagnosis=plan.diagnosis,
         targets=target_rows(plan) if solved else [],
-        zones=_table(coverage_by_zone(plan), percent=True) if solved else None,
-        districts=_table(coverage_by_district(plan), percent=True) if solved else None,
-        money=_table(money_by_funder(plan, sources)) if solved else None,
-        first=_table(first_communities(plan), index=False) if solved else None,
+        zones=page_table(coverage_by_zone(plan), percent=True) if solved else None,
+        districts=page_table(coverage_by_district(plan), percent=True) if solved else None,
+        money=page_table(money_by_funder(plan, sources)) if solved else None,
+        first=page_table(first_communities(plan), index=False) if solved else None,
         first_years=problem.years[:FIRST_YEARS],
         figures=figures,
         assumptions=assumptions(plan),
@@ -196,35 +196,8 @@ def plan_page(plan: Plan) -> str:
     )
 
 
-def comparison_page(comparison: Comparison) -> str:
-    """The briefing page of a comparison of sharing options (HTML text)."""
-    from wzmodel import plots
-    from wzmodel.plots.labels import option_label
-    from wzmodel.plots.palette import funder_colour
-    from wzmodel.vocabulary import FUNDER_LABELS
-
-    options = comparison.options
-    side = comparison.side_by_side()
-    side.columns = [option_label(c) if c in options else c for c in side.columns]
-    sections = []
-    for option in options:
-        plan = comparison.plans.get(option)
-        sections.append({"option": option_label(option), "status": plain_status(
-            plan.outcome if plan is not None else None) if plan is not None else "no plan",
-            "targets": target_rows(plan) if plan is not None and plan.outcome.has_solution else []})
-    figures = [
-        _png(plots.money_by_funder_figure(
-            comparison.money, options=options, funders=list(FUNDER_LABELS.values()),
-            colours={label: funder_colour(role) for role, label in FUNDER_LABELS.items()})),
-        _png(plots.district_burden_heatmap(comparison.district_burden, options=options)),
-    ]
-    return _render("comparison.html.j2", title="Sharing options compared",
-                   side=_table(side, index=False), sections=sections, figures=figures,
-                   data_note=" ".join(comparison.data_notes()))
-
-
 # ------------------------------------------------------------------------------------------------
-def _table(frame: pd.DataFrame, *, percent: bool = False, index: bool = True) -> dict:
+def page_table(frame: pd.DataFrame, *, percent: bool = False, index: bool = True) -> dict:
     """A table as strings for the template: shares in %, amounts with thousands separators and
     as many decimals as the table's largest amount calls for (the same in every cell)."""
     numbers = frame.select_dtypes("float").abs().max().max() if len(frame) else 0.0
@@ -249,7 +222,7 @@ def _table(frame: pd.DataFrame, *, percent: bool = False, index: bool = True) ->
     return {"head": head, "rows": body}
 
 
-def _png(figure: Figure) -> str:
+def embedded_png(figure: Figure) -> str:
     from wzmodel.plots.style import png_bytes
 
     return base64.b64encode(png_bytes(figure)).decode("ascii")
@@ -264,7 +237,7 @@ def _environment():
                               undefined=jinja2.StrictUndefined)
 
 
-def _render(template: str, **context) -> str:
+def render_page(template: str, **context) -> str:
     """Render twice: the second time with the CJK font, cut down to the characters the page
     uses, embedded as a data URL — a browser without a Chinese font still shows the names."""
     page = _environment().get_template(template)
