@@ -95,7 +95,7 @@ def test_a_target_before_the_first_completion_is_out_of_reach(tmp_path, capsys):
 
 
 def test_tampered_capacity_and_phasing_are_rejected_by_name(tmp_path, capsys):
-    out = tmp_path / "capped"  # (a target: report.html cannot yet draw a plan without one)
+    out = tmp_path / "capped"
     path = scenario(tmp_path / "a", CAP_ONE, targets=target_toml("all_2028", "coverage", 2028, 1.0))
     assert main(["plan", str(path), "--out", str(out)]) == 0
     assert main(["check", str(out)]) == 0

@@ -69,18 +69,23 @@ def test_each_bad_cell_is_named(work, table, column, what, value):
     shutil.copytree(TINY, data, ignore=shutil.ignore_patterns("scenarios"))
     for name, rows in OPTIONAL.items():
         rows().to_csv(data / f"{name}.csv", index=False)
-    frame = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+    assert_first_row_named(data, table, column, value, load_dataset)
+
+
+def assert_first_row_named(folder: Path, table: str, column: str, value: str, read) -> None:
+    """Put ``value`` in ``column`` of the first row of ``folder/table.csv``: ``read(folder)``
+    must name that cell (file, row 2, column, value) and leave the folder as it was."""
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
     if frame.empty:
         pytest.skip(f"{table} has no rows in the tiny example")
     frame.loc[0, column] = value
-    frame.to_csv(data / f"{table}.csv", index=False)
-    before = digest(data)
+    frame.to_csv(folder / f"{table}.csv", index=False)
+    before = digest(folder)
     with pytest.raises(InputError) as caught:
-        load_dataset(data)
+        read(folder)
     named = [(p.file, p.row, p.column, p.value) for p in caught.value.problems]
-    cell = None if value == "" else value
-    assert (f"{table}.csv", 2, column, cell) in named, named
-    assert digest(data) == before
+    assert (f"{table}.csv", 2, column, None if value == "" else value) in named, named
+    assert digest(folder) == before
 
 
 PROGRESS = TINY / "progress"  # the progress record of `wzmodel replan`: a folder of its own
@@ -101,15 +106,7 @@ def test_each_bad_cell_of_a_progress_record_is_named(tmp_path, table, column, wh
     from wzmodel.planner.progress import read_progress
 
     record = Path(shutil.copytree(PROGRESS, tmp_path / "progress"))
-    frame = pd.read_csv(record / f"{table}.csv", dtype=str, keep_default_na=False)
-    frame.loc[0, column] = value
-    frame.to_csv(record / f"{table}.csv", index=False)
-    before = digest(record)
-    with pytest.raises(InputError) as caught:
-        read_progress(record)
-    named = [(p.file, p.row, p.column, p.value) for p in caught.value.problems]
-    assert (f"{table}.csv", 2, column, None if value == "" else value) in named, named
-    assert digest(record) == before
+    assert_first_row_named(record, table, column, value, read_progress)
 
 
 KINDS = [(table, what) for table in IN_TINY
