@@ -99,9 +99,10 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
     demand = siting_demand(dataset, config, standards=standards)
     demand = demand[demand["community_id"].isin(due)].reset_index(drop=True)
     demand["due_year"] = demand["community_id"].map(due).astype(int)
-    demand["penalty_yuan_per_m2"] = scale * (criterion.capital_yuan_per_unit +
-                                             criterion.running_yuan_per_unit_year *
-                                             (last - demand["due_year"]))
+    district_factor = problem.communities.set_index("community_id")["cost_factor"]
+    demand["penalty_yuan_per_m2"] = scale * demand["community_id"].map(district_factor) * (
+        criterion.capital_yuan_per_unit
+        + criterion.running_yuan_per_unit_year * (last - demand["due_year"]))
     sited = site_complexes(dataset, config, years=scenario.years, solver=solver, demand=demand)
     onsite = float((demand["penalty_yuan_per_m2"] * demand["need_m2"]).sum())
 

@@ -139,10 +139,14 @@ def assumptions(plan) -> list[tuple[str, str]]:
         ("sharing option", option_label(str(plan.meta.get("sharing_option", "")))),
         ("budgets", f"× {funding.get('budget_scale', 1.0):g}"
          + (f"; per source: {_scales(funding['source_scale'])}" if funding.get("source_scale") else "")
+         + (f"; per district: {_scales(funding['district_budget_scale'])}"
+            if funding.get("district_budget_scale") else "")
          + ("; unspent money carries over" if funding.get("carry_over") else
             "; unspent money is lost at year end")),
         ("unit costs", "standards' working defaults" + (
-            f"; × {_scales(funding['cost_scale'])}" if funding.get("cost_scale") else "")),
+            f"; × {_scales(funding['cost_scale'])}" if funding.get("cost_scale") else "") + (
+            f"; per district: × {_scales(funding['district_cost_scale'])}"
+            if funding.get("district_cost_scale") else "")),
         ("objective", str(objective.get("kind", "")).replace("_", " ")
          + (f", weighted by {objective['weight']}" if objective.get("weight") else "")),
         ("solver limits", f"gap {100 * solver.get('gap', 0):g} %, time limit "

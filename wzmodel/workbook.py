@@ -91,11 +91,15 @@ def assumptions(problem) -> dict[str, pd.DataFrame]:
     sharing = problem.dataset.sharing
     sharing = sharing[sharing["option"] == funding.sharing_option].reset_index(drop=True)
     multipliers = [("every budget", "all years", funding.budget_scale)]
-    for sid, scale in sorted(funding.source_scale.items()):
-        years = scale.items() if isinstance(scale, dict) else [("all years", scale)]
-        multipliers += [(f"budget of {sid}", str(year), factor) for year, factor in years]
+    for what, scales in (("budget of {}", funding.source_scale),
+                         ("budgets of {}'s own sources", funding.district_budget_scale)):
+        for name, scale in sorted(scales.items()):
+            years = scale.items() if isinstance(scale, dict) else [("all years", scale)]
+            multipliers += [(what.format(name), str(year), factor) for year, factor in years]
     multipliers += [(f"costs of {category}", "all years", factor)
                     for category, factor in sorted(funding.cost_scale.items())]
+    multipliers += [(f"costs in {district}", "all years", factor)
+                    for district, factor in sorted(funding.district_cost_scale.items())]
     return {
         "budgets": budgets,
         "sharing": sharing,

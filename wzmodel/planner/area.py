@@ -88,13 +88,8 @@ def select_area(area: AreaConfig, dataset: Dataset, problems: list[Problem]) -> 
     communities = dataset.communities
     known_districts = dataset.districts
     found = len(problems)
-    named = []
-    for name in area.districts:
-        spelling = _as_in_data(name, known_districts)
-        if spelling is None:
-            problems.append(Problem("scenario", _district_expected(name, known_districts), None,
-                                    "area.districts", name))
-        named.append(spelling)
+    named = list(districts_as_in_data(area.districts, known_districts, "area.districts",
+                                      problems).values())
     streets = dataset.streets
     for code in area.streets:
         if code not in set(streets["street_code"]):
@@ -111,6 +106,20 @@ def select_area(area: AreaConfig, dataset: Dataset, problems: list[Problem]) -> 
     if area.city_share is not None:
         return Area(keep, districts, float(area.city_share), "stated")
     return Area(keep, districts, float(keep.sum() / len(communities)), "communities")
+
+
+def districts_as_in_data(names, known: list[str], key: str, problems: list[Problem]
+                         ) -> dict[str, str]:
+    """Each of ``names`` (as the data spells it or in full) → the data's spelling; an unknown
+    name is added to ``problems`` under scenario key ``key``, with the accepted spellings."""
+    spelled = {}
+    for name in names:
+        spelling = _as_in_data(name, known)
+        if spelling is None:
+            problems.append(Problem("scenario", _district_expected(name, known), None, key, name))
+        else:
+            spelled[name] = spelling
+    return spelled
 
 
 def _as_in_data(name: str, known: list[str]) -> str | None:

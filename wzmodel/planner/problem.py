@@ -18,7 +18,7 @@ import pandas as pd
 
 from wzmodel.assess import Assessment, assess
 from wzmodel.data import Dataset, load_dataset
-from wzmodel.planner.area import Area, select_area
+from wzmodel.planner.area import Area, districts_as_in_data, select_area
 from wzmodel.planner.funding import FundingRule, Share, ShareBounds
 from wzmodel.scenario import Scenario, Target
 from wzmodel.schema import InputError, Problem
@@ -38,7 +38,8 @@ class PlanningProblem:
     Attributes
     ----------
     communities : community_id, name, street_code, district, zone, households, group (funding
-        group index), coverage_weight, objective_weight.
+        group index), coverage_weight, objective_weight, cost_factor (the scenario's
+        ``district_cost_scale`` of its district; already in ``capital`` and ``running``).
     capital, running : per class, arrays (communities × cost categories) in yuan and yuan/year.
     already : per class, bool array — complete at the start.
     allowed : per class, bool array — may be upgraded in the plan (and complete within it).
@@ -100,6 +101,7 @@ class PlanningProblem:
                                                    "siting", "uncertainty"})
             c["funding"].pop("budget_scale")
             c["funding"].pop("source_scale")
+            c["funding"].pop("district_budget_scale")
             return c
 
         frames = ("communities", "groups", "sources")
@@ -206,6 +208,11 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
                     k,
                 )
             )
+    spelled = districts_as_in_data(scenario.funding.district_cost_scale, dataset.districts,
+                                   "funding.district_cost_scale", problems)
+    by_district = {d: scenario.funding.district_cost_scale[name] for name, d in spelled.items()}
+    c["cost_factor"] = c["district"].map(by_district).fillna(1.0).astype(float)
+    cost_scale = cost_scale * c["cost_factor"].to_numpy()[:, None]
     capital = {k: assessment.cost_matrix(k, "capital").to_numpy() * cost_scale for k in CLASSES}
     running = {k: assessment.cost_matrix(k, "running").to_numpy() * cost_scale for k in CLASSES}
     already = {"basic": status["is_basic"].to_numpy(), "featured": status["is_featured"].to_numpy()}
@@ -382,4 +389,11 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
         problems.append(Problem("budgets", f"a budget for every source and year; missing: {shown}{more}"))
     funding = scenario.funding
     scale = np.array([[funding.source_factor(s, y) for y in years] for s in table.index]).reshape(table.shape)
-    return table.fillna(0.0).to_numpy() * funding.budget_scale * scale
+    # a district's own sources (district fiscal, ...) carry its district multiplier
+    spelled = districts_as_in_data(funding.district_budget_scale, dataset.districts,
+                                   "funding.district_budget_scale", problems)
+    named = {d: name for name, d in spelled.items()}
+    home = sources.set_index("source_id")["district"].fillna("").reindex(table.index)
+    district_scale = np.array([[funding.district_factor(named[d], y) if d in named else 1.0
+                                for y in years] for d in home]).reshape(table.shape)
+    return table.fillna(0.0).to_numpy() * funding.budget_scale * scale * district_scale

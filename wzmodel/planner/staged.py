@@ -49,6 +49,7 @@ def staged_schedule(
         raw = problem.scenario.model_dump(mode="json", exclude={"source_file"})
         raw["last_year"] = end
         raw["funding"]["source_scale"] = problem.scenario.funding.source_scale_until(end)
+        raw["funding"]["district_budget_scale"] = problem.scenario.funding.district_budget_scale_until(end)
         raw["targets"] = {k: v for k, v in raw["targets"].items() if v["hard"] and v["year"] <= end}
         raw["objective"]["kind"] = "min_public_money"  # finds feasible plans fast
         stage = prepare(problem.scenario.model_validate(raw), problem.dataset)

@@ -91,6 +91,17 @@ class FundingConfig(StrictModel):
     cost_scale: dict[str, NonNegative] = Field(
         default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
     )
+    district_budget_scale: dict[str, YearlyScale] = Field(
+        default_factory=dict,
+        description="extra multiplier on the budgets of a district's own sources (its district "
+        "fiscal money, ...), by district (浦东 or 浦东新区): a number for every year or a table "
+        "by year (``[funding.district_budget_scale.浦东]`` ``2027 = 0.9``; years not listed: 1)",
+    )
+    district_cost_scale: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="extra multiplier on every cost of a district's communities, by district "
+        "(e.g. 崇明 = 1.15 for island haulage), on top of ``cost_scale``",
+    )
 
     def source_factor(self, source_id: str, year: int) -> float:
         """The multiplier ``source_scale`` puts on ``source_id``'s budget of ``year`` (1 if
@@ -98,13 +109,27 @@ class FundingConfig(StrictModel):
         scale = self.source_scale.get(source_id, 1.0)
         return scale.get(year, 1.0) if isinstance(scale, dict) else scale
 
+    def district_factor(self, district: str, year: int) -> float:
+        """The multiplier ``district_budget_scale`` puts on the budgets of ``district``'s own
+        sources in ``year`` (``district`` spelled as in the scenario)."""
+        scale = self.district_budget_scale.get(district, 1.0)
+        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+
     def source_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
         """``source_scale`` for a horizon ending in ``last_year`` (later years of the tables
         left out), e.g. for the stages of a rolling-horizon start."""
-        return {
-            sid: {y: f for y, f in scale.items() if y <= last_year} if isinstance(scale, dict) else scale
-            for sid, scale in self.source_scale.items()
-        }
+        return _until(self.source_scale, last_year)
+
+    def district_budget_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
+        """``district_budget_scale`` for a horizon ending in ``last_year``."""
+        return _until(self.district_budget_scale, last_year)
+
+
+def _until(scales: dict[str, float | dict[int, float]], last_year: int
+           ) -> dict[str, float | dict[int, float]]:
+    """Year tables of ``scales`` cut after ``last_year`` (numbers kept)."""
+    return {key: {y: f for y, f in scale.items() if y <= last_year} if isinstance(scale, dict) else scale
+            for key, scale in scales.items()}
 
 
 class AreaConfig(StrictModel):
@@ -240,9 +265,10 @@ class Scenario(StrictModel):
                     f"target {name}: year {t.year} outside {self.first_year}–{self.last_year}"
                 )
         outside = [
-            {"type": "value_error", "loc": ("funding", "source_scale", sid, str(year)), "input": year,
+            {"type": "value_error", "loc": ("funding", key, name, str(year)), "input": year,
              "ctx": {"error": ValueError(f"a year of the scenario ({self.first_year}–{self.last_year})")}}
-            for sid, scale in self.funding.source_scale.items() if isinstance(scale, dict)
+            for key in ("source_scale", "district_budget_scale")
+            for name, scale in getattr(self.funding, key).items() if isinstance(scale, dict)
             for year in scale if not self.first_year <= year <= self.last_year
         ]
         if outside:
