@@ -1,4 +1,5 @@
-"""Per-district multipliers (``funding.district_budget_scale``, ``funding.district_cost_scale``):
+"""Per-district multipliers (``funding.district_budget_scale``, ``funding.district_cost_scale``)
+and every budget by year (``funding.budget_scale`` as a table):
 the budgets and costs ``prepare`` gives, the named problems, the workbook's multipliers sheet
 and ``wzmodel check`` reproducing a plan made with them."""
 
@@ -89,3 +90,22 @@ def test_check_reproduces_a_plan_made_with_district_multipliers(tmp_path):
     assert plan.outcome.has_solution
     plan.write(tmp_path / "plan", excel=False)
     assert check_plan(tmp_path / "plan") == []
+
+
+def test_every_budget_scaled_by_year_multiplies_the_district_and_source_scales(plain):
+    both = prepare(load_scenario(BASELINE, funding={
+        "budget_scale": {"2026": 0.5}, "source_scale": {"city_fiscal": {"2026": 0.8}},
+        "district_budget_scale": {"松江": {"2026": 0.5}}}))
+    ratio = np.divide(both.budget, plain.budget, out=np.ones_like(plain.budget),
+                      where=plain.budget > 0)
+    first = plain.years.index(2026)
+    expected = np.ones_like(ratio)
+    expected[:, first] = 0.5
+    expected[_row(plain, "city_fiscal"), first] = 0.5 * 0.8
+    expected[_row(plain, "district_fiscal_songjiang"), first] = 0.5 * 0.5
+    np.testing.assert_allclose(ratio[plain.budget > 0], expected[plain.budget > 0])
+    listed = assumptions(both)["multipliers"]
+    assert ("every budget", "2026", 0.5) in set(listed.itertuples(index=False, name=None))
+    with pytest.raises(InputError) as caught:
+        load_scenario(BASELINE, funding={"budget_scale": {"2040": 0.5}})
+    assert [p.column for p in caught.value.problems] == ["funding.budget_scale.2040"]

@@ -137,7 +137,7 @@ def assumptions(plan) -> list[tuple[str, str]]:
     rows = [
         ("years planned", f"{config.get('first_year')}–{config.get('last_year')}"),
         ("sharing option", option_label(str(plan.meta.get("sharing_option", "")))),
-        ("budgets", f"× {funding.get('budget_scale', 1.0):g}"
+        ("budgets", f"× {_scale(funding.get('budget_scale', 1.0))}"
          + (f"; per source: {_scales(funding['source_scale'])}" if funding.get("source_scale") else "")
          + (f"; per district: {_scales(funding['district_budget_scale'])}"
             if funding.get("district_budget_scale") else "")
@@ -162,6 +162,13 @@ def assumptions(plan) -> list[tuple[str, str]]:
 
 def _scales(scales: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(scales.items()))
+
+
+def _scale(scale: float | dict) -> str:
+    """A multiplier for every year (``0.9``) or by year (``2026: 0.9, 2027: 0.8``)."""
+    if isinstance(scale, dict):
+        return ", ".join(f"{year}: {factor:g}" for year, factor in sorted(scale.items()))
+    return f"{scale:g}"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -90,8 +90,9 @@ def assumptions(problem) -> dict[str, pd.DataFrame]:
                          source_names(problem.sources))
     sharing = problem.dataset.sharing
     sharing = sharing[sharing["option"] == funding.sharing_option].reset_index(drop=True)
-    multipliers = [("every budget", "all years", funding.budget_scale)]
-    for what, scales in (("budget of {}", funding.source_scale),
+    multipliers = []
+    for what, scales in (("every budget", {"": funding.budget_scale}),
+                         ("budget of {}", funding.source_scale),
                          ("budgets of {}'s own sources", funding.district_budget_scale)):
         for name, scale in sorted(scales.items()):
             years = scale.items() if isinstance(scale, dict) else [("all years", scale)]

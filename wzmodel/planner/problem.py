@@ -396,4 +396,5 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
     home = sources.set_index("source_id")["district"].fillna("").reindex(table.index)
     district_scale = np.array([[funding.district_factor(named[d], y) if d in named else 1.0
                                 for y in years] for d in home]).reshape(table.shape)
-    return table.fillna(0.0).to_numpy() * funding.budget_scale * scale * district_scale
+    every = np.array([funding.budget_factor(y) for y in years])
+    return table.fillna(0.0).to_numpy() * every * scale * district_scale

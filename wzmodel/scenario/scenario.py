@@ -81,7 +81,9 @@ class StandardsConfig(StrictModel):
 class FundingConfig(StrictModel):
     sharing_option: str = Field(description="option name in the sharing table")
     carry_over: bool = Field(True, description="unspent money of a year stays available later")
-    budget_scale: float = Field(1.0, ge=0, description="multiplier on every budget")
+    budget_scale: YearlyScale = Field(
+        1.0, description="multiplier on every budget: a number for every year, or a table by "
+        "year (``[funding.budget_scale]`` ``2026 = 0.9``; years not listed: 1)")
     source_scale: dict[str, YearlyScale] = Field(
         default_factory=dict,
         description="extra multiplier per source_id: a number for every year (a 20 % shortfall: "
@@ -109,6 +111,11 @@ class FundingConfig(StrictModel):
         scale = self.source_scale.get(source_id, 1.0)
         return scale.get(year, 1.0) if isinstance(scale, dict) else scale
 
+    def budget_factor(self, year: int) -> float:
+        """The multiplier ``budget_scale`` puts on every budget of ``year``."""
+        scale = self.budget_scale
+        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+
     def district_factor(self, district: str, year: int) -> float:
         """The multiplier ``district_budget_scale`` puts on the budgets of ``district``'s own
         sources in ``year`` (``district`` spelled as in the scenario)."""
@@ -123,6 +130,10 @@ class FundingConfig(StrictModel):
     def district_budget_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
         """``district_budget_scale`` for a horizon ending in ``last_year``."""
         return _until(self.district_budget_scale, last_year)
+
+    def budget_scale_until(self, last_year: int) -> float | dict[int, float]:
+        """``budget_scale`` for a horizon ending in ``last_year``."""
+        return _until({"": self.budget_scale}, last_year)[""]
 
 
 def _until(scales: dict[str, float | dict[int, float]], last_year: int
@@ -270,6 +281,11 @@ class Scenario(StrictModel):
             for key in ("source_scale", "district_budget_scale")
             for name, scale in getattr(self.funding, key).items() if isinstance(scale, dict)
             for year in scale if not self.first_year <= year <= self.last_year
+        ] + [
+            {"type": "value_error", "loc": ("funding", "budget_scale", str(year)), "input": year,
+             "ctx": {"error": ValueError(f"a year of the scenario ({self.first_year}–{self.last_year})")}}
+            for year in (self.funding.budget_scale if isinstance(self.funding.budget_scale, dict) else ())
+            if not self.first_year <= year <= self.last_year
         ]
         if outside:
             raise ValidationError.from_exception_data("Scenario", outside)
