@@ -358,3 +358,22 @@ def test_negative_budget_in_excel_rejected_naming_sheet_row_column(tmp_path):
     _, problems = read_table(path, "budgets", sheet="budgets")
     assert [(p.file, p.row, p.column) for p in problems] == [
         ("budgets.xlsx [budgets]", 3, "budget_yuan")]
+
+
+def test_options_within_the_solvers_gap_are_said_to_be_no_finding():
+    # the case: social capital leveraged needed more fiscal money than fiscal-led, within
+    # the gap, and nothing said so
+    options = [tiny_scenario(o).update(solver={"gap": 0.05}) for o in
+               ("fiscal_led", "social_capital_leveraged")]
+    loose = compare(options)
+    ranges = {o: sorted((p.outcome.objective, p.outcome.bound)) for o, p in loose.plans.items()}
+    (a, b) = ranges.values()
+    overlap = max(a[0], b[0]) <= min(a[1], b[1])
+    assert loose.within_gap() == ([("fiscal_led", "social_capital_leveraged")] if overlap else [])
+    assert overlap, "the tiny example's two options are expected to be within a 5 % gap"
+    assert "not findings" in loose.text() and "not findings" in loose.briefing_page()
+    # ranges apart (as proven optima that differ would be): ranked, no note
+    second = loose.plans["social_capital_leveraged"]
+    apart = dataclasses.replace(second.outcome, objective=max(a + b) + 1.0, bound=max(a + b) + 1.0)
+    loose.plans["social_capital_leveraged"] = dataclasses.replace(second, outcome=apart)
+    assert loose.within_gap() == [] and "not findings" not in loose.text()

@@ -144,6 +144,29 @@ class Comparison:
         table.index.name = "metric"
         return table.reset_index()
 
+    def within_gap(self) -> list[tuple[str, str]]:
+        """Pairs of options the solver cannot rank: both planned for the same objective, and
+        the ranges between each plan's objective and its proven bound overlap — either could be
+        the better option, so the differences between their plans (coverage, who pays) are
+        within the solver's gap and are not findings."""
+        ranges = {}
+        for option, plan in self.plans.items():
+            o = plan.outcome
+            if o is not None and o.has_solution and o.objective is not None and o.bound is not None:
+                objective = plan.meta.get("scenario_config", {}).get("objective")
+                ranges[option] = (min(o.objective, o.bound), max(o.objective, o.bound), str(objective))
+        options = [o for o in self.options if o in ranges]
+        return [(a, b) for n, a in enumerate(options) for b in options[n + 1:]
+                if ranges[a][2] == ranges[b][2]
+                and max(ranges[a][0], ranges[b][0]) <= min(ranges[a][1], ranges[b][1])]
+
+    def within_gap_notes(self) -> list[str]:
+        """:meth:`within_gap` in words."""
+        return [f"{a} and {b} are within the solver's gap of each other: which is better is not "
+                "proven, and the differences between their plans (coverage, money by funder) are "
+                "not findings — lower solver.gap to tell them apart."
+                for a, b in self.within_gap()]
+
     def money_by_source(self) -> pd.DataFrame:
         """Total money per source over all years: source_id, source, role, one column per option
         (yuan)."""
@@ -174,6 +197,7 @@ class Comparison:
         for row in self.summary.itertuples():
             if row.diagnosis:
                 lines += [f"{row.option}: {row.diagnosis}", ""]
+        lines += [*self.within_gap_notes(), ""] if self.within_gap() else []
         lines += self.data_notes()
         return "\n".join(lines)
 
@@ -202,6 +226,7 @@ class Comparison:
         ]
         return render_page("comparison.html.j2", title="Sharing options compared",
                            side=page_table(side, index=False), sections=sections,
+                           within_gap=self.within_gap_notes(),
                            figures=figures,
                            data_note=" ".join(self.data_notes()))
 
