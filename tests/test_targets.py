@@ -165,6 +165,9 @@ def test_every_kind_has_its_schema_rows_evaluation_and_labels(tmp_path, data, na
     level = 0.5 if kind.share else 1
     targets = target_toml("t", name, 2027, level, hard="false").replace(
         "min_share", kind.level)
+    if name == "complete_grids":  # grids need a grids table: one grid per district here
+        (data / "grids.csv").write_text("community_id,grid_id\n" + "".join(
+            f"{c['community_id']},G{c['district']}\n" for c in COMMUNITIES), encoding="utf-8")
     scenario = scenario_with(tmp_path, data, targets)
     plan = make_plan(scenario)
     assert plan.outcome.status == "optimal"

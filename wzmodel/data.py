@@ -2,7 +2,9 @@
 
 The data is a folder or one workbook. A data folder holds ``streets``, ``communities`` and, for
 planning and siting, ``sources``, ``budgets``, ``sharing``, ``sites`` and ``facilities`` — and,
-optionally, ``complete`` (the official list of communities already complete) — each as
+optionally, ``sharing_links`` (matching and top-up rules of sharing options), ``grids`` (the
+comprehensive grid of each committee), ``featured_areas`` (featured communities drawn over several
+committees) and ``complete`` (the official list of communities already complete) — each as
 ``<table>.csv`` or ``<table>.xlsx`` (see ``docs/data_contract.md``). A data workbook (``.xlsx``,
 e.g. the one ``wzmodel template`` writes) holds the same tables as sheets named after them, plus
 an optional ``README`` sheet. :func:`load_dataset` reads them all, collects every problem of every
@@ -39,7 +41,8 @@ __all__ = ["ABOUT_FILE", "README_SHEET", "ZONES", "Dataset", "data_note", "datas
 log = logging.getLogger(__name__)
 
 REQUIRED_TABLES = ("streets", "communities")
-OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing", "complete")
+OPTIONAL_TABLES = ("sites", "facilities", "sources", "budgets", "sharing", "sharing_links", "grids",
+                   "featured_areas", "complete")
 README_SHEET = "README"
 """The sheet of a data workbook that describes the tables (written by ``wzmodel template``); it
 is not read as data."""
@@ -50,9 +53,10 @@ class Dataset:
     """The validated tables of one data folder.
 
     ``communities`` carries a ``zone`` column taken from its street. Optional tables that are
-    absent are empty frames with the declared columns. ``complete`` is the list of communities
-    already complete, resolved: ``community_id`` and ``class`` (basic or featured). ``path`` is
-    the data folder or workbook.
+    absent are empty frames with the declared columns (``sharing_links``, ``grids``,
+    ``featured_areas`` default to them when a Dataset is made by hand). ``complete`` is the
+    list of communities already complete, resolved: ``community_id`` and ``class`` (basic or
+    featured). ``path`` is the data folder or workbook.
     """
 
     path: Path
@@ -63,6 +67,9 @@ class Dataset:
     sources: pd.DataFrame
     budgets: pd.DataFrame
     sharing: pd.DataFrame
+    sharing_links: pd.DataFrame = field(default_factory=lambda: _empty("sharing_links"))
+    grids: pd.DataFrame = field(default_factory=lambda: _empty("grids"))
+    featured_areas: pd.DataFrame = field(default_factory=lambda: _empty("featured_areas"))
     complete: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"community_id": pd.Series(dtype=object),
                                               "class": pd.Series(dtype=object)}))
@@ -80,7 +87,10 @@ class Dataset:
         keep = self.communities["community_id"].isin(set(community_ids))
         communities = self.communities[keep].reset_index(drop=True)
         streets = self.streets[self.streets["street_code"].isin(communities["street_code"])]
-        complete = self.complete[self.complete["community_id"].isin(set(community_ids))]
+        kept = set(community_ids)
+        complete = self.complete[self.complete["community_id"].isin(kept)]
+        # grids and featured areas keep every row: an area or grid partly outside the subset is
+        # still known whole (the planner says what it does with such an area)
         return replace(self, streets=streets.reset_index(drop=True), communities=communities,
                        complete=complete.reset_index(drop=True))
 
@@ -328,6 +338,13 @@ def _cross_table_problems(t: dict[str, pd.DataFrame], labels: dict[str, str]) ->
     )
     problems += check_references(t["sharing"], "district", districts, labels["sharing"], "district")
     problems += sharing_problems(t["sharing"], labels["sharing"])
+    links = t["sharing_links"]
+    problems += check_references(links, "district", districts, labels["sharing_links"], "district")
+    problems += check_references(links, "option", set(t["sharing"]["option"].dropna()),
+                                 labels["sharing_links"], "sharing option (sharing.option)")
+    for name in ("grids", "featured_areas"):
+        problems += check_references(t[name], "community_id", communities["community_id"],
+                                     labels[name], "community (communities.community_id)")
     return problems
 
 

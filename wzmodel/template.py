@@ -39,8 +39,10 @@ _INTRO = (
     "its unit and meaning). Row 2 is an example from wzmodel's tiny example: replace it with "
     "your data.",
     f"Required tables: {', '.join(REQUIRED_TABLES)}. Leave a sheet with only its header when you "
-    "have no such data (planning needs sources, budgets and sharing); 'complete' lists the "
-    "communities an official list says are complete already.",
+    "have no such data (planning needs sources, budgets and sharing); 'sharing_links' holds "
+    "matching and top-up rules of sharing options; 'grids' gives each committee's comprehensive "
+    "grid and 'featured_areas' featured communities drawn over several committees; 'complete' "
+    "lists the communities an official list says are complete already.",
     "Check it: wzmodel validate FILE.xlsx — then wzmodel assess FILE.xlsx, or "
     "data = \"FILE.xlsx\" in a scenario for wzmodel plan. Every problem is named by sheet, row "
     "and column.",

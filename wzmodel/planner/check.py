@@ -3,11 +3,13 @@
 :func:`check_plan` reads a plan folder, rebuilds the planning problem from the scenario stored
 in ``plan.json`` and the data folder, and recomputes: the schedule's validity (each class at most
 once, featured not before basic, nothing already complete or excluded, earliest years, must-do
-lists, completion within the plan years), delivery capacity per district, class and year and
+lists, completion within the plan years, featured areas made featured together and never
+across grids — docs/grids.md), delivery capacity per district, class and year and
 the city-wide cap (``[delivery]``), that the funding pays exactly what the schedule needs each
 year (capital phased over the years from start to completion as the lead times declare, plus
-the running costs of everything completed earlier), the sharing bounds, every budget (cumulative
-when money carries over), and the coverage and target figures reported. It returns the list of
+the running costs of everything completed earlier), the sharing bounds and links (matching
+and top-up rules, docs/funding_rules.md), every budget (cumulative when money carries over),
+and the coverage and target figures reported. It returns the list of
 violations — empty when the plan holds. A re-plan's folder (``wzmodel replan``) is checked
 against its progress record, written beside it: the starts up to its year are the record's, and
 the budgets count the money the record says was spent (:mod:`wzmodel.planner.progress`).
@@ -95,6 +97,9 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
         i = index[cid]
         if year not in p.years:
             issues.append(f"community {cid}: year {year} outside the plan years")
+        elif klass == "featured" and i in p.featured_blocked:
+            issues.append(f"{p.featured_blocked[i]}; the plan makes community {cid} featured "
+                          f"from {year}")
         elif not p.allowed[klass][i]:
             issues.append(
                 f"community {cid} may not be upgraded to {klass} (already complete or excluded)"
@@ -118,6 +123,26 @@ def _schedule_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
         y = years["basic"][index[cid]]
         if y == 0 or y > due:
             issues.append(f"must-do community {cid} is not basic by {due}")
+    issues += _area_issues(schedule, p)
+    return issues
+
+
+def _area_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
+    """Featured areas whose committees do not start featured in the same year (docs/grids.md)."""
+    ids = p.communities["community_id"].to_numpy()
+    featured = schedule[schedule["class"] == "featured"]
+    start = dict(zip(featured["community_id"], featured["year"], strict=True))
+    issues = []
+    for area in p.areas:
+        todo = [ids[i] for i in area.members if not p.already["featured"][i]]
+        years = {cid: start.get(cid) for cid in todo}
+        if len({y for y in years.values()}) > 1:
+            told = ", ".join(f"{cid} {'never' if y is None else f'from {y}'}"
+                             for cid, y in years.items())
+            first = min(y for y in years.values() if y is not None)
+            issues.append(f"featured area {area.area_id} (grid {area.grid}): its committees "
+                          f"start featured in different years ({told}; first {first}) — they "
+                          "reach featured together")
     return issues
 
 

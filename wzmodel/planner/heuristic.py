@@ -4,7 +4,8 @@ Each year, pay first the running costs of what is already built; then take the c
 order — cheapest capital cost per household first (or greatest need) — and fund each one whose
 whole cost the remaining money can cover under the same sharing rules, until nothing more fits.
 Featured upgrades needed for a featured target (the featured chases of its kind) are picked
-first in the years before it (cheapest per household). With ``[delivery]`` it starts no more
+first in the years before it (cheapest per household; a featured area's committees all in one
+year, or none). With ``[delivery]`` it starts no more
 projects than a district's (and the city's) capacity, only starts that complete within the plan
 years, and sets aside the whole phased capital of a start in its start year (paid, in its
 ledger, in the years the phases fall due — safe under carry-over; without carry-over a later
@@ -134,6 +135,11 @@ def rule_of_thumb(
         purse.slack = np.cumsum(p.budget - spent, axis=1)
         _reserve_running(p, purse, committed, paid_until or p.years[-1])
     lead = {k: p.lead(k) for k in ("basic", "featured")}
+    # each committee of a featured area still to make featured → all of them (together)
+    area_of = {}
+    for area in p.areas:
+        todo = [i for i in area.members if not p.already["featured"][i]]
+        area_of.update(dict.fromkeys(todo, todo))
     district = c["district"].to_numpy()
     started: dict[tuple[str, str, int], int] = defaultdict(int)  # (district, class, year)
     started_city: dict[int, int] = defaultdict(int)
@@ -203,8 +209,23 @@ def rule_of_thumb(
         for i in featured_order:
             if quota <= 0:
                 break
-            if featured_year[i] == 0 and upgrade(i, "featured"):
+            if featured_year[i] > 0:
+                continue
+            if i not in area_of:
+                quota -= upgrade(i, "featured")
+                continue
+            # a featured area: all its committees this year, or none (money, counts restored)
+            saved = (purse.left.copy(), purse.ledger.copy(),
+                     None if purse.slack is None else purse.slack.copy(), started.copy(),
+                     started_city.copy(), basic_year.copy(), featured_year.copy())
+            if all(upgrade(j, "featured") for j in area_of[i]):
                 quota -= 1
+                continue
+            purse.left, purse.ledger, purse.slack = saved[:3]
+            for counts, before in ((started, saved[3]), (started_city, saved[4])):
+                counts.clear()
+                counts.update(before)
+            basic_year[:], featured_year[:] = saved[5], saved[6]
         if targets_first:
             for chase in _chases(p, "basic"):
                 if year > chase.year - lead["basic"]:

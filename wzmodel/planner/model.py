@@ -36,6 +36,9 @@ Constraints:
    \sum_t x^k_{it} \le 1, \qquad x^f_{it} \le \sum_{\tau + L_b \le t + L_f} x^b_{i\tau}
    \quad (\text{featured completes no earlier than basic; same start year allowed, paying both})
 
+   x^f_{rt} = x^f_{jt} \quad (\text{the committees } j \text{ of a featured area start featured
+   together with its first one } r\text{; docs/grids.md})
+
    \sum_{i \in d} x^k_{it} \le C_{dk}, \qquad \sum_{i,k} x^k_{it} \le C_t
    \quad (\text{delivery capacity of district } d \text{ and of the city, where given})
 
@@ -140,6 +143,7 @@ def build(
     model = PlanModel(problem, pulp.LpProblem(f"plan_{PlanModel.safe_name(problem.scenario.name)}", sense))
     define_upgrades(model)
     define_featured_requires_basic(model)
+    define_featured_areas(model)
     define_must_do(model)
     define_capacity(model)
     define_spending(model)
@@ -193,6 +197,24 @@ def define_featured_requires_basic(m: PlanModel) -> None:
         latest = t + featured_lead - basic_lead  # basic started by then is complete in time
         earlier = [(xb[(i, tau)], -1) for tau in p.years if tau <= latest and (i, tau) in xb]
         m.prob += (_expr([(v, 1), *earlier]) <= 0, f"needs_basic_{ids[i]}_{t}")
+
+
+def define_featured_areas(m: PlanModel) -> None:
+    """x^f_rt = x^f_jt for every committee j of a featured area (``featured_areas``) not
+    featured at the start, r the first of them, and every year t (a start year a committee
+    cannot have counts as 0): the area's committees reach featured together. An area that may
+    not be made featured (across grids, partly outside the plan) has no featured variables."""
+    p = m.problem
+    ids = p.communities["community_id"].to_numpy()
+    xf = m.x["featured"]
+    for area in p.areas:
+        todo = [i for i in area.members if not p.already["featured"][i]]
+        for j in todo[1:]:
+            for t in p.years:
+                terms = [(xf[(i, t)], a) for i, a in ((todo[0], 1), (j, -1)) if (i, t) in xf]
+                if terms:
+                    m.prob += (_expr(terms) == 0,
+                               f"area_{m.safe_name(area.area_id)}_{ids[j]}_{t}")
 
 
 def define_must_do(m: PlanModel) -> None:

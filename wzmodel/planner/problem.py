@@ -10,7 +10,7 @@ checked against is computed here once, so the model and the checker cannot disag
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -19,7 +19,8 @@ import pandas as pd
 from wzmodel.assess import Assessment, assess
 from wzmodel.data import Dataset, load_dataset
 from wzmodel.planner.area import Area, districts_as_in_data, select_area
-from wzmodel.planner.funding import FundingRule, Share, ShareBounds
+from wzmodel.planner.funding import RELATIONS, FundingRule, Link, LinkedShares, Share, ShareBounds
+from wzmodel.planner.grids import FeaturedArea, block_featured, featured_areas, grid_column
 from wzmodel.scenario import Scenario, Target
 from wzmodel.schema import InputError, Problem
 from wzmodel.standards import load_standards
@@ -39,7 +40,8 @@ class PlanningProblem:
     ----------
     communities : community_id, name, street_code, district, zone, households, group (funding
         group index), coverage_weight, objective_weight, cost_factor (the scenario's
-        ``district_cost_scale`` of its district; already in ``capital`` and ``running``).
+        ``district_cost_scale`` of its district; already in ``capital`` and ``running``),
+        grid_id (its comprehensive grid, "" for none; :mod:`wzmodel.planner.grids`).
     capital, running : per class, arrays (communities × cost categories) in yuan and yuan/year.
     already : per class, bool array — complete at the start.
     allowed : per class, bool array — may be upgraded in the plan (and complete within it).
@@ -55,6 +57,9 @@ class PlanningProblem:
         of the years before ``budget_from`` are history and bind nothing; each source opens
         ``budget_from`` with ``opening`` yuan (what those years left after the money actually
         spent, with carry-over; 0 without). None: every year's budget counts, nothing opens.
+    areas : the featured areas of more than one committee (:mod:`wzmodel.planner.grids`): their
+        committees reach featured together and count once.
+    featured_blocked : why a community may not be made featured, for those an area forbids.
     """
 
     scenario: Scenario
@@ -73,6 +78,8 @@ class PlanningProblem:
     area: Area | None = None
     budget_from: int | None = None
     opening: np.ndarray | None = None
+    areas: tuple[FeaturedArea, ...] = ()
+    featured_blocked: dict[int, str] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -113,12 +120,27 @@ class PlanningProblem:
             and self.budget.shape == other.budget.shape
             and all(getattr(self, f).equals(getattr(other, f)) for f in frames)
             and self.dataset.sharing.equals(other.dataset.sharing)
+            and self.dataset.sharing_links.equals(other.dataset.sharing_links)
+            and self.areas == other.areas
             and np.array_equal(self.earliest, other.earliest)
             and all(getattr(self, a).keys() == getattr(other, a).keys()
                     and all(np.array_equal(getattr(self, a)[k], getattr(other, a)[k])
                             for k in getattr(self, a))
                     for a in arrays)
         )
+
+    @cached_property
+    def featured_weight(self) -> np.ndarray:
+        """What each community counts for among new featured communities: 1, but a featured
+        area (:mod:`wzmodel.planner.grids`) counts once — on its first committee not featured
+        at the start (its first committee when all are) — and its other committees 0."""
+        w = np.ones(self.n)
+        for area in self.areas:
+            members = list(area.members)
+            todo = [i for i in members if not self.already["featured"][i]]
+            w[members] = 0.0
+            w[(todo or members)[0]] = 1.0
+        return w
 
     def budget_rows(self) -> list[tuple[int, int, np.ndarray]]:
         """(index, year, money carried in per source) of every year whose budget binds: all
@@ -156,12 +178,16 @@ class PlanningProblem:
 
     def streets_in(self, zones) -> pd.DataFrame:
         """Streets whose communities lie in ``zones``: street_code, district, members (index arrays)."""
+        return self.units_in("street_code", zones)
+
+    def units_in(self, unit: str, zones) -> pd.DataFrame:
+        """Units (``street_code`` or ``grid_id``) of the communities in ``zones``: the unit's
+        code (in a column named ``unit``), its (first) district, members (index arrays).
+        Communities in no grid form no grid."""
         c = self.communities
-        sub = c[c["zone"].isin(list(zones))]
-        rows = [
-            (s, g["district"].iloc[0], g.index.to_numpy()) for s, g in sub.groupby("street_code", sort=True)
-        ]
-        return pd.DataFrame(rows, columns=["street_code", "district", "members"])
+        sub = c[c["zone"].isin(list(zones)) & (c[unit] != "")]
+        rows = [(s, g["district"].iloc[0], g.index.to_numpy()) for s, g in sub.groupby(unit, sort=True)]
+        return pd.DataFrame(rows, columns=[unit, "district", "members"])
 
 
 def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProblem:
@@ -235,12 +261,21 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
             where = "" if area is None else " of the area"
             problems.append(Problem("scenario", f"a district{where} named as in the data", None,
                                     "delivery.capacity.districts", district))
+    for name, target in sorted(scenario.targets.items()):
+        if target.kind == "complete_grids" and dataset.grids.empty:
+            problems.append(Problem("scenario", "a grids table in the data (grids.csv: the "
+                                    "comprehensive grid of each committee)", None,
+                                    f"targets.{name}.kind", target.kind))
     earliest = ids.map(lists.earliest_year).fillna(years[0]).astype(int).to_numpy()
     earliest = np.maximum(earliest, years[0])
     excluded = ids.isin(set(lists.must_not)).to_numpy()
     # a start must complete within the plan years (docs/planner.md, lead times)
     lead = {k: scenario.delivery.lead(k).years for k in CLASSES}
     allowed = {k: ~already[k] & ~excluded & (earliest + lead[k] <= years[-1]) for k in CLASSES}
+    # featured areas: committees made featured together, within one grid (planner/grids.py)
+    c["grid_id"] = grid_column(dataset, c["community_id"]).to_numpy()
+    areas = featured_areas(dataset, c)
+    blocked = block_featured(areas, allowed["featured"], already["featured"])
 
     groups = c[["district", "zone"]].drop_duplicates().sort_values(["district", "zone"])
     groups = groups.reset_index(drop=True)
@@ -271,6 +306,8 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
         used,
         budget,
         area,
+        areas=areas,
+        featured_blocked=blocked,
     )
 
 
@@ -293,10 +330,11 @@ def _objective_weight(scenario: Scenario, c: pd.DataFrame, status: pd.DataFrame)
 
 def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, problems):
     """Per funding group and cost category, the funding rule in force: its concrete sources
-    and their share bounds.
+    and their share bounds, and the option's links (``sharing_links``) that reach it.
 
     Rows of the chosen option apply from general to specific: a district row set replaces a zone
-    row set, which replaces the general rows (for that category).
+    row set, which replaces the general rows (for that category). Links add to whatever share
+    rows apply: each link reaches every cost its category, zone and district (blank: any) match.
     """
     option = scenario.funding.sharing_option
     sharing = dataset.sharing[dataset.sharing["option"] == option]
@@ -313,6 +351,9 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
         )
         return {}
     sharing = sharing.assign(zone=sharing["zone"].fillna(""), district=sharing["district"].fillna(""))
+    option_links = dataset.sharing_links[dataset.sharing_links["option"] == option]
+    option_links = option_links.assign(**{k: option_links[k].fillna("") for k in
+                                          ("cost_category", "zone", "district")})
     public = dict(zip(sources["source_id"], sources["public"].astype(bool), strict=True))
     by_role: dict[tuple[str, str], str] = {}
     for sid, role, district in zip(
@@ -371,8 +412,45 @@ def _resolve_rules(scenario, dataset, groups, sources, capital, running, c, prob
                         category,
                     )
                 )
-            rules[(g, category)] = ShareBounds(tuple(sorted(resolved, key=lambda r: r.source_id)))
+            shares = tuple(sorted(resolved, key=lambda r: r.source_id))
+            links = _links_of(option_links, category, district, zone, shares, by_role)
+            if not links:
+                rules[(g, category)] = ShareBounds(shares)
+                continue
+            rules[(g, category)] = rule = LinkedShares(shares, links)
+            if len(rule.vertices()) == 0:
+                problems.append(Problem(
+                    "sharing_links",
+                    f"links of option '{option}' that some split of {category} in {district} "
+                    f"({zone}) can meet within its share bounds ({'; '.join(k.name for k in links)})",
+                    None, "ratio"))
     return rules
+
+
+def _links_of(links: pd.DataFrame, category: str, district: str, zone: str,
+              shares: tuple[Share, ...], by_role: dict[tuple[str, str], str]) -> tuple[Link, ...]:
+    """The links of an option (``links``, blanks as "") that reach ``category`` in ``district``
+    and ``zone``, resolved to the sources of ``shares``."""
+    def source_of(role: str) -> str | None:
+        return by_role.get((role, district if role == "district_fiscal" else ""))
+
+    reach = links[links["cost_category"].isin(["", category]) & links["zone"].isin(["", zone])
+                  & links["district"].isin(["", district])]
+    eligible = {s.source_id for s in shares}
+    public = {s.source_id for s in shares if s.public}
+    found = []
+    for i, row in reach.iterrows():
+        sid = source_of(row["role"]) or f"({row['role']}: no source)"
+        if row["base"] == "cost":
+            base = None
+        elif row["base"] == "public":
+            base = tuple(sorted(public - {sid}))
+        else:
+            base = tuple(b for b in [source_of(row["base"])] if b in eligible)
+        name = (f"sharing_links row {int(i) + 2} (option {row['option']}: {row['role']} "
+                f"{RELATIONS[row['relation']]} {row['ratio']:g} × {row['base']})")
+        found.append(Link(sid, row["relation"], float(row["ratio"]), base, name))
+    return tuple(found)
 
 
 def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:

@@ -25,7 +25,8 @@ ZONE_COLOURS: dict[str, str] = {
 
 FUNDER_COLOURS: dict[str, str] = {
     "city_fiscal": "#1f4e9c", "district_fiscal": "#6baed6", "utility_gas": "#e6550d",
-    "utility_water": "#31a354", "utility_drainage": "#756bb1", "owners": "#d6a500",
+    "utility_water": "#31a354", "utility_drainage": "#756bb1", "utility_power": "#bcbd22",
+    "utility_telecom": "#393b79", "property_rights": "#7f7f7f", "owners": "#d6a500",
     "social_capital": "#e377c2", "community": "#8c6d31",
 }
 """Funder roles (``sources.role``)."""

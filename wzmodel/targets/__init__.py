@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from wzmodel.strict import StrictModel, one_of
 from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
-from wzmodel.targets.complete_blocks import CompleteBlocks, CompleteDistricts
+from wzmodel.targets.complete_blocks import CompleteBlocks, CompleteDistricts, CompleteGrids
 from wzmodel.targets.coverage import Coverage
 from wzmodel.targets.district_coverage import DistrictCoverage
 from wzmodel.targets.new_featured import NewFeatured
@@ -42,6 +42,7 @@ KINDS: dict[str, TargetKind] = {
         CompleteBlocks(),
         CompleteDistricts(),
         DistrictCoverage(),
+        CompleteGrids(),
     )
 }
 """Every target kind, by its ``kind`` key in scenario files."""
@@ -51,7 +52,7 @@ class Target(StrictModel):
     """One target of a scenario: its ``kind`` (a key of :data:`KINDS`; see each kind for what
     it asks and which level — ``min_share`` or ``min_count`` — it needs), the ``year`` by whose
     end it applies and the ``zones`` it counts. A soft target (``hard = false``) may be missed;
-    each unit of shortfall (community, household, street or district, as the kind says) costs
+    each unit of shortfall (community, household, street, grid or district, as the kind says) costs
     ``penalty`` in objective units, and the shortfall is reported.
     """
 

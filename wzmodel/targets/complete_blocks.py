@@ -1,9 +1,11 @@
-r"""``complete_blocks`` and ``complete_districts``: whole streets, and whole districts, complete.
+r"""``complete_blocks``, ``complete_grids`` and ``complete_districts``: whole streets, whole
+comprehensive grids, and whole districts, complete.
 
-A street :math:`u` (its communities :math:`i \in u`) is a *complete block* at the end of year
-:math:`Y` when at least ``block_threshold`` :math:`\beta` of its communities are complete (at
-least basic). Each gets a binary :math:`z_u`, shared by every target of the same year and
-threshold, defined by
+A *unit* :math:`u` — a street for ``complete_blocks``, a comprehensive grid (综合网格, the
+``grids`` table) for ``complete_grids`` — with communities :math:`i \in u` is complete at the
+end of year :math:`Y` when at least ``block_threshold`` :math:`\beta` of its communities are
+complete (at least basic). Each gets a binary :math:`z_u`, shared by every target of the same
+unit kind, year and threshold, defined by
 
 .. math::
 
@@ -11,16 +13,18 @@ threshold, defined by
 
 or, with :math:`\beta = 1`, by the far tighter :math:`z_u \le \sum_{t + L_b \le Y} x^b_{it}` for
 each community of :math:`u` not yet complete (:math:`a_i = 1` for one complete at the start):
-in the LP relaxation the street total would let a half-complete street count as half a block.
+in the LP relaxation the unit total would let a half-complete unit count as half of one.
 
-``complete_blocks`` (``year``, ``zones``, ``min_share`` :math:`\theta`): over the streets
-:math:`U` whose communities lie in ``zones``,
+``complete_blocks`` / ``complete_grids`` (``year``, ``zones``, ``min_share`` :math:`\theta`):
+over the units :math:`U` with communities in ``zones`` (a unit's communities of other zones
+are not counted; for grids, communities in no grid form none),
 
 .. math::
 
    \sum_{u \in U} z_u \;(+\,\delta) \;\ge\; \lceil \theta |U| \rceil
 
-a unit of shortfall being a street (standing for the mean number of communities per street).
+a unit of shortfall being a street or a grid (standing for the mean number of communities per
+unit). ``complete_grids`` is the notice's coverage measured over grids instead of committees.
 
 ``complete_districts`` (``year``, ``min_count`` :math:`n`): a district :math:`d` is complete
 when every street of it (all zones) is a complete block — a binary :math:`v_d \le z_u`
@@ -31,7 +35,7 @@ for each street :math:`u` of :math:`d` — and
    \sum_d v_d \;(+\,\delta) \;\ge\; n
 
 a unit of shortfall being a district (standing for the mean number of communities per
-district). Neither kind has a rule-of-thumb treatment.
+district). None of these kinds has a rule-of-thumb treatment.
 """
 
 from __future__ import annotations
@@ -50,22 +54,27 @@ if TYPE_CHECKING:
     from wzmodel.planner.problem import PlanningProblem
     from wzmodel.targets import Target
 
-__all__ = ["CompleteBlocks", "CompleteDistricts"]
+__all__ = ["CompleteBlocks", "CompleteDistricts", "CompleteGrids"]
 
 
-def _streets_needed(share: float, n_streets: int) -> float:
-    return float(math.ceil(share * n_streets - 1e-9))
+def _units_needed(share: float, n_units: int) -> float:
+    return float(math.ceil(share * n_units - 1e-9))
 
 
-def _block_var(m: PlanModel, street, target: Target) -> pulp.LpVariable:
-    """Binary 'street is a complete block at the end of target.year' with its defining rows,
-    made once per street, year and threshold (``m.blocks``)."""
-    key = (street.street_code, target.year, target.block_threshold)
+# per unit kind: the prefix of its binaries' and rows' names (streets keep the names they had)
+_PREFIX = {"street_code": "block", "grid_id": "grid"}
+
+
+def _unit_var(m: PlanModel, unit: str, code: str, members: np.ndarray, target: Target
+              ) -> pulp.LpVariable:
+    """Binary 'unit ``code`` (a street or a grid, per ``unit``) is complete at the end of
+    target.year' with its defining rows, made once per unit, year and threshold (``m.blocks``)."""
+    key = (unit, code, target.year, target.block_threshold)
     if key in m.blocks:
         return m.blocks[key]
     p = m.problem
-    members = np.asarray(street.members)
-    z = m.prob.add_variable(f"block_{street.street_code}_{target.year}", 0, 1, cat=pulp.LpInteger)
+    prefix, name = _PREFIX[unit], m.safe_name(code)
+    z = m.prob.add_variable(f"{prefix}_{name}_{target.year}", 0, 1, cat=pulp.LpInteger)
     if target.block_threshold >= 1.0:
         xb = m.x["basic"]
         for i in members[~p.already["basic"][members]]:
@@ -73,7 +82,7 @@ def _block_var(m: PlanModel, street, target: Target) -> pulp.LpVariable:
                      if p.finish("basic", t) <= target.year and (i, t) in xb]
             m.prob += (
                 pulp.LpAffineExpression([(z, 1), *terms]) <= 0,
-                f"block_member_{street.street_code}_{target.year}_{i}",
+                f"{prefix}_member_{name}_{target.year}_{i}",
             )
     else:
         mask = np.zeros(p.n, bool)
@@ -81,17 +90,17 @@ def _block_var(m: PlanModel, street, target: Target) -> pulp.LpVariable:
         need = target.block_threshold * len(members)
         have = float(p.already["basic"][members].sum())
         terms = [*m.cover_terms(mask, target.year, np.ones(p.n)), (z, -need)]
-        m.prob += (pulp.LpAffineExpression(terms) >= -have, f"block_def_{street.street_code}_{target.year}")
+        m.prob += (pulp.LpAffineExpression(terms) >= -have, f"{prefix}_def_{name}_{target.year}")
     m.blocks[key] = z
     return z
 
 
-def _complete_streets(streets: pd.DataFrame, basic_year: np.ndarray, target: Target) -> pd.DataFrame:
-    """``streets`` with a column ``complete``: a complete block at the end of target.year."""
+def _complete_units(units: pd.DataFrame, basic_year: np.ndarray, target: Target) -> pd.DataFrame:
+    """``units`` with a column ``complete``: complete at the end of target.year."""
     done = complete_by(basic_year, target.year)
     threshold = target.block_threshold
-    streets["complete"] = [done[m].sum() >= threshold * len(m) - 1e-9 for m in streets["members"]]
-    return streets
+    units["complete"] = [done[m].sum() >= threshold * len(m) - 1e-9 for m in units["members"]]
+    return units
 
 
 class CompleteBlocks(TargetKind):
@@ -102,25 +111,37 @@ class CompleteBlocks(TargetKind):
     level = "min_share"
     label = "complete blocks"
     unit = "streets"
+    unit_column = "street_code"
 
     def rows(self, m: PlanModel, target: Target) -> Rows:
-        streets = m.problem.streets_in(target.zones)
-        zs = [_block_var(m, row, target) for row in streets.itertuples()]
-        need = _streets_needed(target.min_share, len(streets))
-        per_street = float(streets["members"].map(len).mean()) if len(streets) else 1.0
-        return Rows((Row([(z, 1) for z in zs], need),), per_street)
+        units = m.problem.units_in(self.unit_column, target.zones)
+        zs = [_unit_var(m, self.unit_column, code, members, target)
+              for code, members in zip(units[self.unit_column], units["members"], strict=True)]
+        need = _units_needed(target.min_share, len(units))
+        per_unit = float(units["members"].map(len).mean()) if len(units) else 1.0
+        return Rows((Row([(z, 1) for z in zs], need),), per_unit)
 
     def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
-        blocks = _complete_streets(p.streets_in(target.zones), years["basic"], target)
-        n_streets = len(blocks)
-        achieved = float(blocks["complete"].sum())
+        units = _complete_units(p.units_in(self.unit_column, target.zones), years["basic"], target)
+        n_units = len(units)
+        achieved = float(units["complete"].sum())
         return Evaluation(
             target.min_share,
-            achieved / n_streets if n_streets else 0.0,
-            _streets_needed(target.min_share, n_streets),
+            achieved / n_units if n_units else 0.0,
+            _units_needed(target.min_share, n_units),
             achieved,
             self.unit,
         )
+
+
+class CompleteGrids(CompleteBlocks):
+    """Comprehensive grids (the ``grids`` table) in ``zones`` with ≥ ``block_threshold`` of
+    their committees complete ≥ ``min_share`` of those grids: coverage measured over grids."""
+
+    name = "complete_grids"
+    label = "complete grids"
+    unit = "grids"
+    unit_column = "grid_id"
 
 
 class CompleteDistricts(TargetKind):
@@ -139,7 +160,7 @@ class CompleteDistricts(TargetKind):
             name = m.safe_name(district)
             v = m.prob.add_variable(f"district_{name}_{target.year}", 0, 1, cat=pulp.LpInteger)
             for row in rows.itertuples():
-                z = _block_var(m, row, target)
+                z = _unit_var(m, "street_code", row.street_code, np.asarray(row.members), target)
                 m.prob += (
                     pulp.LpAffineExpression([(v, 1), (z, -1)]) <= 0,
                     f"district_{name}_{row.street_code}_{target.year}",
@@ -149,7 +170,7 @@ class CompleteDistricts(TargetKind):
         return Rows((Row(terms, float(target.min_count)),), per_unit)
 
     def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
-        blocks = _complete_streets(_all_streets(p), years["basic"], target)
+        blocks = _complete_units(_all_streets(p), years["basic"], target)
         achieved = float(blocks.groupby("district")["complete"].all().sum())
         required = float(target.min_count)
         return Evaluation(required, achieved, required, achieved, self.unit)
