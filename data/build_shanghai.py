@@ -45,7 +45,9 @@ STANDARDS_DIR = REPO / "wzmodel" / "standards"
 SEED = 20251205  # the notice's issue date; any fixed integer would do
 YEARS = list(range(2026, 2036))
 ZONES = ["main_urban", "new_town", "new_market_town", "rural"]
-TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
+TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing",
+          "sharing_links"]
+TINY_TABLES = [*TABLES, "grids"]  # the tiny example also has a synthetic grid table (for tests)
 
 # --------------------------------------------------------------------------------------------
 # Districts: short names (浦东新区 -> 浦东), pinyin for ids, and the published reference totals.
@@ -649,15 +651,23 @@ def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.Da
 # Sources and sharing options
 # --------------------------------------------------------------------------------------------
 
+# utilities whose networks are cost categories of their own (power and telecom have none)
 UTILITIES = ("utility_gas", "utility_water", "utility_drainage")
 ROLES = ["city_fiscal", "district_fiscal", "utility_gas", "utility_water", "utility_drainage",
-         "owners", "social_capital", "community"]
+         "utility_power", "utility_telecom", "property_rights", "owners", "social_capital",
+         "community"]
 CATEGORIES = ["service_facilities", "public_space", "gas", "water", "drainage", "environment",
               "safety", "smart_services", "governance"]
 CITY_WIDE_SOURCES = [
     ("utility_gas", "上海燃气 (gas utility)", "utility_gas", False),
     ("utility_water", "城投水务 (water utility)", "utility_water", False),
     ("utility_drainage", "排水公司 (drainage utility)", "utility_drainage", False),
+    # The notice names power and telecom among the professional operating units (专业经营单位)
+    # and property-rights holders (产权单位) among the funders (DOMAIN.md §1); their budgets are
+    # [assumed], sized like every other source's (calibrate_budgets).
+    ("utility_power", "国网上海市电力公司 (power utility)", "utility_power", False),
+    ("utility_telecom", "电信运营商 (telecom utilities)", "utility_telecom", False),
+    ("property_rights", "产权单位 (property-rights holders)", "property_rights", False),
     ("owners", "业主与住宅专项维修资金 (owners and housing maintenance funds)", "owners", False),
     ("social_capital", "社会资本 (social capital)", "social_capital", False),
     ("community", "社区自筹与捐赠 (community funds and donations)", "community", False),
@@ -678,12 +688,42 @@ def build_sources(districts: list[str]) -> pd.DataFrame:
 
 # (role, min_share, max_share) per option and category; zone-specific row sets replace the
 # general rows of that category in that zone. Informed by DOMAIN.md §5's known practice:
-# utilities pay for and then own their networks; secondary water: utility pays meters, the
-# maintenance fund and district the rest, the city tops up by class of area; gas: government
-# plus gas company; lifts and estates: owners plus subsidies. All splits are [assumed].
+# utilities pay for and then own their networks; gas: government plus gas company; lifts and
+# estates: owners plus subsidies. All splits are [assumed] except the secondary-water rule
+# below. The new parties pay in the categories where the notice's areas put their networks or
+# property [assumed]: the power utility in environment (the notice's parking and EV-charging
+# item sits in its environment area; the standards carry no charging criterion of their own),
+# telecom in smart services, property-rights holders in safety (fixtures and falling objects on
+# their buildings) and environment (illegal structures and signs on their property).
 C, D = "city_fiscal", "district_fiscal"
 G, W, R = "utility_gas", "utility_water", "utility_drainage"
+E, T, P = "utility_power", "utility_telecom", "property_rights"
 OWN, S, M = "owners", "social_capital", "community"
+
+# Secondary water supply (二次供水, the `water` category: the handover renovation, and the pipe
+# maintenance filed under the same category) as documented (DOMAIN.md §5 [src]): the water
+# utility pays the meters, the housing maintenance fund (owners) and the district pay the rest,
+# the district covers shortfalls, the city tops up by class of area. What the documents do not
+# give is [assumed]: the meters' share of the cost, METER_SHARE; each option keeps its own
+# maintenance-fund range. The district's share is what is left (up to 100 %); the city's is set
+# by zone in SHARING_LINKS.
+METER_SHARE = 0.10  # [assumed]: meters' share of a full secondary-water renovation, not documented
+# City top-up as a share of the cost, by zone [derived]: central city 2007, about 1,700 yuan per
+# household [src] of a 4,500 yuan per household renovation (the midpoint of the [assumed]
+# 3,000–6,000) → 0.38; suburbs 2017, 7.6 to 14.1 yuan/m² [src] × 70 m² per household [assumed]
+# ÷ 4,500 → 0.12 to 0.22 (the new towns, new market towns and villages alike: the documents
+# draw no line between them).
+WATER_CITY_MAIN_URBAN = 0.38
+WATER_CITY_SUBURBS = (0.12, 0.22)
+
+
+def _secondary_water(owners: tuple[float, float]) -> list[tuple[str, float, float]]:
+    """The water category's share rows: meters, the city within its top-up range, the
+    maintenance fund within ``owners``, the district the rest."""
+    return [(W, METER_SHARE, METER_SHARE), (C, WATER_CITY_SUBURBS[0], WATER_CITY_MAIN_URBAN),
+            (D, 0.0, 1.0), (OWN, *owners)]
+
+
 SHARING: dict[str, dict[tuple[str, str], list[tuple[str, float, float]]]] = {
     # Public money pays almost everything; utilities pay minimum shares of their networks.
     "fiscal_led": {
@@ -691,11 +731,12 @@ SHARING: dict[str, dict[tuple[str, str], list[tuple[str, float, float]]]] = {
                                      (S, 0, 0.10), (M, 0, 0.05)],
         ("public_space", ""): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.10), (M, 0, 0.05)],
         ("gas", ""): [(G, 0.20, 0.50), (C, 0.20, 0.50), (D, 0.20, 0.50)],
-        ("water", ""): [(W, 0.15, 0.40), (C, 0.20, 0.50), (D, 0.30, 0.60), (OWN, 0, 0.10)],
+        ("water", ""): _secondary_water((0.0, 0.10)),
         ("drainage", ""): [(R, 0.20, 0.50), (C, 0.20, 0.50), (D, 0.20, 0.50)],
-        ("environment", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (M, 0, 0.05)],
-        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (OWN, 0, 0.10)],
-        ("smart_services", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (S, 0, 0.20)],
+        ("environment", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (E, 0, 0.05), (P, 0, 0.05),
+                              (M, 0, 0.05)],
+        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (P, 0, 0.05), (OWN, 0, 0.10)],
+        ("smart_services", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (T, 0, 0.10), (S, 0, 0.20)],
         ("governance", ""): [(C, 0.20, 0.50), (D, 0.50, 0.80)],
         # Outside the main urban area the city carries more (districts there are poorer).
         ("service_facilities", "new_town"): [(C, 0.50, 0.85), (D, 0.15, 0.50), (OWN, 0, 0.10),
@@ -714,13 +755,16 @@ SHARING: dict[str, dict[tuple[str, str], list[tuple[str, float, float]]]] = {
     "utilities_owners": {
         ("service_facilities", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.10, 0.30),
                                      (S, 0, 0.10), (M, 0, 0.05)],
-        ("public_space", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.10, 0.30), (M, 0, 0.10)],
+        ("public_space", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (P, 0, 0.10), (OWN, 0.10, 0.30),
+                               (M, 0, 0.10)],
         ("gas", ""): [(G, 0.60, 0.90), (C, 0, 0.30), (D, 0, 0.30), (OWN, 0, 0.10)],
-        ("water", ""): [(W, 0.40, 0.70), (OWN, 0.10, 0.30), (D, 0.10, 0.40), (C, 0, 0.20)],
+        ("water", ""): _secondary_water((0.10, 0.30)),
         ("drainage", ""): [(R, 0.60, 0.90), (C, 0, 0.30), (D, 0, 0.30)],
-        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0, 0.20), (M, 0, 0.10)],
-        ("safety", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (OWN, 0.05, 0.30)],
-        ("smart_services", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (S, 0, 0.20), (OWN, 0, 0.10)],
+        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (E, 0, 0.15), (P, 0, 0.10),
+                              (OWN, 0, 0.20), (M, 0, 0.10)],
+        ("safety", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (P, 0, 0.20), (OWN, 0.05, 0.30)],
+        ("smart_services", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (T, 0, 0.20), (S, 0, 0.20),
+                                 (OWN, 0, 0.10)],
         ("governance", ""): [(C, 0.10, 0.40), (D, 0.50, 0.80), (OWN, 0, 0.10)],
         # Villages have no maintenance funds to speak of: owners may give little there.
         ("service_facilities", "rural"): [(C, 0.40, 0.80), (D, 0.20, 0.60), (OWN, 0, 0.05),
@@ -734,11 +778,12 @@ SHARING: dict[str, dict[tuple[str, str], list[tuple[str, float, float]]]] = {
                                      (OWN, 0, 0.10), (M, 0, 0.05)],
         ("public_space", ""): [(C, 0.30, 0.70), (D, 0.20, 0.60), (S, 0, 0.20), (OWN, 0, 0.10)],
         ("gas", ""): [(G, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40), (S, 0, 0.20)],
-        ("water", ""): [(W, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40), (OWN, 0, 0.20)],
+        ("water", ""): _secondary_water((0.0, 0.20)),
         ("drainage", ""): [(R, 0.30, 0.60), (C, 0.10, 0.40), (D, 0.10, 0.40)],
-        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (S, 0, 0.30), (M, 0, 0.10)],
-        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70)],
-        ("smart_services", ""): [(C, 0.20, 0.50), (D, 0.10, 0.40), (S, 0.10, 0.40)],
+        ("environment", ""): [(C, 0.20, 0.60), (D, 0.20, 0.60), (E, 0, 0.10), (S, 0, 0.30),
+                              (M, 0, 0.10)],
+        ("safety", ""): [(C, 0.30, 0.70), (D, 0.30, 0.70), (P, 0, 0.10)],
+        ("smart_services", ""): [(C, 0.20, 0.50), (D, 0.10, 0.40), (T, 0, 0.10), (S, 0.10, 0.40)],
         ("governance", ""): [(C, 0.20, 0.50), (D, 0.50, 0.80)],
     },
 }
@@ -754,6 +799,47 @@ def build_sharing() -> pd.DataFrame:
                 rows.append({"option": option, "cost_category": category, "role": role,
                              "min_share": float(lo), "max_share": float(hi),
                              "zone": zone, "district": ""})
+    return pd.DataFrame(rows)
+
+
+# Links of every option (sharing_links): the city's top-up of secondary water by zone.
+WATER_SOURCE_MAIN = ("derived: 1,700 yuan per household city share, central city 2007 (DOMAIN.md "
+                     "§5) ÷ 4,500 yuan per household renovation (assumed midpoint of 3,000–6,000)")
+WATER_SOURCE_SUBURBS = ("derived: {rate} yuan/m² city subsidy, suburbs 2017 (DOMAIN.md §5) × 70 m² "
+                        "per household (assumed) ÷ 4,500 yuan per household (assumed midpoint)")
+
+
+def build_sharing_links() -> pd.DataFrame:
+    """The links of every option: secondary water's city top-up, a share of the cost by zone
+    (exactly 38 % in the main urban area, 12–22 % elsewhere)."""
+    rows = []
+    for option in SHARING:
+        rows.append({"option": option, "role": C, "relation": "equal",
+                     "ratio": WATER_CITY_MAIN_URBAN, "base": "cost", "cost_category": "water",
+                     "zone": "main_urban", "district": "", "source": WATER_SOURCE_MAIN})
+        for zone in ZONES[1:]:
+            for relation, ratio, rate in (("at_least", WATER_CITY_SUBURBS[0], "7.6"),
+                                          ("at_most", WATER_CITY_SUBURBS[1], "14.1")):
+                rows.append({"option": option, "role": C, "relation": relation, "ratio": ratio,
+                             "base": "cost", "cost_category": "water", "zone": zone,
+                             "district": "", "source": WATER_SOURCE_SUBURBS.format(rate=rate)})
+    return pd.DataFrame(rows)
+
+
+# The tiny example's grids [synthetic]: each street's committees, by code, in grids of about
+# TINY_GRID_SIZE (issue 12 brings the real grid table).
+TINY_GRID_SIZE = 4
+
+
+def tiny_grids(communities: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for street, com in communities.sort_values("community_id").groupby("street_code", sort=True):
+        n_grids = max(1, round(len(com) / TINY_GRID_SIZE))
+        for k, cid in enumerate(com["community_id"]):
+            number = k * n_grids // len(com) + 1
+            rows.append({"community_id": cid, "grid_id": f"G{street}-{number}",
+                         "grid_name": f"网格{number}",
+                         "source": "synthetic: consecutive committees of the street, for tests"})
     return pd.DataFrame(rows)
 
 
@@ -938,14 +1024,14 @@ def calibrate_budgets(com: pd.DataFrame, assess: pd.DataFrame, sources: pd.DataF
 def schema_columns() -> dict[str, list[str]]:
     with open(SCHEMA_FILE, "rb") as f:
         schema = tomllib.load(f)
-    return {t: [c["name"] for c in schema[t]["columns"]] for t in TABLES}
+    return {t: [c["name"] for c in schema[t]["columns"]] for t in TINY_TABLES}
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> None:
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, names: list[str] = TABLES) -> None:
     """Write every table as UTF-8 CSV with exactly the contract's columns in declared order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = schema_columns()
-    for name in TABLES:
+    for name in names:
         df = tables[name]
         missing = set(columns[name]) - set(df.columns)
         if missing:
@@ -984,7 +1070,8 @@ def build_tables(nbs_dir: Path = NBS_DIR, zones_file: Path = ZONES_FILE):
     assess = _assess(com)
     budgets, cal = calibrate_budgets(com, assess, sources)
     tables = {"streets": streets, "communities": com, "sites": sites, "facilities": facilities,
-              "sources": sources, "budgets": budgets, "sharing": build_sharing()}
+              "sources": sources, "budgets": budgets, "sharing": build_sharing(),
+              "sharing_links": build_sharing_links()}
     return tables, assess, cal
 
 
@@ -1000,6 +1087,8 @@ def tiny_tables(tables: dict[str, pd.DataFrame], assess: pd.DataFrame):
     sources = build_sources(districts)
     pick["sources"] = sources
     pick["sharing"] = tables["sharing"]
+    pick["sharing_links"] = tables["sharing_links"]
+    pick["grids"] = tiny_grids(pick["communities"])
     sub = assess[in_tiny]
     total = float(sub.loc[~sub["basic_ok"], "basic_capital"].sum())
     # Role split as in the full data; district pots by their share of the tiny gaps.
@@ -1025,7 +1114,7 @@ def build(out_dir: Path = OUT_DIR, tiny_dir: Path = TINY_DIR, nbs_dir: Path = NB
           zones_file: Path = ZONES_FILE, verbose: bool = False) -> Calibration:
     tables, assess, cal = build_tables(nbs_dir, zones_file)
     write_tables(tables, out_dir)
-    write_tables(tiny_tables(tables, assess), tiny_dir)
+    write_tables(tiny_tables(tables, assess), tiny_dir, TINY_TABLES)
     if verbose:
         report(tables, assess, cal)
     return cal

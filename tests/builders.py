@@ -68,8 +68,13 @@ def write_dataset(
     budgets: dict[int, float],
     streets: list[dict] | None = None,
     sharing: list[dict] | None = None,
+    sources: list[dict] | None = None,
+    more: dict[str, list[dict]] | None = None,
 ) -> Path:
-    """Write a complete data folder; the city pays everything unless ``sharing`` says otherwise."""
+    """Write a complete data folder; the city pays everything unless ``sharing`` says otherwise.
+    ``budgets`` is the city's money by year, or with ``sources`` (rows of the sources table)
+    each source's: ``{(source_id, year): yuan}``. ``more`` holds other tables' rows by name
+    (``grids``, ``featured_areas``, ``sharing_links``, ...)."""
     folder.mkdir(parents=True, exist_ok=True)
     specs = table_specs()
     streets = streets or [
@@ -80,7 +85,7 @@ def write_dataset(
             "zone": "main_urban",
         }
     ]
-    sources = [
+    sources = sources or [
         {
             "source_id": "city_fiscal",
             "name": "city",
@@ -102,8 +107,9 @@ def write_dataset(
         for k in COST_CATEGORIES
     ]
     budget_rows = [
-        {"source_id": "city_fiscal", "year": y, "budget_yuan": b}
-        for y, b in sorted(budgets.items())
+        {"source_id": key[0], "year": key[1], "budget_yuan": b}
+        if isinstance(key, tuple) else {"source_id": "city_fiscal", "year": key, "budget_yuan": b}
+        for key, b in sorted(budgets.items())
     ]
     for name, rows in (
         ("streets", streets),
@@ -111,6 +117,7 @@ def write_dataset(
         ("sources", sources),
         ("budgets", budget_rows),
         ("sharing", sharing),
+        *(more or {}).items(),
     ):
         frame = pd.DataFrame(rows, columns=specs[name].names)
         frame.to_csv(folder / f"{name}.csv", index=False)

@@ -210,7 +210,7 @@ def test_lp_dual_indication_per_source_is_labelled_and_finite():
     table = marginal_value(tiny_scenario("fiscal_led"), resolve=False)
     assert set(table["method"]) == {LP_DUAL_METHOD}
     assert "indication only" in LP_DUAL_METHOD
-    assert len(table) == 10  # every source of the tiny example
+    assert len(table) == 13  # every source of the tiny example
     assert np.isfinite(table["objective_gain_per_100m_yuan"]).all()
     assert (table["objective_gain_per_100m_yuan"] >= -1e-9).all()  # more money never hurts
 

@@ -21,7 +21,11 @@ TINY = example_path()
 #: optional tables the tiny example has none of, given one valid row here so the corpus covers them
 OPTIONAL = {"complete": lambda: pd.DataFrame(
     [{"community_id": pd.read_csv(TINY / "communities.csv", dtype=str)["community_id"][0],
-      "name": "", "street": "", "district": "", "class": "basic", "source": ""}])}
+      "name": "", "street": "", "district": "", "class": "basic", "source": ""}]),
+    # a featured area of the tiny example's first two committees (one synthetic grid)
+    "featured_areas": lambda: pd.DataFrame(
+        [{"area_id": "A1", "community_id": cid, "grid_exception": "", "source": "test"}
+         for cid in pd.read_csv(TINY / "communities.csv", dtype=str)["community_id"][:2]])}
 IN_TINY = [name for name in table_specs() if (TINY / f"{name}.csv").exists()]
 TABLES = IN_TINY + [name for name in OPTIONAL if name not in IN_TINY]
 

@@ -72,7 +72,8 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"  - {issue}")
         return EXIT_VIOLATION
     print(
-        f"The plan in {args.plan_dir} holds: schedule, funding, sharing bounds, budgets, "
-        "running costs, coverage and targets re-verified from the files and the data."
+        f"The plan in {args.plan_dir} holds: schedule, featured areas and grids, funding, "
+        "sharing bounds and links, budgets, running costs, coverage and targets re-verified "
+        "from the files and the data."
     )
     return EXIT_OK
