@@ -65,8 +65,9 @@ def featured(plan) -> set[str]:
     return set(plan.schedule.loc[plan.schedule["class"] == "featured", "community_id"])
 
 
-def test_an_area_across_grids_is_not_made_featured(tmp_path):
-    scenario = load_scenario(featured_scenario(tmp_path))
+@pytest.mark.parametrize("strategy", ["full", "price_and_branch"])
+def test_an_area_across_grids_is_not_made_featured(tmp_path, strategy):
+    scenario = load_scenario(featured_scenario(tmp_path), solver={"strategy": strategy})
     problem = prepare(scenario)
     assert [(a.area_id, a.grids, bool(a.blocked)) for a in problem.areas] == [
         ("X", ("G1",), False), ("Y", ("G1", "G2"), True)]

@@ -95,12 +95,19 @@ class Dataset:
                        complete=complete.reset_index(drop=True))
 
 
-def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame) -> Dataset:
+def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame, *,
+                         links_of: str | None = None) -> Dataset:
     """A copy of ``dataset`` with the rows of ``sharing`` appended to its sharing table (the
-    data on disk is untouched)."""
+    data on disk is untouched). With ``links_of``, the links (``sharing_links``) of that option
+    of the data are copied to the new option too (an edited copy of an option keeps its
+    matching and top-up rules)."""
     columns = list(dataset.sharing.columns)
     combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
-    return replace(dataset, sharing=combined)
+    links = dataset.sharing_links
+    if links_of is not None:
+        copied = links[links["option"] == links_of].assign(option=sharing["option"].iloc[0])
+        links = pd.concat([links, copied], ignore_index=True) if len(copied) else links
+    return replace(dataset, sharing=combined, sharing_links=links)
 
 
 ABOUT_FILE = "about.toml"

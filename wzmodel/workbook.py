@@ -80,7 +80,8 @@ def unit_costs(standards: Standards) -> pd.DataFrame:
 def assumptions(problem) -> dict[str, pd.DataFrame]:
     """The assumptions a plan of ``problem`` (a :class:`~wzmodel.planner.PlanningProblem`)
     rests on: ``budgets`` (yuan per source and year, after the scenario's multipliers and area
-    share), ``sharing`` (the option's splits), ``unit_costs`` and ``multipliers``."""
+    share), ``sharing`` (the option's splits), ``sharing_links`` (its matching and top-up rules,
+    when it has any), ``unit_costs`` and ``multipliers``."""
     scenario = problem.scenario
     funding = scenario.funding
     budgets = pd.DataFrame(problem.budget, columns=problem.years)
@@ -90,6 +91,8 @@ def assumptions(problem) -> dict[str, pd.DataFrame]:
                          source_names(problem.sources))
     sharing = problem.dataset.sharing
     sharing = sharing[sharing["option"] == funding.sharing_option].reset_index(drop=True)
+    links = problem.dataset.sharing_links
+    links = links[links["option"] == funding.sharing_option].reset_index(drop=True)
     multipliers = []
     for what, scales in (("every budget", {"": funding.budget_scale}),
                          ("budget of {}", funding.source_scale),
@@ -104,6 +107,7 @@ def assumptions(problem) -> dict[str, pd.DataFrame]:
     return {
         "budgets": budgets,
         "sharing": sharing,
+        **({"sharing_links": links} if len(links) else {}),
         "unit_costs": unit_costs(problem.assessment.standards),
         "multipliers": pd.DataFrame(multipliers, columns=["multiplier", "years", "factor"]),
     }

@@ -242,7 +242,9 @@ class Explorer:
         dataset = self.dataset
         if self.sharing_edited or self.sharing_name != self.base.funding.sharing_option:
             option = self._sharing_frame()
-            dataset = dataset_with_sharing(dataset, option)
+            known = self.sharing_name in set(self.dataset.sharing["option"])  # an edited copy
+            dataset = dataset_with_sharing(dataset, option,
+                                           links_of=self.sharing_name if known else None)
             scenario = scenario.update(funding={"sharing_option": option["option"].iloc[0]})
         return scenario, dataset
 

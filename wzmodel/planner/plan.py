@@ -330,8 +330,8 @@ class Plan:
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
     def assumption_blocks(self) -> list[tuple[str, pd.DataFrame]]:
-        """The ``assumptions`` sheet: data note, solver, multipliers, budgets, sharing splits,
-        unit costs."""
+        """The ``assumptions`` sheet: data note, solver, multipliers, budgets, sharing splits and
+        links, unit costs."""
         outcome = self.outcome
         solver = pd.DataFrame(
             [("status", outcome_in_words(outcome)),
@@ -345,6 +345,8 @@ class Plan:
         titles = {"multipliers": "Scenario multipliers (1 = as in the data)",
                   "budgets": "Budgets (yuan, after the multipliers and any area share)",
                   "sharing": "Sharing splits of the option (shares of each cost)",
+                  "sharing_links": "Matching and top-up rules of the option (sharing_links; "
+                                   "docs/funding_rules.md)",
                   "unit_costs": "Unit costs of the standards (yuan per gap unit)"}
         blocks += [(titles[k], self.assumptions[k]) for k in titles if k in self.assumptions]
         return blocks
