@@ -109,10 +109,12 @@ def _finish(ax, view) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     length = scale_bar_length(view[2] - view[0])
-    ax.add_artist(AnchoredSizeBar(
+    bar = AnchoredSizeBar(
         ax.transData, length, f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m",
-        "lower left", pad=0.6, borderpad=0.6, sep=4, frameon=False, size_vertical=0,
-        fontproperties={"size": 8}))
+        "lower left", pad=0.4, borderpad=0.6, sep=4, frameon=True, size_vertical=0,
+        fontproperties={"size": 8})
+    bar.patch.set(facecolor="white", alpha=0.8, edgecolor="none")  # readable over the data
+    ax.add_artist(bar)
     # the CRS is a transverse Mercator around the data: grid north is true north within 0.5°
     ax.annotate("N", xy=(0.96, 0.96), xytext=(0.96, 0.86), xycoords="axes fraction",
                 ha="center", va="center", fontsize=9,
