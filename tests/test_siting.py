@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from wzmodel import cli
 from wzmodel.data import load_dataset
@@ -192,8 +193,13 @@ def test_map_has_the_expected_artists(line):
     assert len(catchment.get_segments()) == len(plan.allocation)
     opened = next(c for c in ax.collections if c.get_label() == "opened sites")
     assert len(opened.get_offsets()) == 2
-    assert ax.get_aspect() == 1.0 and "m" in ax.get_xlabel()
-    assert ax.get_legend() is not None
+    assert ax.get_aspect() == 1.0
+    assert any(isinstance(a, AnchoredSizeBar) for a in ax.artists)  # a scale bar, no easting ticks
+    assert fig.legends
+    # the walking reach around each complex in use: 1,000 m on foot = 769 m straight
+    reach = next(c for c in ax.collections if c.get_label() == "walking reach")
+    assert len(reach.get_paths()) == int(plan.candidates["opened"].sum())
+    assert reach.get_paths()[0].get_extents().width / 2 == pytest.approx(1000 / 1.3, rel=0.01)
 
 
 # --------------------------------------------------------------------------------------------

@@ -104,6 +104,24 @@ def coverage_by_district(plan) -> pd.DataFrame:
     return table
 
 
+def district_coverage_map(plan, outlines) -> Figure | None:
+    """The share of each district's communities complete at the end of the first headline year,
+    on the real district outlines (None when the data has no outlines)."""
+    from wzmodel.plots.labels import district_label
+    from wzmodel.plots.maps import district_map
+
+    years = [y for y in HEADLINE_YEARS if y in set(plan.district_coverage["year"])]
+    if outlines is None or not years:
+        return None
+    rows = plan.district_coverage[plan.district_coverage["year"] == years[0]]
+    values = rows.set_index("district")["coverage_communities"]
+    planned = ", ".join(district_label(d) for d in values.index) if len(values) <= 3 else ""
+    return district_map(values, outlines, label=f"communities complete at the end of {years[0]} "
+                        "(% of the district's)",
+                        title=f"Coverage by district, end of {years[0]}"
+                              + (f": {planned}" if planned else ""))
+
+
 def money_by_funder(plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     """Million yuan per funder role (rows, in the contract's order) and year, with totals."""
     from wzmodel.plots.labels import funder_label, role_of
@@ -181,8 +199,10 @@ def plan_page(plan) -> str:
     problem = problem_of(plan)
     solved = plan.outcome is None or plan.outcome.has_solution
     sources = problem.dataset.sources
-    figures = []
+    figures, district_png = [], None
     if solved:
+        district_figure = district_coverage_map(plan, problem.dataset.outlines)
+        district_png = embedded_png(district_figure) if district_figure is not None else None
         figures = [
             *([embedded_png(plots.targets_figure(plan.targets))] if not plan.targets.empty else []),
             embedded_png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
@@ -198,6 +218,7 @@ def plan_page(plan) -> str:
         targets=target_rows(plan) if solved else [],
         zones=page_table(coverage_by_zone(plan), percent=True) if solved else None,
         districts=page_table(coverage_by_district(plan), percent=True) if solved else None,
+        district_map=district_png,
         money=page_table(money_by_funder(plan, sources)) if solved else None,
         first=page_table(first_communities(plan), index=False) if solved else None,
         first_years=problem.years[:FIRST_YEARS],

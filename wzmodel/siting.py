@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,7 @@ import pulp
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
+from wzmodel.geography import DistrictOutlines
 from wzmodel.io import atomic_folder, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
 from wzmodel.scenario import DEFAULT_RADIUS_M, SitingConfig
@@ -105,11 +106,13 @@ class SitingPlan:
         due_year, need_m2 (the gap before siting), served_m2, gap_remaining_m2,
         fully_served.
     candidates : every candidate site and existing complex — id, source, x_m, y_m,
-        capacity_m2, opened (for maps).
+        capacity_m2, opened, zone (of its street) and reach_m (the straight-line walking reach
+        of that zone: radius ÷ detour factor) (for maps).
     kpis : metric, value, unit — households fully served, m² unmet, cost, sites opened.
     outcome : the solver's honest verdict (status, objective, bound, gap).
     build_seconds : time to build the model (pairs in reach + PuLP model).
     n_pairs : community–complex pairs in reach (model size).
+    outlines : the data's district outlines, for the map (None: the data has none).
     """
 
     sites: pd.DataFrame
@@ -121,6 +124,7 @@ class SitingPlan:
     build_seconds: float = 0.0
     n_pairs: int = 0
     config: SitingConfig = field(default_factory=SitingConfig)
+    outlines: DistrictOutlines | None = None
 
     def kpi(self, metric: str) -> float:
         row = self.kpis.loc[self.kpis["metric"] == metric, "value"]
@@ -161,8 +165,8 @@ class SitingPlan:
                 from wzmodel.plots import map_sites
                 from wzmodel.plots.style import save_figure
 
-                save_figure(map_sites(self.communities, self.candidates, self.allocation),
-                            tmp / "siting_map.png")
+                save_figure(map_sites(self.communities, self.candidates, self.allocation,
+                                      outlines=self.outlines), tmp / "siting_map.png")
         return Path(folder)
 
 
@@ -195,7 +199,9 @@ def siting_demand(dataset: Dataset, config: SitingConfig | None = None, *,
 
 
 def _supply(dataset: Dataset, config: SitingConfig) -> pd.DataFrame:
-    """Candidate sites and (optionally) existing complexes in one table."""
+    """Candidate sites and (optionally) existing complexes in one table, with their street's
+    zone."""
+    zone = dataset.streets.set_index("street_code")["zone"]
     s = dataset.sites
     sites = pd.DataFrame({
         "id": s["site_id"].astype(str), "source": "site", "street_code": s["street_code"],
@@ -212,7 +218,8 @@ def _supply(dataset: Dataset, config: SitingConfig) -> pd.DataFrame:
             "street_code": f["street_code"], "kind": "existing", "x_m": f["x_m"].astype(float),
             "y_m": f["y_m"].astype(float), "capacity_m2": f["spare_capacity_m2"].astype(float),
             "capital_yuan": 0.0, "running_yuan_per_year": 0.0, "earliest_year": 0}))
-    return pd.concat(frames, ignore_index=True)
+    supply = pd.concat(frames, ignore_index=True)
+    return supply.assign(zone=supply["street_code"].map(zone))
 
 
 _DISTANCE_SPEC = TableSpec("distances", "Network distances from communities to complexes.",
@@ -474,7 +481,8 @@ def site_complexes(dataset: Dataset, config: SitingConfig | None = None, *,
     model = _build(demand, supply, pairs, years, budget, config)
     build_seconds = time.perf_counter() - t0
     outcome = solve(model.prob, options)
-    return _decode(model, outcome, demand, supply, pairs, years, config, build_seconds)
+    plan = _decode(model, outcome, demand, supply, pairs, years, config, build_seconds)
+    return replace(plan, outlines=dataset.outlines)
 
 
 def _decode(model: _Model, outcome: SolveOutcome, demand: pd.DataFrame, supply: pd.DataFrame,
@@ -517,6 +525,9 @@ def _decode(model: _Model, outcome: SolveOutcome, demand: pd.DataFrame, supply: 
     candidates = supply[["id", "source", "x_m", "y_m", "capacity_m2"]].copy()
     candidates["opened"] = (candidates["source"] == "facility") & (used > 0)
     candidates.loc[list(opened), "opened"] = True
+    candidates["zone"] = supply["zone"]
+    candidates["reach_m"] = [config.radius(z) / config.detour_factor if isinstance(z, str)
+                             else np.nan for z in supply["zone"]]
 
     end = years[-1]
     capital = float(sites["capital_yuan"].sum())

@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from wzmodel.geography import DistrictOutlines
 from wzmodel.plots.labels import SOFT_NOTE, ZONE_LABELS, funder_label, option_label, role_of, target_label
+from wzmodel.plots.maps import base_map
 from wzmodel.plots.palette import CLASS_COLOURS, MET, MISSED, ZONE_COLOURS, funder_colour, zone_colour
-from wzmodel.plots.siting import map_axes
 from wzmodel.plots.style import money_axis
 from wzmodel.targets import KINDS
 from wzmodel.vocabulary import ROLES
@@ -214,8 +215,10 @@ BLOCK_COLOURS = {"complete block": "#1a9850", "street not yet complete": "#fdae6
                  "outside the target zones": "#bdbdbd"}
 
 
-def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
-    """Communities on the local grid (x_m, y_m), coloured by their street's block status.
+def block_map(communities: pd.DataFrame, *, title: str,
+              outlines: DistrictOutlines | None = None) -> Figure:
+    """Communities (x_m, y_m), coloured by their street's block status, on the base map of
+    :mod:`.maps` (the data's district outlines, zoomed to the districts the communities lie in).
 
     ``communities`` has x_m, y_m and ``block_status`` — one of the keys of
     :data:`BLOCK_COLOURS`; a community's own completion is shown by a filled (complete) or
@@ -238,9 +241,10 @@ def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
     if complete is not None:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3",
                               label="hollow: community itself not complete"))
-    ax.legend(handles=handles, title="street (block) status", loc="best", fontsize=8)
-    map_axes(ax, title)
-    ax.grid(alpha=0.3, linewidth=0.3)
+    fig.legend(handles=handles, title="street (block) status", loc="outside lower center",
+               ncols=len(handles), fontsize=8)
+    base_map(ax, outlines, points=communities)
+    ax.set_title(title)
     return fig
 
 
