@@ -46,9 +46,13 @@ Objectives:
 * ``min_cost`` (default): minimise
   :math:`\sum_{i,t} o_{it}(c_i + r_i (t_{end} - t)) + \sum_j \pi_j u_j
   + \epsilon \sum_{ij} d_{ij} a_{ij}` — capital plus running cost to the last year, plus a
-  penalty :math:`\pi_j` per m² left unmet (``unmet_penalty_yuan_per_m2``; by default far above
-  any site's cost per m², so coverage comes first), plus a tie-breaking cost per m²·km of
-  walking (``walk_cost_yuan_per_m2_km``) that sends people to the nearest complex with room.
+  price :math:`\pi_j` per m² left unmet, plus a tie-breaking cost per m²·km of walking
+  (``walk_cost_yuan_per_m2_km``) that sends people to the nearest complex with room. Floor a
+  complex does not provide is built on site, so by default :math:`\pi_j` is the criterion's
+  on-site cost (:func:`onsite_cost_yuan_per_m2`: capital plus running cost from j's due year
+  to the last year): a site opens only where it is cheaper than building on site — the price
+  :func:`wzmodel.joint.joint_vs_separate` uses. ``unmet_penalty_yuan_per_m2`` replaces it by
+  one price for every m² (a high one when floor cannot be built on site: coverage first).
   Spare floor of existing complexes is free, so it is used before anything is built.
 * ``max_households``: with a budget, maximise the households of communities whose whole gap is
   met, :math:`\sum_j h_j f_j` with binaries :math:`n_j f_j \le \sum_i a_{ij}`, minus a cost
@@ -68,6 +72,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pulp
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
@@ -84,6 +89,7 @@ __all__ = [
     "DEFAULT_RADIUS_M",
     "SitingConfig",
     "SitingPlan",
+    "onsite_cost_yuan_per_m2",
     "read_distances",
     "site_complexes",
     "siting_demand",
@@ -181,10 +187,22 @@ def _criterion(standards: Standards, criterion_id: str) -> Criterion:
                               "criterion", criterion_id)])
 
 
+def onsite_cost_yuan_per_m2(criterion: Criterion, due_year: ArrayLike, last_year: int
+                            ) -> np.ndarray:
+    """What one m² of ``criterion``'s floor costs when built on site by ``due_year`` (yuan, at
+    the standards' unit costs): its capital plus its running cost every year after
+    ``due_year`` up to ``last_year`` — the planner's convention (running costs from the year
+    after completion), and the siting model's for a complex opened in ``due_year``."""
+    after = np.maximum(0, last_year - np.asarray(due_year, dtype=int))
+    return criterion.capital_yuan_per_unit + criterion.running_yuan_per_unit_year * after
+
+
 def siting_demand(dataset: Dataset, config: SitingConfig | None = None, *,
                   standards: Standards | None = None) -> pd.DataFrame:
     """The floor each community lacks: community_id, zone, x_m, y_m, households, need_m2
-    (the gap of ``config.criterion``), due_year and penalty_yuan_per_m2 (of unmet floor).
+    (the gap of ``config.criterion``), due_year and penalty_yuan_per_m2 (the price of floor
+    left unmet: ``config.unmet_penalty_yuan_per_m2``, or by default the on-site cost,
+    :func:`onsite_cost_yuan_per_m2` to ``config.last_year``).
 
     Only communities with a gap are returned.
     """
@@ -194,7 +212,9 @@ def siting_demand(dataset: Dataset, config: SitingConfig | None = None, *,
     out = c[["community_id", "zone", "x_m", "y_m", "households"]].copy()
     out["need_m2"] = criterion.gap(c)
     out["due_year"] = out["zone"].map(config.due_year_by_zone).fillna(config.last_year).astype(int)
-    out["penalty_yuan_per_m2"] = config.unmet_penalty_yuan_per_m2
+    out["penalty_yuan_per_m2"] = (
+        onsite_cost_yuan_per_m2(criterion, out["due_year"], config.last_year)
+        if config.unmet_penalty_yuan_per_m2 is None else config.unmet_penalty_yuan_per_m2)
     return out[out["need_m2"] > 0].reset_index(drop=True)
 
 
@@ -437,7 +457,8 @@ def site_complexes(dataset: Dataset, config: SitingConfig | None = None, *,
     Parameters
     ----------
     dataset : the validated data (communities, sites, facilities).
-    config : :class:`SitingConfig` (radii, detour, objective, penalties); defaults if None.
+    config : :class:`SitingConfig` (radii, detour, objective, price of unmet floor); defaults
+        if None.
     budget_yuan : a total (available from the first year) or yuan per year (unspent money
         carries over); capital and running costs of open sites count against it.
     years : years in which sites may open (default ``config.first_year..last_year``).
@@ -474,7 +495,10 @@ def site_complexes(dataset: Dataset, config: SitingConfig | None = None, *,
                                       "max_new_sites", config.max_new_sites)]) from None
 
     t0 = time.perf_counter()
-    demand = siting_demand(dataset, config) if demand is None else demand.reset_index(drop=True)
+    if demand is None:  # on-site floor priced over the same years as the sites' running costs
+        demand = siting_demand(dataset, config.model_copy(update={"last_year": years[-1]}))
+    else:
+        demand = demand.reset_index(drop=True)
     demand = demand.assign(due_year=np.clip(demand["due_year"].to_numpy(int), years[0], years[-1]))
     supply = _supply(dataset, config)
     pairs = _pairs_in_reach(demand, supply, config, distances)
