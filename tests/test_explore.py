@@ -1,14 +1,18 @@
-"""The explorer's logic without a browser: levers, named problems, warm re-plans, uploads."""
+"""The explorer's logic without a browser: levers, named problems, warm re-plans, uploads of
+sharing options and of data workbooks."""
 
 from __future__ import annotations
 
 import io
+import tempfile
 
 import openpyxl
 import pytest
+from builders import tiny_workbook
 from conftest import REPO, TINY
 
 from wzmodel.explore import MAX_UPLOAD_BYTES, Explorer, compare
+from wzmodel.schema import InputError
 
 # a short search: the levers and what they change are under test, not the optimum
 FAST = {"time_limit": 3, "node_limit": None}
@@ -138,3 +142,85 @@ def test_oversized_or_foreign_uploads_are_refused():
     assert ".xlsx" in text.expected
     [fake] = explorer.upload_sharing("fake.xlsx", b"not a zip")
     assert ".xlsx" in fake.expected
+
+
+@pytest.fixture(scope="module")
+def data_workbook(tmp_path_factory) -> bytes:
+    """``wzmodel template`` filled with the tiny example (as tests/test_template.py does)."""
+    return tiny_workbook(tmp_path_factory.mktemp("book") / "tiny.xlsx").read_bytes()
+
+
+def _damaged(content: bytes, damage) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    damage(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_uploaded_data_workbook_plans_the_scenarios_settings_on_it(planned, data_workbook,
+                                                                   tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # private copies go here, and go
+    folder, _, _ = planned
+    baseline_on_folder = folder.baseline
+    explorer = folder.with_data("C:\\Users\\me\\tiny.xlsx", data_workbook)
+    assert list(tmp_path.iterdir()) == []
+    assert folder.baseline is baseline_on_folder  # the explorer it came from is untouched
+    assert explorer.base.solver == folder.base.solver  # the scenario's settings
+    assert explorer.base.targets == folder.base.targets
+    assert (explorer.budgets == 1.0).all().all()  # the scenario's, not the drafts (a 10 % cut)
+    on_book = explorer.plan_baseline()
+    assert on_book.solved
+    # the same data in a workbook: the same coverage, district by district, and the same money
+    assert on_book.coverage_district.equals(baseline_on_folder.coverage_district)
+    assert on_book.spending == pytest.approx(baseline_on_folder.spending)
+    assert on_book.plan.meta["data_note"].startswith("Data note: the data in the workbook "
+                                                     "'tiny.xlsx' is the user's own")
+    # the template's example rows are left in (the tiny example's first rows): said, not hidden
+    assert any("tiny.xlsx[communities], row 2 is the template's example row" in w
+               for w in explorer.data_warnings)
+    # levers move on the new data as on any other
+    assert explorer.set_budget_scale("city_fiscal", None, 0.9) == []
+    cut = explorer.plan()
+    assert cut.warm and cut.spending["city_fiscal"] < on_book.spending["city_fiscal"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("damage", "expected"), [
+    (lambda book: book["communities"].__setitem__("D3", "纽约"),
+     "book.xlsx[communities], row 3, column 'district': value '纽约' — expected a known district"),
+    (lambda book: book["budgets"].__setitem__("C4", -5),
+     "book.xlsx[budgets], row 4, column 'budget_yuan': value '-5' — expected a number ≥ 0"),
+    (lambda book: book.remove(book["communities"]),
+     "book.xlsx: a sheet 'communities' (the table communities)"),
+    (lambda book: book.create_sheet("..%2F..%2Fevil"),
+     "book.xlsx[..%2F..%2Fevil]: a sheet named after a table"),
+])
+def test_damaged_data_workbook_is_named_and_the_plan_stays(planned, data_workbook, damage,
+                                                           expected, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    explorer, _, cut = planned
+    current, budgets = explorer.current, explorer.budgets.copy()
+    content = _damaged(data_workbook, damage)
+    with pytest.raises(InputError) as raised:
+        explorer.with_data("../../book.xlsx", content)
+    shown = [str(p) for p in raised.value.problems]
+    assert any(s.startswith(expected) for s in shown), shown
+    assert not any("upload.xlsx" in s for s in shown)  # the private copy's name never shows
+    assert explorer.current is current is cut and explorer.budgets.equals(budgets)
+    assert list(tmp_path.iterdir()) == []  # no private copy left, nothing beside the server
+
+
+def test_data_workbook_size_and_type_limits(planned):
+    explorer, _, _ = planned
+    for name, content, expected in (
+        ("big.xlsx", b"PK\x03\x04" + b"0" * MAX_UPLOAD_BYTES, "at most 2 MB"),
+        ("data.csv", b"street_code,district\n", "wzmodel template OUT.xlsx"),
+        ("data.xlsx", b"not a zip", "wzmodel template OUT.xlsx"),
+        ("data.xlsx", b"PK\x03\x04 but no archive", "a readable .xlsx workbook"),
+    ):
+        with pytest.raises(InputError) as raised:
+            explorer.with_data(name, content)
+        [problem] = raised.value.problems
+        assert expected in str(problem), problem

@@ -120,10 +120,12 @@ def data_note(folder: str | Path) -> str:
     """The data folder's own note (``note`` in its :data:`ABOUT_FILE`); for a folder without
     one, or a data workbook, a note that the data is the user's own (named by the folder's or
     workbook's name only, so that outputs do not depend on where it lies)."""
-    if Path(folder).is_file():
+    path = Path(folder)
+    # a workbook read from an upload is named by its name only (its private copy is gone)
+    if path.is_file() or (path.suffix.lower() == ".xlsx" and not path.is_dir()):
         return (f"Data note: the data in the workbook '{Path(folder).name}' is the user's own; "
                 "wzmodel has not checked where it comes from.")
-    path = Path(folder) / ABOUT_FILE
+    path = path / ABOUT_FILE
     if not path.is_file():
         return (f"Data note: the data in the folder '{Path(folder).resolve().name}' is the "
                 f"user's own (it has no {ABOUT_FILE}); wzmodel has not checked where it comes from.")

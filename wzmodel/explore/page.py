@@ -1,10 +1,12 @@
 """The explorer page, laid out with Panel on :class:`~wzmodel.explore.state.Explorer`.
 
-Left: the levers (budget multipliers per source and year, unit-cost multipliers, target levels,
-the sharing option's shares, a sharing workbook to upload), each table with its problems under
-it. Right: the answer — status in words, the comparison with the baseline, coverage, money, the
-first years' communities, downloads. Planning runs in a worker thread so the page keeps
-showing progress; a setting with a problem stops *Plan* and the previous answer stays.
+Top: the scenario, *Plan*, and the data — the scenario's own or an uploaded data workbook (the
+scenario's settings are then planned on it). Left: the levers (budget multipliers per source and
+year, unit-cost multipliers, target levels, the sharing option's shares, a sharing workbook to
+upload), each table with its problems under it. Right: the answer — status in words, the
+comparison with the baseline, coverage, money, the first years' communities, downloads.
+Planning runs in a worker thread so the page keeps showing progress; a setting or an upload with
+a problem stops there and the previous answer stays.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import panel as pn
 
 from wzmodel.data import data_note
 from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
+from wzmodel.explore.uploads import MAX_UPLOAD_BYTES, shown_name
 from wzmodel.plots.labels import target_label
 from wzmodel.schema import InputError, Problem
 
@@ -60,14 +63,23 @@ class _Page:
         self.sharing = self._table("wz-sharing", self._edit_share)
         self.problem_panes = {key: pn.pane.HTML("", css_classes=[f"wz-problems-{key}"],
                                                 sizing_mode="stretch_width")
-                              for key in ("budgets", "costs", "targets", "sharing", "upload")}
+                              for key in ("budgets", "costs", "targets", "sharing", "upload",
+                                          "data")}
         self.upload = pn.widgets.FileInput(accept=".xlsx", css_classes=["wz-upload"])
         self.upload.param.watch(self._upload, "value")
+        self.data_upload = pn.widgets.FileInput(accept=".xlsx", css_classes=["wz-data-upload"])
+        self.data_upload.param.watch(self._upload_data, "value")
+        self.data_label = pn.pane.HTML("", css_classes=["wz-data"], sizing_mode="stretch_width")
 
         self.compare = pn.pane.HTML("", css_classes=["wz-compare"], sizing_mode="stretch_width")
         self.coverage_figure = pn.pane.PNG(None, width=820, css_classes=["wz-coverage-figure"])
         self.zones = pn.pane.HTML("", css_classes=["wz-zones"])
         self.districts = pn.pane.HTML("", css_classes=["wz-districts"])
+        # MAP: the coverage-by-district map on the real district outlines goes here, under the
+        # district table. Its figure is being built on branch `maps` (wzmodel.plots); once it is
+        # on main, set this pane's object in _show (see the MAP line there) and make it visible.
+        self.district_map = pn.pane.PNG(None, width=820, visible=False,
+                                        css_classes=["wz-district-map"])
         self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
         self.money_figure = pn.pane.PNG(None, width=820)
         self.first = pn.pane.HTML("", css_classes=["wz-first"])
@@ -89,23 +101,34 @@ class _Page:
                              "Each cell between 0 and 1; minimums may sum to at most 1."),
             self.sharing, self.problem_panes["sharing"],
             pn.pane.Markdown("Or upload a sharing option (the template "
-                             "`data/templates/sharing_option_template.xlsx`, at most 2 MB):"),
+                             "`data/templates/sharing_option_template.xlsx`, at most "
+                             f"{MAX_UPLOAD_BYTES / 1e6:g} MB):"),
             self.upload, self.problem_panes["upload"],
             width=640,
         )
         answer = pn.Tabs(
             ("Compared with the baseline", pn.Column(self.compare, self.coverage_figure)),
             ("Coverage", pn.Column(pn.pane.Markdown("#### By zone"), self.zones,
-                                   pn.pane.Markdown("#### By district"), self.districts)),
+                                   pn.pane.Markdown("#### By district"), self.districts,
+                                   self.district_map)),
             ("Money", pn.Column(self.money, self.money_figure)),
             ("First years", self.first),
             ("Download", self.downloads),
             sizing_mode="stretch_width",
         )
+        data = pn.Column(
+            self.data_label,
+            pn.Row(pn.pane.Markdown(
+                "Or plan the scenario's settings (targets, budget rules, solver) on your own "
+                "data — pick the scenario first, then upload a data workbook "
+                f"(`wzmodel template OUT.xlsx` writes it; at most {MAX_UPLOAD_BYTES / 1e6:g} MB):",
+                width=560, margin=(0, 10)), self.data_upload),
+            self.problem_panes["data"], sizing_mode="stretch_width")
         self.layout = pn.Column(
             pn.pane.Markdown("## wzmodel explorer — complete communities (完整社区)"),
             self.note,
             pn.Row(self.picker, pn.Column(pn.Spacer(height=18), self.plan_button), self.progress),
+            data,
             self.status,
             pn.Row(levers, pn.Column(answer, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
@@ -147,11 +170,16 @@ class _Page:
         except InputError as exc:
             self._stop(_problems_html(exc.problems, f"{label} cannot be opened"), ok=False)
             return
+        self._install(explorer, f"Baseline of <b>{html.escape(label)}</b>")
+
+    def _install(self, explorer: Explorer, what: str) -> None:
+        """Show a newly opened explorer (its baseline planned): data, levers, answer, status."""
         self.explorer = explorer
-        self.note.object = f"<small>{html.escape(data_note(explorer.base.data))}</small>"
+        self.note.object = f"<small>{html.escape(data_note(explorer.dataset.path))}</small>"
+        self.data_label.object = _data_html(explorer)
         self._show_levers()
         self._show(explorer.baseline)
-        self._stop(f"Baseline of <b>{html.escape(label)}</b>: {html.escape(explorer.baseline.status)}"
+        self._stop(f"{what}: {html.escape(explorer.baseline.status)}"
                    f" ({explorer.baseline.seconds:.0f} s).", ok=explorer.baseline.solved)
 
     # ---- the levers --------------------------------------------------------------------------
@@ -222,6 +250,39 @@ class _Page:
                 f"Sharing option <b>{html.escape(self.explorer.sharing_name)}</b> read from the "
                 "workbook: press <b>Plan</b>.")
 
+    async def _upload_data(self, event) -> None:
+        """The scenario's settings on an uploaded data workbook: read, checked and planned in
+        the worker thread; on any problem they are listed beside the upload and the page stays
+        as it was (data, levers, answer)."""
+        if event.new is None or self.explorer is None:
+            return
+        shown = shown_name(self.data_upload.filename or "")
+        if self.busy:  # the upload widget is disabled while busy; a late event is told, not lost
+            self.problem_panes["data"].object = _problems_html(
+                [], f"{shown} not read: wait until the page has finished, then upload it again")
+            return
+        label = self.picker.value
+        self.problem_panes["data"].object = ""
+        self._start(f"Reading {shown} and planning the settings of {label} on it")
+        try:
+            explorer = await asyncio.to_thread(self.explorer.with_data,
+                                               self.data_upload.filename or "", event.new)
+            await asyncio.to_thread(explorer.plan_baseline)
+        except InputError as exc:
+            self.problem_panes["data"].object = _problems_html(
+                exc.problems, f"{shown} not used — the page still plans on "
+                f"{_data_name(self.explorer)}")
+            self._stop(f"The data workbook {html.escape(shown)} has problems (listed beside it); "
+                       "the answer below is the previous one.", ok=False)
+            return
+        except Exception as exc:  # a bug must not take the page down: say so, keep the answer
+            self._stop(_words(f"Internal error while reading {html.escape(shown)} "
+                              f"({type(exc).__name__}: {html.escape(str(exc))}); the answer below "
+                              "is the previous one.", ok=False), ok=False)
+            return
+        self._install(explorer, f"Baseline of the settings of <b>{html.escape(label)}</b> on the "
+                      f"data of <b>{html.escape(shown)}</b> (the levers are the scenario's again)")
+
     # ---- planning ----------------------------------------------------------------------------
     async def _plan(self, _event) -> None:
         if self.busy or self.explorer is None:
@@ -253,6 +314,7 @@ class _Page:
     def _start(self, what: str) -> None:
         self.busy, self.started = True, time.perf_counter()
         self.plan_button.disabled = self.picker.disabled = True
+        self.upload.disabled = self.data_upload.disabled = True
         self.progress.visible = self.progress.active = True
         self.status.object = _words(f"{html.escape(what)}…")
         self._ticker = pn.state.add_periodic_callback(
@@ -263,6 +325,7 @@ class _Page:
         self._ticker.stop()
         self.busy = False
         self.plan_button.disabled = self.picker.disabled = False
+        self.upload.disabled = self.data_upload.disabled = False
         self.progress.visible = self.progress.active = False
         self.status.object = text if text.startswith("<div") else _words(text, ok=ok)
 
@@ -280,10 +343,28 @@ class _Page:
             plans, targets=answer.plan.targets, title="Coverage by zone: baseline and current"))
         self.zones.object = _html(answer.coverage_zone, percent=True)
         self.districts.object = _html(answer.coverage_district, percent=True)
+        # MAP: self.district_map.object = png_bytes(<the maps branch's figure of
+        #      answer.plan's coverage by district>); self.district_map.visible = True
         self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
         self.money_figure.object = png_bytes(plots.money_by_source_figure(
             answer.plan.money, sources=self.explorer.dataset.sources))
         self.first.object = _html(answer.first, index=False)
+
+
+def _data_name(explorer: Explorer) -> str:
+    """The data in use, as a finance officer would name it: the workbook's name, or the folder."""
+    path = explorer.dataset.path
+    return (f"the workbook {path.name}" if path.suffix.lower() == ".xlsx"
+            else f"the scenario's data folder '{path.resolve().name}'")
+
+
+def _data_html(explorer: Explorer) -> str:
+    """Which data the page plans on, and what reading it noticed (e.g. an example row left)."""
+    text = f"<b>Data:</b> {html.escape(_data_name(explorer))}"
+    if explorer.data_warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in explorer.data_warnings)
+        text += f'<div style="color:#8a5a00"><b>Please check:</b><ul>{items}</ul></div>'
+    return text
 
 
 def _words(text: str, *, ok: bool = True) -> str:
