@@ -12,6 +12,7 @@ from builders import tiny_workbook
 from conftest import REPO, TINY
 
 from wzmodel.explore import MAX_UPLOAD_BYTES, Explorer, compare
+from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
 
 # a short search: the levers and what they change are under test, not the optimum
@@ -51,6 +52,27 @@ def test_the_answer_reads_like_the_briefing_page(planned):
     assert cut.status.startswith(("best plan found", "a good plan found"))
     files = cut.files()
     assert files["plan.xlsx"][:2] == b"PK" and b"<html" in files["report.html"][:200]
+
+
+@pytest.mark.parametrize("area", [{}, {"area": {"districts": ["黄浦"]},  # 黄浦's part: 1
+                                      "targets": {"featured_2027": {"min_count": 1}}}])
+def test_a_budget_change_re_uses_the_last_plans_model(area, caplog):
+    """Only budgets moved: the re-plan resets the budget rows of the last plan's model instead
+    of building it again (cost multipliers left at 1 do not count as a change), for the city
+    and for a district (the page's default is one)."""
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml")
+    explorer = Explorer(scenario.update(**area), solver=FAST)
+    assert explorer.plan_baseline().solved
+    assert explorer.set_cost_scale("gas", 1) == []
+    assert explorer.set_budget_scale("owners", None, 0.8) == []
+    with caplog.at_level("INFO", logger="wzmodel.planner"):
+        explorer.plan()
+    assert "re-using the previous plan's model with the new budgets" in caplog.messages
+    assert explorer.set_cost_scale("gas", 1.2) == []
+    caplog.clear()
+    with caplog.at_level("INFO", logger="wzmodel.planner"):
+        explorer.plan()
+    assert "building the model" in caplog.messages
 
 
 def test_budget_per_year_and_whole_horizon():

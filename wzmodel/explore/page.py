@@ -54,7 +54,7 @@ class _Page:
                                              css_classes=["wz-plan"])
         self.plan_button.on_click(self._plan)
         self.progress = pn.indicators.Progress(active=False, value=0, max=100, width=200,
-                                               visible=False)
+                                               visible=False, css_classes=["wz-progress"])
         self.status = pn.pane.HTML("", css_classes=["wz-status"], sizing_mode="stretch_width")
 
         self.budgets = self._table("wz-budgets", self._edit_budget)

@@ -299,8 +299,11 @@ class Explorer:
                 scale[source] = {int(y): v for y, v in values.items()}
         targets = {name: {KINDS[self.base.targets[name].kind].level: _as_level(v)}
                    for name, v in self.levels.items()}
-        return {"funding": {"source_scale": scale, "cost_scale": self.costs.to_dict()},
-                "targets": targets}
+        # a multiplier of 1 the scenario does not name is left out: the scenario stays the
+        # scenario, so a re-plan that only moves budgets re-uses the last plan's model
+        costs = {c: v for c, v in self.costs.items()
+                 if c in self.base.funding.cost_scale or not _is_one(v)}
+        return {"funding": {"source_scale": scale, "cost_scale": costs}, "targets": targets}
 
     def _sharing_frame(self) -> pd.DataFrame:
         name = self.sharing_name
@@ -370,6 +373,10 @@ def _warnings(logger: str) -> Iterator[list[str]]:
         yield found
     finally:
         logging.getLogger(logger).removeHandler(handler)
+
+
+def _is_one(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 1
 
 
 def _as_level(value: object) -> object:

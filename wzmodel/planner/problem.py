@@ -109,7 +109,7 @@ class PlanningProblem:
         return (
             self.budget_from is None and other.budget_from is None  # re-plans: not re-used
             and content(self.scenario) == content(other.scenario)
-            and self.area == other.area
+            and _same_area(self.area, other.area)
             and self.budget.shape == other.budget.shape
             and all(getattr(self, f).equals(getattr(other, f)) for f in frames)
             and self.dataset.sharing.equals(other.dataset.sharing)
@@ -398,3 +398,13 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
                                 for y in years] for d in home]).reshape(table.shape)
     every = np.array([funding.budget_factor(y) for y in years])
     return table.fillna(0.0).to_numpy() * every * scale * district_scale
+
+
+def _same_area(a: Area | None, b: Area | None) -> bool:
+    """Whether two areas keep the same communities with the same money (``==`` on Area would
+    compare its mask element-wise)."""
+    if a is None or b is None:
+        return a is b
+    return (np.array_equal(a.keep, b.keep)
+            and (a.districts, a.city_share, a.share_basis) == (b.districts, b.city_share,
+                                                               b.share_basis))
