@@ -3,8 +3,10 @@ sharing options and of data workbooks."""
 
 from __future__ import annotations
 
+import copy
 import io
 import tempfile
+from dataclasses import replace
 
 import openpyxl
 import pytest
@@ -73,6 +75,26 @@ def test_a_budget_change_re_uses_the_last_plans_model(area, caplog):
     with caplog.at_level("INFO", logger="wzmodel.planner"):
         explorer.plan()
     assert "building the model" in caplog.messages
+
+
+def test_an_areas_budget_table_lists_its_own_districts_pots_only():
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml")
+    explorer = Explorer(scenario.update(area={"districts": ["黄浦"]}), solver=FAST)
+    pots = [s for s in explorer.budgets.index if s.startswith("district_fiscal")]
+    assert pots == ["district_fiscal_huangpu"]  # not 松江's or 崇明's: no lever in 黄浦's plan
+    assert "city_fiscal" in explorer.budgets.index
+    assert len(Explorer(scenario, solver=FAST).budgets.index) == len(explorer.budgets.index) + 2
+
+
+def test_a_plan_far_from_the_best_is_called_weak(planned):
+    """The page warns under a plan whose gap is above 5 % or unknown (a city budget cut whose
+    search ends at its start was 87 % from the best possible)."""
+    _, _, cut = planned
+    plan = copy.copy(cut.plan)
+    for status, gap, weak in (("optimal", 0.004, False), ("feasible", 0.03, False),
+                              ("feasible", 0.874, True), ("feasible", None, True)):
+        plan.outcome = replace(cut.plan.outcome, status=status, gap=gap)
+        assert replace(cut, plan=plan).weak is weak, (status, gap)
 
 
 def test_budget_per_year_and_whole_horizon():

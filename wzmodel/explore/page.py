@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -72,16 +73,18 @@ class _Page:
         self.data_label = pn.pane.HTML("", css_classes=["wz-data"], sizing_mode="stretch_width")
 
         self.compare = pn.pane.HTML("", css_classes=["wz-compare"], sizing_mode="stretch_width")
-        self.coverage_figure = pn.pane.PNG(None, width=820, css_classes=["wz-coverage-figure"])
+        # figures shrink with the window (a 1280 px screen leaves the answer ≈ 600 px)
+        figure = {"sizing_mode": "scale_width", "max_width": 820}
+        self.coverage_figure = pn.pane.PNG(None, css_classes=["wz-coverage-figure"], **figure)
         self.zones = pn.pane.HTML("", css_classes=["wz-zones"])
         self.districts = pn.pane.HTML("", css_classes=["wz-districts"])
         # MAP: the coverage-by-district map on the real district outlines goes here, under the
         # district table. Its figure is being built on branch `maps` (wzmodel.plots); once it is
         # on main, set this pane's object in _show (see the MAP line there) and make it visible.
-        self.district_map = pn.pane.PNG(None, width=820, visible=False,
+        self.district_map = pn.pane.PNG(None, visible=False, **figure,
                                         css_classes=["wz-district-map"])
         self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
-        self.money_figure = pn.pane.PNG(None, width=820)
+        self.money_figure = pn.pane.PNG(None, **figure)
         self.first = pn.pane.HTML("", css_classes=["wz-first"])
         self.downloads = pn.Row(
             pn.widgets.FileDownload(callback=self._file("plan.xlsx"), filename="plan.xlsx",
@@ -180,7 +183,8 @@ class _Page:
         self._show_levers()
         self._show(explorer.baseline)
         self._stop(f"{what}: {html.escape(explorer.baseline.status)}"
-                   f" ({explorer.baseline.seconds:.0f} s).", ok=explorer.baseline.solved)
+                   f" ({explorer.baseline.seconds:.0f} s)." + _weak_note(explorer.baseline),
+                   ok=explorer.baseline.solved)
 
     # ---- the levers --------------------------------------------------------------------------
     def _show_levers(self) -> None:
@@ -308,8 +312,8 @@ class _Page:
         self._show(answer)
         how = "warm re-plan" if answer.warm else "plan"
         self._stop(f"Current settings: {html.escape(answer.status)} ({how}, {answer.seconds:.0f} s)."
-                   + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}"),
-                   ok=answer.solved)
+                   + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}")
+                   + _weak_note(answer), ok=answer.solved)
 
     def _start(self, what: str) -> None:
         self.busy, self.started = True, time.perf_counter()
@@ -348,7 +352,25 @@ class _Page:
         self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
         self.money_figure.object = png_bytes(plots.money_by_source_figure(
             answer.plan.money, sources=self.explorer.dataset.sources))
-        self.first.object = _html(answer.first, index=False)
+        first = answer.first
+        years = sorted(set(first["year"]))
+        when = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else "—"
+        # the city starts thousands: a scrolled box, not a page tens of thousands of pixels long
+        self.first.object = (f"<p>{len(first):,} upgrades start in {when} (the whole schedule "
+                             "is in plan.xlsx)</p>" + '<div style="max-height:620px;'
+                             f'overflow-y:auto">{_html(first, index=False)}</div>')
+
+
+def _weak_note(answer: Answer) -> str:
+    """A plain warning under the status of a plan far from the best."""
+    if not answer.weak:
+        return ""
+    gap = answer.plan.outcome.gap
+    how_far = f"up to {100 * gap:.0f} % better" if gap is not None else "much better"
+    return ('<br><span class="wz-weak" style="color:#8a5a00">A weak plan: the solver found '
+            f"nothing better within its limits, and the best plan for these settings may be "
+            f"{how_far}. What it loses against the baseline is the most these settings cost, "
+            "probably less.</span>")
 
 
 def _data_name(explorer: Explorer) -> str:
@@ -362,9 +384,21 @@ def _data_html(explorer: Explorer) -> str:
     """Which data the page plans on, and what reading it noticed (e.g. an example row left)."""
     text = f"<b>Data:</b> {html.escape(_data_name(explorer))}"
     if explorer.data_warnings:
-        items = "".join(f"<li>{html.escape(w)}</li>" for w in explorer.data_warnings)
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in _grouped(explorer.data_warnings))
         text += f'<div style="color:#8a5a00"><b>Please check:</b><ul>{items}</ul></div>'
     return text
+
+
+def _grouped(warnings: list[str]) -> list[str]:
+    """Warnings that say the same of several sheets ("book.xlsx[sheet], row 2 is the
+    template's example row ...") once, with the sheets listed."""
+    said: dict[tuple[str, str], list[str]] = {}
+    for warning in warnings:
+        found = re.fullmatch(r"(.+?)\[([^\]]+)\], (.+)", warning)
+        book, sheet, what = found.groups() if found else ("", "", warning)
+        said.setdefault((book, what), []).append(sheet)
+    return [f"{book}, sheet{'s' if len(sheets) > 1 else ''} {', '.join(sheets)}: {what}" if book
+            else what for (book, what), sheets in said.items()]
 
 
 def _words(text: str, *, ok: bool = True) -> str:

@@ -32,6 +32,7 @@ from wzmodel.data import Dataset, dataset_with_sharing, load_dataset
 from wzmodel.explore.uploads import private_copy
 from wzmodel.finance import load_sharing_option
 from wzmodel.planner import Plan, make_plan, prepare
+from wzmodel.planner.area import select_area
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.report import (
     coverage_by_district,
@@ -55,6 +56,9 @@ EDITED = " (edited)"
 TABLE_LABELS = {"budgets": "budget multipliers", "costs": "unit cost multipliers",
                 "targets": "target levels", "sharing": "sharing option",
                 "upload": "uploaded workbook"}
+WEAK_GAP = 0.05
+"""Above this gap a plan found is called weak on the page (e.g. a city budget cut whose search
+ends at its starting plan, 87 % from the best possible)."""
 SHARING_TEMPLATE = "the template data/templates/sharing_option_template.xlsx"
 DATA_TEMPLATE = "the data workbook `wzmodel template OUT.xlsx` writes"
 
@@ -88,6 +92,15 @@ class Answer:
     @property
     def solved(self) -> bool:
         return self.coverage_zone is not None
+
+    @property
+    def weak(self) -> bool:
+        """A plan found within the solver's limits but possibly far from the best (its gap
+        above :data:`WEAK_GAP`, or unknown): what it loses against the baseline is the most
+        the settings cost, not what they cost."""
+        outcome = self.plan.outcome
+        return (self.solved and outcome is not None and outcome.status == "feasible"
+                and (outcome.gap is None or outcome.gap > WEAK_GAP))
 
     def files(self) -> dict[str, bytes]:
         """``plan.xlsx`` and ``report.html`` of the plan, written in a private temporary folder
@@ -141,7 +154,10 @@ class Explorer:
         self.data_warnings: list[str] = []  # what reading the data noticed (e.g. an example row)
         self._problem: PlanningProblem | None = None  # the baseline's, when already prepared
         self.years = self.base.years
-        self.sources = self.dataset.sources[["source_id", "name", "role"]].reset_index(drop=True)
+        # an area's plan uses its own districts' pots only: the others are not levers there
+        area = select_area(self.base.area, self.dataset, [])
+        sources = self.dataset.sources if area is None else area.sources(self.dataset.sources)
+        self.sources = sources[["source_id", "name", "role"]].reset_index(drop=True)
         funding = self.base.funding
         # drafts: what the page shows and edits
         self.budgets = pd.DataFrame(
