@@ -167,3 +167,18 @@ def test_maps_draw_the_outlines_and_walking_reach(shanghai):
     radius = reach.get_paths()[0].get_extents().width / 2
     assert radius == pytest.approx(770.0, rel=0.01)
     _drawn_without_missing_glyphs(fig)
+
+
+def test_a_target_of_a_zone_group_without_communities_is_not_drawn():
+    """黄浦 has no new market town: its 2030 target there is met trivially, and a ◆ at 50 %
+    with no line beside it would read as a target missed."""
+    from types import SimpleNamespace
+
+    coverage = pd.DataFrame({"zone_group": "main_urban+new_town", "year": [2026, 2027],
+                             "coverage_communities": [0.5, 0.6]})
+    targets = pd.DataFrame([
+        {"kind": "coverage", "zones": "main_urban,new_town", "year": 2027, "required_level": 0.6},
+        {"kind": "coverage", "zones": "new_market_town", "year": 2030, "required_level": 0.5}])
+    fig = plots.coverage_figure({"plan": SimpleNamespace(coverage=coverage)}, targets=targets)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["main urban area + new towns", "target 2027: 60% of main urban area + new towns"]

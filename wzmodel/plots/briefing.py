@@ -74,17 +74,20 @@ def coverage_figure(plans: Mapping[str, object], *,
     plans : label → :class:`wzmodel.planner.Plan` (anything with a ``coverage`` table).
     groups : zone groups to draw.
     targets : a plan's ``targets`` table; its ``coverage`` rows are drawn as ◆ at their year,
-        coloured like their zone group.
+        coloured like their zone group (not for a group no plan has a community in: met
+        trivially, the lone ◆ would read as missed).
     """
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     styles = ["-", "--", ":", "-."]
+    drawn = set()
     for style, (label, plan) in zip(styles, plans.items(), strict=False):
         cov = plan.coverage
         for group in groups:
             rows = cov[cov["zone_group"] == group]
             if rows.empty:  # a zone group the plan has no community in
                 continue
+            drawn.add(group)
             name = ZONE_LABELS.get(group, group) + (f" — {label}" if len(plans) > 1 else "")
             ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
                     color=zone_colour(group), label=name)
@@ -93,6 +96,8 @@ def coverage_figure(plans: Mapping[str, object], *,
         for t in targets[charted].itertuples():
             group = "+".join(t.zones) if not isinstance(t.zones, str) else t.zones
             group = group.replace(",", "+").replace(" ", "")
+            if group not in drawn and group in groups:
+                continue  # e.g. 黄浦's new-market-town target: no such community, met trivially
             ax.scatter([t.year], [t.required_level], marker="D", s=70, zorder=5,
                        color=zone_colour(group), edgecolors="black",
                        label=f"target {t.year}: {t.required_level:.0%} of "
