@@ -34,11 +34,17 @@ if TYPE_CHECKING:
 
     from wzmodel.solver import SolveOutcome
 
-__all__ = ["embedded_png", "page_table", "plain_status", "plan_page", "render_page", "target_rows"]
+__all__ = ["WEAK_GAP", "embedded_png", "page_table", "plain_status", "plan_page", "render_page",
+           "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
 ZONE_ROWS = ("main_urban+new_town", "new_market_town", "rural", "all")
+
+
+WEAK_GAP = 0.05
+"""A plan found within the solver's limits further than this from the best possible (or with no
+bound) is called weak, not good (e.g. a city budget cut whose search ends at its start: 87 %)."""
 
 
 def plain_status(outcome: SolveOutcome | None) -> str:
@@ -48,9 +54,10 @@ def plain_status(outcome: SolveOutcome | None) -> str:
         return "a given schedule, evaluated (not optimised)"
     gap = (f", at most {100 * outcome.gap:.1f} % from the best possible"
            if outcome.gap is not None else ", with no bound on how far from the best it is")
+    good = outcome.gap is not None and outcome.gap <= WEAK_GAP
     return {
         "optimal": f"best plan found{gap}",
-        "feasible": f"a good plan found within the solver's limits{gap}",
+        "feasible": f"a {'good' if good else 'weak'} plan found within the solver's limits{gap}",
         "infeasible": "no plan: the hard targets cannot be met with this money (see the diagnosis)",
         "no_solution": "no plan: the solver found none within its limits",
     }.get(outcome.status, f"no plan: the solver failed ({outcome.message})")

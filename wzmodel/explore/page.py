@@ -367,9 +367,8 @@ def _weak_note(answer: Answer) -> str:
         return ""
     gap = answer.plan.outcome.gap
     how_far = f"up to {100 * gap:.0f} % better" if gap is not None else "much better"
-    return ('<br><span class="wz-weak" style="color:#8a5a00">A weak plan: the solver found '
-            f"nothing better within its limits, and the best plan for these settings may be "
-            f"{how_far}. What it loses against the baseline is the most these settings cost, "
+    return ('<br><span class="wz-weak" style="color:#8a5a00">The best plan for these settings '
+            f"may be {how_far}: what this one loses against the baseline is the most they cost, "
             "probably less.</span>")
 
 

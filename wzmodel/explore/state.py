@@ -35,6 +35,7 @@ from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.area import select_area
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.report import (
+    WEAK_GAP,
     coverage_by_district,
     coverage_by_zone,
     first_communities,
@@ -56,9 +57,6 @@ EDITED = " (edited)"
 TABLE_LABELS = {"budgets": "budget multipliers", "costs": "unit cost multipliers",
                 "targets": "target levels", "sharing": "sharing option",
                 "upload": "uploaded workbook"}
-WEAK_GAP = 0.05
-"""Above this gap a plan found is called weak on the page (e.g. a city budget cut whose search
-ends at its starting plan, 87 % from the best possible)."""
 SHARING_TEMPLATE = "the template data/templates/sharing_option_template.xlsx"
 DATA_TEMPLATE = "the data workbook `wzmodel template OUT.xlsx` writes"
 
