@@ -184,6 +184,9 @@ def test_explorer_page_in_chromium(server, tmp_path):
         assert page.locator(".wz-coverage-figure img").get_attribute("src") != before
         page.locator(".bk-tab", has_text="Money").click()
         assert f"{cut:,.2f}" in page.locator(".wz-money table").inner_text()  # the money table shows it too
+        page.locator(".bk-tab", has_text="Coverage").click()
+        page.locator(".wz-district-map img").wait_for(timeout=5_000)  # on the real outlines
+        page.screenshot(path=tmp_path / "3b-coverage-map.png", full_page=True)
 
         # uploads: too big, and a path-like file and sheet name with an unknown district
         upload = page.locator(".wz-upload input[type=file]")
@@ -219,6 +222,8 @@ def test_explorer_page_in_chromium(server, tmp_path):
         page.locator(".wz-status", has_text="on the data of tiny.xlsx").wait_for(timeout=40_000)
         page.locator(".wz-data", has_text="Data: the workbook tiny.xlsx").wait_for(timeout=5_000)
         assert page.locator(".wz-problems-data .wz-problems").count() == 0
+        # a workbook brings no district outlines: no map rather than a wrong one
+        assert page.locator(".wz-district-map img").count() == 0
         base_book, current_book = _money(page, "city fiscal")
         assert base_book == current_book > 0  # the new data's baseline, levers back to 1
         assert page.locator(".wz-budgets .tabulator-row").first.locator(

@@ -26,6 +26,7 @@ from wzmodel.data import data_note
 from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
 from wzmodel.explore.uploads import MAX_UPLOAD_BYTES, shown_name
 from wzmodel.plots.labels import target_label
+from wzmodel.report import district_coverage_map
 from wzmodel.schema import InputError, Problem
 
 __all__ = ["explorer_page"]
@@ -78,9 +79,8 @@ class _Page:
         self.coverage_figure = pn.pane.PNG(None, css_classes=["wz-coverage-figure"], **figure)
         self.zones = pn.pane.HTML("", css_classes=["wz-zones"])
         self.districts = pn.pane.HTML("", css_classes=["wz-districts"])
-        # MAP: the coverage-by-district map on the real district outlines goes here, under the
-        # district table. Its figure is being built on branch `maps` (wzmodel.plots); once it is
-        # on main, set this pane's object in _show (see the MAP line there) and make it visible.
+        # the report's coverage-by-district map on the real district outlines; hidden for data
+        # without outlines (e.g. an uploaded workbook)
         self.district_map = pn.pane.PNG(None, visible=False, **figure,
                                         css_classes=["wz-district-map"])
         self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
@@ -347,8 +347,9 @@ class _Page:
             plans, targets=answer.plan.targets, title="Coverage by zone: baseline and current"))
         self.zones.object = _html(answer.coverage_zone, percent=True)
         self.districts.object = _html(answer.coverage_district, percent=True)
-        # MAP: self.district_map.object = png_bytes(<the maps branch's figure of
-        #      answer.plan's coverage by district>); self.district_map.visible = True
+        district_map = district_coverage_map(answer.plan, self.explorer.dataset.outlines)
+        self.district_map.object = png_bytes(district_map) if district_map is not None else None
+        self.district_map.visible = district_map is not None
         self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
         self.money_figure.object = png_bytes(plots.money_by_source_figure(
             answer.plan.money, sources=self.explorer.dataset.sources))
