@@ -184,7 +184,7 @@ class _Page:
         self._show(explorer.baseline)
         self._stop(f"{what}: {html.escape(explorer.baseline.status)}"
                    f" ({explorer.baseline.seconds:.0f} s)." + _weak_note(explorer.baseline),
-                   ok=explorer.baseline.solved)
+                   ok=_tone(explorer.baseline))
 
     # ---- the levers --------------------------------------------------------------------------
     def _show_levers(self) -> None:
@@ -313,7 +313,7 @@ class _Page:
         how = "warm re-plan" if answer.warm else "plan"
         self._stop(f"Current settings: {html.escape(answer.status)} ({how}, {answer.seconds:.0f} s)."
                    + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}")
-                   + _weak_note(answer), ok=answer.solved)
+                   + _weak_note(answer), ok=_tone(answer))
 
     def _start(self, what: str) -> None:
         self.busy, self.started = True, time.perf_counter()
@@ -325,7 +325,7 @@ class _Page:
             lambda: setattr(self.status, "object", _words(
                 f"{html.escape(what)}… {time.perf_counter() - self.started:.0f} s")), period=1000)
 
-    def _stop(self, text: str, *, ok: bool) -> None:
+    def _stop(self, text: str, *, ok: bool | None) -> None:
         self._ticker.stop()
         self.busy = False
         self.plan_button.disabled = self.picker.disabled = False
@@ -362,14 +362,18 @@ class _Page:
                              f'overflow-y:auto">{_html(first, index=False)}</div>')
 
 
+def _tone(answer: Answer) -> bool | None:
+    return None if answer.weak else answer.solved
+
+
 def _weak_note(answer: Answer) -> str:
     """A plain warning under the status of a plan far from the best."""
     if not answer.weak:
         return ""
     gap = answer.plan.outcome.gap
     how_far = f"up to {100 * gap:.0f} % better" if gap is not None else "much better"
-    return ('<br><span class="wz-weak" style="color:#8a5a00">The best plan for these settings '
-            f"may be {how_far}: what this one loses against the baseline is the most they cost, "
+    return ('<br><span class="wz-weak">The best plan for these settings may be '
+            f"{how_far}: what this one loses against the baseline is the most they cost, "
             "probably less.</span>")
 
 
@@ -401,8 +405,9 @@ def _grouped(warnings: list[str]) -> list[str]:
             else what for (book, what), sheets in said.items()]
 
 
-def _words(text: str, *, ok: bool = True) -> str:
-    colour = "#1b5e20" if ok else "#b71c1c"
+def _words(text: str, *, ok: bool | None = True) -> str:
+    """``text`` in green (fine), red (not planned) or amber (None: a weak plan)."""
+    colour = {True: "#1b5e20", False: "#b71c1c", None: "#8a5a00"}[ok]
     return f'<div style="color:{colour};font-size:15px">{text}</div>'
 
 
