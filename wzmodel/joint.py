@@ -101,7 +101,6 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
                                   scenario.name)])
     standards = problem.assessment.standards
     criterion = _criterion(standards, config.criterion)
-    scale = scenario.funding.cost_scale.get(criterion.cost_category, 1.0)
     last = scenario.years[-1]
 
     # 1. site complexes for the separate plan's service-floor gaps, due when each upgrade
@@ -114,6 +113,8 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
     demand = demand[demand["community_id"].isin(due)].reset_index(drop=True)
     demand["due_year"] = demand["community_id"].map(due).astype(int)
     district_factor = problem.communities.set_index("community_id")["cost_factor"]
+    # the category's cost multiplier of the year the floor is due (running costs later: alike)
+    scale = demand["due_year"].map(lambda y: scenario.funding.cost_factor(criterion.cost_category, y))
     demand["penalty_yuan_per_m2"] = (
         scale * demand["community_id"].map(district_factor)
         * onsite_cost_yuan_per_m2(criterion, demand["due_year"], last))

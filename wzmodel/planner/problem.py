@@ -55,6 +55,9 @@ class PlanningProblem:
         of the years before ``budget_from`` are history and bind nothing; each source opens
         ``budget_from`` with ``opening`` yuan (what those years left after the money actually
         spent, with carry-over; 0 without). None: every year's budget counts, nothing opens.
+    prices : the scenario's cost multipliers by year (categories × years) on the money paid in
+        each year — capital instalments and running costs; None when every multiplier holds for
+        all years (those are in ``capital`` and ``running`` already).
     """
 
     scenario: Scenario
@@ -73,6 +76,7 @@ class PlanningProblem:
     area: Area | None = None
     budget_from: int | None = None
     opening: np.ndarray | None = None
+    prices: np.ndarray | None = None
 
     @property
     def years(self) -> list[int]:
@@ -133,6 +137,12 @@ class PlanningProblem:
     def lead(self, klass: str) -> int:
         """Years from a start of ``klass`` to its completion (``[delivery.lead_time]``)."""
         return self.scenario.delivery.lead(klass).years
+
+    def price(self, year: int) -> np.ndarray:
+        """The multiplier on each category's money paid in ``year`` (ones without ``prices``)."""
+        if self.prices is None:
+            return np.ones(len(self.categories))
+        return self.prices[:, self.years.index(year)]
 
     def capital_shares(self, klass: str) -> tuple[float, ...]:
         """Share of a ``klass`` upgrade's capital paid in each year from its start on."""
@@ -196,7 +206,12 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     c["coverage_weight"] = 1.0 if measure == "communities" else c["households"].astype(float)
     c["objective_weight"] = _objective_weight(scenario, c, status)
 
-    cost_scale = np.array([scenario.funding.cost_scale.get(k, 1.0) for k in COST_CATEGORIES])
+    # multipliers for every year go into the cost arrays; those by year into ``prices``
+    cost_scale = np.array([scenario.funding.cost_factor(k, 0) if not isinstance(
+        scenario.funding.cost_scale.get(k), dict) else 1.0 for k in COST_CATEGORIES])
+    by_year = {k: v for k, v in scenario.funding.cost_scale.items() if isinstance(v, dict)}
+    prices = np.array([[by_year[k].get(y, 1.0) if k in by_year else 1.0 for y in years]
+                       for k in COST_CATEGORIES]) if by_year else None
     for k in scenario.funding.cost_scale:
         if k not in COST_CATEGORIES:
             problems.append(
@@ -271,6 +286,7 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
         used,
         budget,
         area,
+        prices=prices,
     )
 
 
