@@ -26,6 +26,7 @@ assessment lives in ``wzmodel``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -33,12 +34,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.ops
+from scipy.spatial import cKDTree
+
+from wzmodel import geography
 
 REPO = Path(__file__).resolve().parent.parent
 NBS_DIR = REPO / "data" / "sources" / "nbs"
 OUT_DIR = REPO / "data" / "shanghai"
 TINY_DIR = REPO / "wzmodel" / "examples" / "tiny"
 ZONES_FILE = OUT_DIR / "street_zones.csv"
+OUTLINES_FILE = OUT_DIR / geography.OUTLINES_FILE  # real outlines, see data/sources/cnmaps
+ABOUT_FILE = OUT_DIR / "about.toml"  # its crs: the CRS of x_m, y_m
 SCHEMA_FILE = REPO / "wzmodel" / "schema" / "tables.toml"
 STANDARDS_DIR = REPO / "wzmodel" / "standards"
 
@@ -263,9 +271,9 @@ def add_population(rng: np.random.Generator, com: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 # Anchor (km) of each (district, zone) group of streets; the streets of a group are laid out on
-# a golden-angle spiral around it, starting at ring r0 km, spaced by `step` km. Positions follow
-# the real geography roughly: 浦东 east, 闵行 south-west, 宝山 north, 嘉定 north-west,
-# 青浦 west, 松江 south-west, 金山 ~55 km south-west, 奉贤 south, 崇明 north across the river.
+# a golden-angle spiral around it, starting at ring r0 km, spaced by `step` km. Anchors sit where
+# the group's streets roughly are on the real map (district outlines in districts.geojson):
+# 浦东 main urban by the river, 南汇新城 at 临港, 闵行's towns west and south, 金山 by the sea.
 @dataclass(frozen=True)
 class Anchor:
     x_km: float
@@ -280,45 +288,38 @@ ANCHORS = {
     ("长宁", "main_urban"): Anchor(-7.5, -1.5, 0.0, 1.5),
     ("静安", "main_urban"): Anchor(-1.0, 4.5, 0.0, 1.4),
     ("普陀", "main_urban"): Anchor(-7.5, 4.5, 0.0, 1.6),
-    ("虹口", "main_urban"): Anchor(2.2, 5.5, 0.0, 1.2),
-    ("杨浦", "main_urban"): Anchor(7.5, 6.5, 0.0, 1.5),
+    ("虹口", "main_urban"): Anchor(0.7, 5.5, 0.0, 1.2),
+    ("杨浦", "main_urban"): Anchor(5.0, 7.5, 0.0, 1.5),
     ("浦东", "main_urban"): Anchor(9.0, -5.0, 0.0, 2.4),
-    ("浦东", "new_town"): Anchor(50.0, -45.0, 0.0, 4.0),
+    ("浦东", "new_town"): Anchor(40.0, -38.0, 0.0, 4.0),
     ("浦东", "new_market_town"): Anchor(32.0, -28.0, 4.0, 4.5),
     ("浦东", "rural"): Anchor(30.0, -18.0, 6.0, 6.0),
-    ("闵行", "main_urban"): Anchor(-13.0, -14.0, 0.0, 2.6),
-    ("闵行", "new_market_town"): Anchor(-21.0, -24.0, 0.0, 3.0),
+    ("闵行", "main_urban"): Anchor(-8.0, -12.0, 0.0, 2.6),
+    ("闵行", "new_market_town"): Anchor(-12.0, -22.0, 0.0, 3.0),
     ("宝山", "main_urban"): Anchor(-1.0, 14.0, 0.0, 2.6),
     ("宝山", "new_market_town"): Anchor(-8.0, 27.0, 0.0, 4.0),
     ("嘉定", "main_urban"): Anchor(-15.0, 7.0, 0.0, 3.5),
     ("嘉定", "new_town"): Anchor(-24.0, 23.0, 0.0, 2.6),
     ("嘉定", "new_market_town"): Anchor(-28.0, 17.0, 6.0, 4.0),
-    ("嘉定", "rural"): Anchor(-34.0, 28.0, 0.0, 4.0),
-    ("青浦", "main_urban"): Anchor(-19.0, -3.0, 0.0, 3.0),
+    ("嘉定", "rural"): Anchor(-24.0, 22.0, 0.0, 4.0),
+    ("青浦", "main_urban"): Anchor(-19.0, -6.0, 0.0, 3.0),
     ("青浦", "new_town"): Anchor(-37.0, -4.0, 0.0, 2.4),
     ("青浦", "new_market_town"): Anchor(-38.0, -5.0, 6.0, 4.5),
     ("青浦", "rural"): Anchor(-52.0, -12.0, 0.0, 6.0),
     ("松江", "new_town"): Anchor(-30.0, -23.0, 0.0, 2.2),
     ("松江", "new_market_town"): Anchor(-26.0, -20.0, 7.0, 4.0),
-    ("松江", "rural"): Anchor(-30.0, -36.0, 0.0, 5.0),
+    ("松江", "rural"): Anchor(-27.0, -31.0, 0.0, 5.0),
     ("奉贤", "new_town"): Anchor(-2.0, -40.0, 0.0, 2.4),
     ("奉贤", "new_market_town"): Anchor(2.0, -42.0, 8.0, 5.0),
-    ("奉贤", "rural"): Anchor(-12.0, -40.0, 0.0, 5.0),
-    ("金山", "new_market_town"): Anchor(-32.0, -52.0, 0.0, 5.0),
-    ("金山", "rural"): Anchor(-40.0, -48.0, 4.0, 4.0),
+    ("奉贤", "rural"): Anchor(-6.0, -38.0, 0.0, 5.0),
+    ("金山", "new_market_town"): Anchor(-20.0, -46.0, 0.0, 5.0),
+    ("金山", "rural"): Anchor(-30.0, -44.0, 4.0, 4.0),
     ("崇明", "new_market_town"): Anchor(5.0, 52.0, 0.0, 0.0),  # laid out along the island
     ("崇明", "rural"): Anchor(5.0, 52.0, 0.0, 0.0),
 }
-# Fallback for a (district, zone) pair created by editing street_zones.csv: the district centre.
-DISTRICT_CENTRE_KM = {
-    "黄浦": (0.8, -1.5), "徐汇": (-3.8, -6.5), "长宁": (-7.5, -1.5), "静安": (-1.0, 4.5),
-    "普陀": (-7.5, 4.5), "虹口": (2.2, 5.5), "杨浦": (7.5, 6.5), "闵行": (-15.0, -16.0),
-    "宝山": (-3.0, 18.0), "嘉定": (-24.0, 20.0), "浦东": (18.0, -15.0), "金山": (-33.0, -52.0),
-    "松江": (-29.0, -24.0), "青浦": (-38.0, -6.0), "奉贤": (0.0, -40.0), "崇明": (5.0, 52.0),
-}
 # Where streets sit along the Chongming islands (崇明岛 west to east, then 长兴 and 横沙 islands).
-CHONGMING_SPECIAL_KM = {"长兴镇": (20.0, 32.0), "横沙乡": (33.0, 32.0), "城桥镇": (2.0, 45.0),
-                        "新村乡": (-24.0, 62.0), "绿华镇": (-20.0, 60.0), "陈家镇": (40.0, 46.0)}
+CHONGMING_SPECIAL_KM = {"长兴镇": (19.0, 19.5), "横沙乡": (36.0, 12.0), "城桥镇": (-7.0, 43.5),
+                        "新村乡": (-16.5, 62.0), "绿华镇": (-26.0, 61.0), "陈家镇": (36.0, 33.0)}
 
 # Spread (standard deviation, m) of a street's committees around the street centre: compact in
 # the central city, several km in towns, so 800-1,500 m (towns up to 5 km) radii make sense.
@@ -327,47 +328,128 @@ COMMUNITY_SPREAD_M = {"central": 450.0, "main_urban": 800.0, "new_town": 900.0,
 VILLAGE_SPREAD_FACTOR = 1.4
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 
+# Everything lies inside its real district: street centres at least STREET_MARGIN_M from the
+# district's border, committees, sites and facilities at least POINT_MARGIN_M.
+STREET_MARGIN_M = 500.0
+POINT_MARGIN_M = 100.0
+LLOYD_CELL_M = 250.0  # grid of the relaxation that spreads street centres over their area
+LLOYD_ROUNDS = 10
 
-def street_centres(rng: np.random.Generator, streets: pd.DataFrame) -> pd.DataFrame:
-    """x_m, y_m of every street centre."""
+
+def load_outlines(outlines_file: Path = OUTLINES_FILE, about_file: Path = ABOUT_FILE):
+    """The real district outlines (districts.geojson), projected into the data's CRS."""
+    crs = tomllib.loads(about_file.read_text(encoding="utf-8"))["crs"]
+    outlines, problems = geography.read_outlines(outlines_file, crs)
+    if problems:
+        raise SystemExit("\n".join(map(str, problems)))
+    return outlines
+
+
+def shrunk(outlines, margin_m: float) -> dict:
+    """Each district's outline less a margin along its border (islets narrower than twice the
+    margin vanish)."""
+    return {d: shape.buffer(-margin_m) for d, shape in outlines.shapes.items()}
+
+
+def nearest_inside(x: float, y: float, area) -> tuple[float, float]:
+    """(x, y) if it lies in ``area``, else the nearest point of ``area``."""
+    point = shapely.Point(x, y)
+    if area.contains(point):
+        return x, y
+    near = shapely.ops.nearest_points(area, point)[0]
+    return near.x, near.y
+
+
+def pull_inside(xy: np.ndarray, toward: np.ndarray, districts: np.ndarray,
+                areas: dict) -> np.ndarray:
+    """Each point outside its district's area moved along the line to ``toward`` (a point
+    inside) until it is inside: a scatter around a centre near a coast or border keeps its
+    direction and is squeezed, not piled up on the border. No random draw is spent."""
+    xy = xy.astype(float).copy()
+    for district in np.unique(districts):
+        rows = np.flatnonzero(districts == district)
+        area = areas[district]
+        for t in np.linspace(0.9, 0.0, 10):
+            out = rows[~shapely.contains_xy(area, xy[rows, 0], xy[rows, 1])]
+            if not len(out):
+                break
+            xy[out] = toward[out] + t * (xy[out] - toward[out])
+    return xy
+
+
+def spread_inside(points: np.ndarray, region) -> np.ndarray:
+    """Street centres spread evenly over ``region`` (Lloyd's relaxation on a grid of cells):
+    a spiral cut by a coast or a district border leaves no pile of streets along it."""
+    x0, y0, x1, y1 = region.bounds
+    gx, gy = np.meshgrid(np.arange(x0, x1, LLOYD_CELL_M), np.arange(y0, y1, LLOYD_CELL_M))
+    cells = np.column_stack([gx.ravel(), gy.ravel()])
+    cells = cells[shapely.contains_xy(region, cells[:, 0], cells[:, 1])]
+    if len(cells) < 4 * len(points):  # a region too small to spread over: keep the points
+        return points
+    points = points.copy()
+    for _ in range(LLOYD_ROUNDS):
+        owner = cKDTree(points).query(cells)[1]
+        for k in range(len(points)):
+            if (owner == k).any():
+                points[k] = cells[owner == k].mean(axis=0)
+    return points
+
+
+def street_centres(rng: np.random.Generator, streets: pd.DataFrame, outlines) -> pd.DataFrame:
+    """x_m, y_m of every street centre, inside its district: a golden-angle spiral around the
+    anchor of its (district, zone) group, spread over the part of the district the spiral
+    covers; 崇明's towns along the island."""
     xs, ys = np.zeros(len(streets)), np.zeros(len(streets))
     chongming = streets.index[streets["district"] == "崇明"]
+    groups = {}
     for (district, zone), grp in streets.groupby(["district", "zone"], sort=True):
         anchor = ANCHORS.get((district, zone))
-        if anchor is None:
-            cx, cy = DISTRICT_CENTRE_KM[district]
-            anchor = Anchor(cx, cy, 3.0, 3.0)
+        if anchor is None:  # a pair made by editing street_zones.csv: around the district's middle
+            middle = outlines.shapes[district].representative_point()
+            anchor = Anchor(middle.x / 1000.0, middle.y / 1000.0, 3.0, 3.0)
+        groups[(district, zone)] = (anchor, grp.index)
         for k, i in enumerate(grp.index):
             r = anchor.r0_km + anchor.step_km * np.sqrt(k)  # equal area per street
             xs[i] = anchor.x_km + r * np.cos(k * GOLDEN_ANGLE)
             ys[i] = anchor.y_km + r * np.sin(k * GOLDEN_ANGLE)
-    # Chongming island runs ~60 km west-east; spread its towns along it.
+    # Chongming island runs ~70 km north-west to south-east; spread its towns along it.
     island = [i for i in chongming if streets.at[i, "street_name"] not in CHONGMING_SPECIAL_KM]
     for k, i in enumerate(island):
-        xs[i] = -18.0 + 60.0 * k / max(1, len(island) - 1)
-        ys[i] = 56.0 - 0.2 * xs[i] + (3.0 if k % 2 else -3.0)
+        xs[i] = -22.0 + 60.0 * k / max(1, len(island) - 1)
+        ys[i] = 49.0 - 0.43 * xs[i] + (2.0 if k % 2 else -2.0)
     for i in chongming:
         special = CHONGMING_SPECIAL_KM.get(streets.at[i, "street_name"])
         if special:
             xs[i], ys[i] = special
     jitter = rng.normal(0.0, 0.3, (2, len(streets)))
-    return pd.DataFrame(
-        {"x_m": (xs + jitter[0]) * 1000.0, "y_m": (ys + jitter[1]) * 1000.0},
-        index=streets["street_code"],
-    )
+    areas = shrunk(outlines, STREET_MARGIN_M)
+    xy = np.array([nearest_inside(x, y, areas[d]) for x, y, d in zip(
+        (xs + jitter[0]) * 1000.0, (ys + jitter[1]) * 1000.0, streets["district"], strict=True)])
+    for (district, _), (anchor, rows) in groups.items():
+        if anchor.step_km > 0 and len(rows) > 1:
+            reach_m = 1000.0 * (anchor.r0_km + anchor.step_km * np.sqrt(len(rows)))
+            region = areas[district].intersection(
+                shapely.Point(1000.0 * anchor.x_km, 1000.0 * anchor.y_km).buffer(reach_m))
+            xy[rows] = spread_inside(xy[rows], region)
+    xy = np.array([nearest_inside(x, y, areas[d])
+                   for (x, y), d in zip(xy, streets["district"], strict=True)])
+    return pd.DataFrame(xy, columns=["x_m", "y_m"], index=streets["street_code"])
 
 
 def add_coordinates(rng: np.random.Generator, com: pd.DataFrame,
-                    centres: pd.DataFrame) -> pd.DataFrame:
-    """x_m, y_m of every committee: normal scatter around its street centre."""
+                    centres: pd.DataFrame, outlines) -> pd.DataFrame:
+    """x_m, y_m of every committee: normal scatter around its street centre, squeezed towards
+    the centre where it would leave the district."""
     com = com.copy()
     centre = centres.loc[com["street_code"]].to_numpy()
     group = np.where(com["district"].isin(CENTRAL_DISTRICTS), "central", com["zone"])
     spread = np.array([COMMUNITY_SPREAD_M[g] for g in group])
     spread *= np.where(com["kind"] == "villagers", VILLAGE_SPREAD_FACTOR, 1.0)
     offset = rng.normal(0.0, 1.0, (len(com), 2)) * spread[:, None]
-    com["x_m"] = (centre[:, 0] + offset[:, 0]).round(0)
-    com["y_m"] = (centre[:, 1] + offset[:, 1]).round(0)
+    xy = pull_inside(centre + offset, centre, com["district"].to_numpy(),
+                     shrunk(outlines, POINT_MARGIN_M))
+    com["x_m"] = xy[:, 0].round(0)
+    com["y_m"] = xy[:, 1].round(0)
     return com
 
 
@@ -601,13 +683,14 @@ def sites_per_street(n_committees: int) -> int:
     return 1 if n_committees < 10 else 2 if n_committees < 25 else 3
 
 
-def build_sites(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame):
-    rows = []
+def build_sites(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame, outlines):
+    rows, near_xy = [], []
     members = com.groupby("street_code", sort=True)
     for _, s in streets.iterrows():
         mem = members.get_group(s["street_code"])
         for k in range(1, sites_per_street(len(mem)) + 1):
             near = mem.iloc[int(rng.integers(len(mem)))]
+            near_xy.append((near["x_m"], near["y_m"]))
             kind = "fit_out" if rng.random() < P_FIT_OUT[s["zone"]] else "new_build"
             cap = rng.uniform(600, 1600) if kind == "fit_out" else rng.uniform(800, 3000)
             cap = float(np.round(cap / 10) * 10)
@@ -625,11 +708,12 @@ def build_sites(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFra
                                                 p=list(EARLIEST_YEAR_P.values()))),
                 "kind": kind,
             })
-    return pd.DataFrame(rows)
+    return _inside_districts(pd.DataFrame(rows), np.array(near_xy), streets, outlines)
 
 
-def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame):
-    rows = []
+def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.DataFrame,
+                     outlines):
+    rows, near_xy = [], []
     members = com.groupby("street_code", sort=True)
     for _, s in streets.iterrows():
         mem = members.get_group(s["street_code"])
@@ -637,6 +721,7 @@ def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.Da
         count += int(count and s["zone"] == "main_urban" and len(mem) >= 40)
         for k in range(1, count + 1):
             near = mem.iloc[int(rng.integers(len(mem)))]
+            near_xy.append((near["x_m"], near["y_m"]))
             rows.append({
                 "facility_id": f"F{s['street_code']}-{k}",
                 "street_code": s["street_code"],
@@ -644,7 +729,17 @@ def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.Da
                 "y_m": round(float(near["y_m"] + rng.normal(0, 200)), 0),
                 "spare_capacity_m2": float(np.round(rng.uniform(80, 700) / 10) * 10),
             })
-    return pd.DataFrame(rows)
+    return _inside_districts(pd.DataFrame(rows), np.array(near_xy), streets, outlines)
+
+
+def _inside_districts(places: pd.DataFrame, near_xy: np.ndarray, streets: pd.DataFrame,
+                      outlines) -> pd.DataFrame:
+    """Sites or facilities that fell outside their district moved towards the committee they
+    were drawn near."""
+    district = places["street_code"].map(streets.set_index("street_code")["district"])
+    xy = pull_inside(places[["x_m", "y_m"]].to_numpy(), near_xy, district.to_numpy(),
+                     shrunk(outlines, POINT_MARGIN_M))
+    return places.assign(x_m=xy[:, 0].round(0), y_m=xy[:, 1].round(0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1061,11 +1156,12 @@ def build_tables(nbs_dir: Path = NBS_DIR, zones_file: Path = ZONES_FILE):
     streets["zone"] = streets["street_code"].map(read_zones(streets, zones_file))
     com = committees.merge(streets[["street_code", "zone"]], on="street_code", how="left")
     com = add_population(rng["population"], com)
-    centres = street_centres(rng["coordinates"], streets)
-    com = add_coordinates(rng["coordinates"], com, centres)
+    outlines = load_outlines()
+    centres = street_centres(rng["coordinates"], streets, outlines)
+    com = add_coordinates(rng["coordinates"], com, centres, outlines)
     com = add_indicators(rng["indicators"], com)
-    sites = build_sites(rng["sites"], streets, com)
-    facilities = build_facilities(rng["facilities"], streets, com)
+    sites = build_sites(rng["sites"], streets, com, outlines)
+    facilities = build_facilities(rng["facilities"], streets, com, outlines)
     sources = build_sources(sorted(set(com["district"])))
     assess = _assess(com)
     budgets, cal = calibrate_budgets(com, assess, sources)
@@ -1110,11 +1206,21 @@ def tiny_tables(tables: dict[str, pd.DataFrame], assess: pd.DataFrame):
     return pick
 
 
+def write_tiny_outlines(districts: set[str], tiny_dir: Path) -> None:
+    """The tiny example's districts.geojson: the real outlines of its districts."""
+    collection = json.loads(OUTLINES_FILE.read_text(encoding="utf-8"))
+    collection["features"] = [f for f in collection["features"]
+                              if f["properties"]["district"] in districts]
+    geography.write_geojson(collection, tiny_dir / geography.OUTLINES_FILE)
+
+
 def build(out_dir: Path = OUT_DIR, tiny_dir: Path = TINY_DIR, nbs_dir: Path = NBS_DIR,
           zones_file: Path = ZONES_FILE, verbose: bool = False) -> Calibration:
     tables, assess, cal = build_tables(nbs_dir, zones_file)
     write_tables(tables, out_dir)
     write_tables(tiny_tables(tables, assess), tiny_dir, TINY_TABLES)
+    write_tiny_outlines(set(tables["communities"].loc[
+        tables["communities"]["street_code"].isin(TINY_STREETS), "district"]), tiny_dir)
     if verbose:
         report(tables, assess, cal)
     return cal

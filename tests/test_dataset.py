@@ -9,6 +9,7 @@ seeded build is byte-for-byte deterministic.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import tomllib
 from pathlib import Path
@@ -16,6 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import REPO, SHANGHAI, TINY
+
+from wzmodel.data import load_dataset
+from wzmodel.geography import OUTLINES_FILE
+from wzmodel.schema import InputError
 
 TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
 ZONES = {"main_urban", "new_town", "new_market_town", "rural"}
@@ -235,3 +240,70 @@ def test_build_is_deterministic_and_matches_committed(tmp_path):
             assert first == (tmp_path / "b" / sub / f"{name}.csv").read_bytes(), name
             assert first == (committed / f"{name}.csv").read_bytes(), (
                 f"{committed / name}.csv is stale: run make data")
+    outlines = (tmp_path / "a" / "tiny" / OUTLINES_FILE).read_bytes()
+    assert outlines == (TINY / OUTLINES_FILE).read_bytes(), "the tiny outlines are stale"
+
+
+# ------------------------------------------------------------------------------------------------
+# Where the data lies: the real district outlines and the CRS of x_m, y_m
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shanghai():
+    return load_dataset(SHANGHAI)
+
+
+def test_outlines_are_the_sixteen_districts_in_metres(shanghai):
+    outlines = shanghai.outlines
+    assert sorted(outlines.districts) == sorted(REFERENCE)
+    assert shanghai.crs.startswith("+proj=tmerc +lat_0=31.2304 +lon_0=121.4737")
+    x0, y0, x1, y1 = outlines.bounds()
+    # Shanghai spans ≈ 100 km west to east on land (120.86–122.0° E at 31° N; the islet 佘山岛
+    # in the sea stretches the box to ≈ 132 km) and ≈ 120 km south to north (30.68–31.87° N)
+    assert 120_000 < x1 - x0 < 140_000 and 120_000 < y1 - y0 < 140_000
+    land = outlines.bounds([d for d in outlines.districts if d != "崇明"])
+    assert 95_000 < land[2] - land[0] < 115_000
+    # People's Square, the origin, lies in Huangpu, which is ≈ 20.5 km² (20.46 km² official)
+    assert outlines.contains(["黄浦"], [0.0], [0.0]).all()
+    assert not outlines.contains(["静安", "浦东"], [0.0, 0.0], [0.0, 0.0]).any()
+    assert outlines.shapes["黄浦"].area / 1e6 == pytest.approx(20.5, abs=1.0)
+    # 崇明 is islands: 崇明岛, 长兴岛 and 横沙岛 (plus islets)
+    assert len(outlines.shapes["崇明"].geoms) >= 3
+    assert (SHANGHAI / OUTLINES_FILE).stat().st_size < 400_000
+
+
+@pytest.mark.parametrize("folder", [SHANGHAI, TINY], ids=["shanghai", "tiny"])
+def test_every_point_lies_inside_its_real_district(folder):
+    """Committees, candidate sites and existing facilities, each in its own district (within
+    the 30 m the outlines were simplified by)."""
+    data = load_dataset(folder)
+    district = data.streets.set_index("street_code")["district"]
+    for table in (data.communities, data.sites, data.facilities):
+        inside = data.outlines.contains(table["street_code"].map(district), table["x_m"],
+                                        table["y_m"], tolerance_m=30.0)
+        assert inside.all(), table.loc[~inside].head()
+
+
+def test_outline_problems_are_named(tmp_path):
+    """Outlines without a CRS to place them in, or missing a district, are problems."""
+    import shutil
+
+    for name in (*[f"{t}.csv" for t in TABLES], OUTLINES_FILE):
+        shutil.copy(TINY / name, tmp_path / name)
+    with pytest.raises(InputError) as info:  # no about.toml: no crs
+        load_dataset(tmp_path)
+    assert [p.column for p in info.value.problems] == ["crs"]
+    (tmp_path / "about.toml").write_text('crs = "+proj=nonsense"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_dataset(tmp_path)
+    assert [(p.column, p.value) for p in info.value.problems] == [("crs", "+proj=nonsense")]
+    (tmp_path / "about.toml").write_text((TINY / "about.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    collection = json.loads((TINY / OUTLINES_FILE).read_text(encoding="utf-8"))
+    collection["features"] = [f for f in collection["features"]
+                              if f["properties"]["district"] != "松江"]
+    (tmp_path / OUTLINES_FILE).write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_dataset(tmp_path)
+    assert [(p.column, p.value) for p in info.value.problems] == [("district", "松江")]
+    (tmp_path / OUTLINES_FILE).unlink()  # outlines are optional
+    assert load_dataset(tmp_path).outlines is None

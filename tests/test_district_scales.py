@@ -6,6 +6,7 @@ and ``wzmodel check`` reproducing a plan made with them."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import TINY
 
@@ -109,3 +110,43 @@ def test_every_budget_scaled_by_year_multiplies_the_district_and_source_scales(p
     with pytest.raises(InputError) as caught:
         load_scenario(BASELINE, funding={"budget_scale": {"2040": 0.5}})
     assert [p.column for p in caught.value.problems] == ["funding.budget_scale.2040"]
+
+
+# --- cost multipliers by year: the money paid in that year ------------------------------------
+
+PRICE_2027 = {"funding": {"cost_scale": {"service_facilities": {"2027": 2.0}, "water": 1.5}}}
+
+
+def test_a_cost_multiplier_by_year_prices_the_money_paid_in_that_year(plain):
+    from wzmodel.planner import rule_of_thumb_plan
+    from wzmodel.planner.evaluate import completion_years, spending
+
+    priced = prepare(load_scenario(BASELINE, **PRICE_2027))
+    # a number for every year is in the cost arrays; a table by year is in the prices
+    water = list(plain.categories).index("water")
+    np.testing.assert_allclose(priced.capital["basic"][:, water], 1.5 * plain.capital["basic"][:, water])
+    assert priced.price(2027)[list(plain.categories).index("service_facilities")] == 2.0
+    assert priced.price(2026).tolist() == [1.0] * len(plain.categories)
+    # the same schedule costs the same, except service facilities paid in 2027 (doubled) and water
+    schedule = rule_of_thumb_plan(plain).schedule
+    before = spending(plain, completion_years(plain, schedule)).groupby(
+        ["year", "cost_category"])["yuan"].sum()
+    after = spending(priced, completion_years(priced, schedule)).groupby(
+        ["year", "cost_category"])["yuan"].sum()
+    factor = {(y, k): (2.0 if (y, k) == (2027, "service_facilities") else 1.5 if k == "water" else 1.0)
+              for y, k in before.index}
+    np.testing.assert_allclose(after.reindex(before.index), before * pd.Series(factor))
+    assert before[(2027, "service_facilities")] > 0
+
+
+def test_check_reproduces_a_plan_made_with_yearly_prices_and_lead_times(tmp_path):
+    # lead times phase the capital over two years, so one upgrade pays at two prices
+    soft = {t: {"hard": False} for t in load_scenario(BASELINE).targets}  # a year later: not all reachable
+    plan = make_plan(load_scenario(
+        BASELINE, **PRICE_2027, targets=soft, solver={"gap": 0.1, "node_limit": 20},
+        delivery={"lead_time": {"basic": {"years": 1, "capital_shares": [0.5, 0.5]}}}))
+    assert plan.outcome.has_solution
+    plan.write(tmp_path / "plan", excel=False)
+    assert check_plan(tmp_path / "plan") == []
+    listed = set(assumptions(plan.problem)["multipliers"].itertuples(index=False, name=None))
+    assert {("costs of service_facilities", "2027", 2.0), ("costs of water", "all years", 1.5)} <= listed

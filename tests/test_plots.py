@@ -84,3 +84,101 @@ def test_labels_of_ids():
     assert district_label("浦东") == "浦东 Pudong"
     assert role_of("district_fiscal_pudong") == "district_fiscal"
     assert role_of("utility_gas") == "utility_gas"
+
+
+# ------------------------------------------------------------------------------------------------
+# Maps on the real district outlines
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shanghai():
+    from conftest import SHANGHAI
+
+    from wzmodel.data import load_dataset
+
+    return load_dataset(SHANGHAI)
+
+
+def _drawn_without_missing_glyphs(fig) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        FigureCanvasAgg(fig).draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_district_map_fills_each_district_with_its_value(shanghai):
+    from wzmodel.plots.maps import district_map
+
+    values = {d: k / 15 for k, d in enumerate(shanghai.outlines.districts)}
+    fig = district_map(values, shanghai.outlines, title="coverage", label="share")
+    ax = fig.axes[0]
+    patches = {p.get_label(): p for p in ax.patches}
+    assert sorted(patches) == sorted(values)  # one patch per district
+    cmap, norm = matplotlib.colormaps["YlGn"], matplotlib.colors.Normalize(0, 1)
+    for district, value in values.items():
+        assert patches[district].get_facecolor() == pytest.approx(cmap(norm(value)))
+    texts = [t.get_text() for a in fig.axes for t in a.texts]
+    assert "浦东 Pudong\n67%" in texts  # 10/15, roomy enough for the name on one line
+    assert any(t.startswith("黄浦") and t.endswith("\n0%") for t in texts)  # in the zoomed panel
+    assert len(fig.axes) == 3  # the map, the central districts zoomed, the colour bar
+    _drawn_without_missing_glyphs(fig)
+
+
+def test_district_map_zooms_to_its_districts(shanghai):
+    from wzmodel.plots.maps import district_map
+
+    fig = district_map({"黄浦": 0.62}, shanghai.outlines, title="黄浦", label="share")
+    ax = fig.axes[0]
+    x0, y0, x1, y1 = shanghai.outlines.bounds(["黄浦"])
+    assert ax.get_xlim()[0] < x0 and ax.get_xlim()[1] > x1  # Huangpu whole ...
+    assert ax.get_xlim()[1] - ax.get_xlim()[0] < 1.2 * max(x1 - x0, y1 - y0)  # ... and only it
+    grey = matplotlib.colors.to_rgba("#e8e8e8")
+    assert {p.get_label() for p in ax.patches if p.get_facecolor() != grey} == {"黄浦"}
+    assert len(fig.axes) == 2  # no zoomed panel for one district
+    _drawn_without_missing_glyphs(fig)
+
+
+def test_scale_bar_lengths_are_round():
+    from wzmodel.plots.maps import scale_bar_length
+
+    assert scale_bar_length(132_000) == 20_000
+    assert scale_bar_length(7_000) == 1_000
+    assert scale_bar_length(600) == 100
+
+
+def test_maps_draw_the_outlines_and_walking_reach(shanghai):
+    communities = shanghai.communities[shanghai.communities["district"] == "黄浦"].head(20)
+    communities = communities.assign(block_status="complete block",
+                                     need_m2=100.0, served_m2=100.0)
+    fig = plots.block_map(communities, title="黄浦", outlines=shanghai.outlines)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 16  # every district's outline, Huangpu's darker
+    focus = {p.get_label(): p.get_linewidth() for p in ax.patches}
+    assert focus["黄浦"] > focus["静安"]
+    assert ax.get_xticks().size == 0 and ax.get_yticks().size == 0  # a scale bar instead
+    _drawn_without_missing_glyphs(fig)
+
+    candidates = pd.DataFrame({"id": ["S1", "S2"], "source": ["site", "site"],
+                               "x_m": communities["x_m"].iloc[:2].to_numpy(),
+                               "y_m": communities["y_m"].iloc[:2].to_numpy(),
+                               "opened": [True, False], "reach_m": [770.0, 770.0]})
+    fig = plots.map_sites(communities, candidates, outlines=shanghai.outlines)
+    (reach,) = [c for c in fig.axes[0].collections if c.get_label() == "walking reach"]
+    assert len(reach.get_paths()) == 1  # around the opened site only
+    radius = reach.get_paths()[0].get_extents().width / 2
+    assert radius == pytest.approx(770.0, rel=0.01)
+    _drawn_without_missing_glyphs(fig)
+
+
+def test_a_target_of_a_zone_group_without_communities_is_not_drawn():
+    """黄浦 has no new market town: its 2030 target there is met trivially, and a ◆ at 50 %
+    with no line beside it would read as a target missed."""
+    from types import SimpleNamespace
+
+    coverage = pd.DataFrame({"zone_group": "main_urban+new_town", "year": [2026, 2027],
+                             "coverage_communities": [0.5, 0.6]})
+    targets = pd.DataFrame([
+        {"kind": "coverage", "zones": "main_urban,new_town", "year": 2027, "required_level": 0.6},
+        {"kind": "coverage", "zones": "new_market_town", "year": 2030, "required_level": 0.5}])
+    fig = plots.coverage_figure({"plan": SimpleNamespace(coverage=coverage)}, targets=targets)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["main urban area + new towns", "target 2027: 60% of main urban area + new towns"]

@@ -74,6 +74,26 @@ def test_district_money_and_burden_add_up_to_the_funding(plan):
         residents.to_dict())
 
 
+def test_report_maps_coverage_by_district_on_the_real_outlines(plan, written):
+    """The briefing page's district section has a map: one patch per district of the data's
+    outlines, coloured by its coverage at the end of 2027."""
+    import matplotlib
+
+    from wzmodel.report import district_coverage_map
+
+    outlines = load_dataset(TINY).outlines
+    fig = district_coverage_map(plan, outlines)
+    patches = {p.get_label(): p.get_facecolor() for p in fig.axes[0].patches}
+    assert sorted(patches) == sorted(outlines.districts) == ["崇明", "松江", "黄浦"]
+    coverage = plan.district_coverage.query("year == 2027").set_index("district")
+    cmap = matplotlib.colormaps["YlGn"]
+    for district, share in coverage["coverage_communities"].items():
+        assert patches[district] == pytest.approx(cmap(share))
+    page = (written / "report.html").read_text(encoding="utf-8")
+    section = page.split("Coverage by district")[1].split("<h2>")[0]
+    assert '<img alt="map: coverage by district"' in section
+
+
 def test_written_plan_with_district_tables_passes_the_checker(written):
     assert check_plan(written) == []
 

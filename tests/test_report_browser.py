@@ -64,5 +64,5 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
     assert "黄浦 Huangpu" in text and "松江" in text  # district names in Chinese
     assert "best plan found" in text or "a good plan found" in text
     assert "synthetic or assumed" in text  # the tiny example's own data note (about.toml)
-    assert len(loaded) == 3 and all(loaded)
+    assert len(loaded) == 4 and all(loaded)  # the district map and three figures
     assert (tmp_path / "report.png").stat().st_size > 50_000

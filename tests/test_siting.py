@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from wzmodel import cli
 from wzmodel.data import load_dataset
@@ -19,7 +20,7 @@ from wzmodel.planner import prepare
 from wzmodel.plots import map_sites
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
-from wzmodel.siting import SitingConfig, read_distances, site_complexes
+from wzmodel.siting import SitingConfig, read_distances, site_complexes, siting_demand
 from wzmodel.standards import load_standards
 
 matplotlib.use("Agg")
@@ -63,6 +64,9 @@ def _served(plan) -> dict[str, float]:
 
 
 EXACT = "highs"  # gap 0 through the location kernels' solver spec
+# Unmet floor priced far above any site: every site in reach that adds floor opens. For the
+# tests of capacity and reach; by default unmet floor costs what building it on site costs.
+COVERAGE_FIRST = SitingConfig(unmet_penalty_yuan_per_m2=100_000.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -83,7 +87,7 @@ def test_radius_existing_first_and_cheapest_site(line):
 
 def test_capacity_binds(line):
     sites = line.sites.assign(capacity_m2=[800.0, 300.0, 800.0])
-    plan = site_complexes(replace(line, sites=sites), solver=EXACT)
+    plan = site_complexes(replace(line, sites=sites), COVERAGE_FIRST, solver=EXACT)
     served = _served(plan)
     assert served["C"] + served["D"] == pytest.approx(500)           # 200 spare + 300 new
     assert plan.kpi("unmet_m2") == pytest.approx(300 + 100)
@@ -114,11 +118,32 @@ def test_due_year_and_max_sites_and_max_households(line):
     assert best.kpi("households_fully_served") == pytest.approx(2500)
 
 
+def test_unmet_floor_costs_what_building_it_on_site_costs(line):
+    # basic.service_floor: 3,000 yuan/m² capital, 150 yuan/m²/year running after completion
+    demand = siting_demand(line)
+    assert demand["penalty_yuan_per_m2"].tolist() == [3000.0] * 5          # due 2035: capital
+    due_2028 = SitingConfig(due_year_by_zone={"main_urban": 2028})
+    assert siting_demand(line, due_2028)["penalty_yuan_per_m2"].tolist() == [4050.0] * 5
+    assert siting_demand(line, COVERAGE_FIRST)["penalty_yuan_per_m2"].tolist() == [1e5] * 5
+
+    # S2 with 300 m²: 1 M yuan for C and D's last 300 m² is 3,333 yuan/m²
+    small = replace(line, sites=line.sites.assign(capacity_m2=[800.0, 300.0, 800.0]))
+    plan = site_complexes(small, solver=EXACT)
+    assert sorted(plan.sites["site_id"]) == ["S1"]              # on site (3,000/m²) is cheaper
+    assert _served(plan)["C"] + _served(plan)["D"] == pytest.approx(200)       # F1 only
+    assert plan.kpi("cost_yuan") == pytest.approx(1e6)
+    early = site_complexes(small, due_2028, solver=EXACT)        # on site now 4,050/m²
+    assert sorted(early.sites["site_id"]) == ["S1", "S2"]
+    assert _served(early)["C"] + _served(early)["D"] == pytest.approx(500)
+    first = site_complexes(small, COVERAGE_FIRST, solver=EXACT)  # any price: coverage first
+    assert sorted(first.sites["site_id"]) == ["S1", "S2"]
+
+
 # --------------------------------------------------------------------------------------------
 def test_distance_table_is_used_and_validated(line, tmp_path):
     good = tmp_path / "d.csv"
     good.write_text("community_id,site_id,distance_m\nA,S1,900\nB,S1,1200\nC,F1,100\n")
-    plan = site_complexes(line, distances=good, solver=EXACT)
+    plan = site_complexes(line, COVERAGE_FIRST, distances=good, solver=EXACT)
     assert _served(plan) == {"A": 300, "B": 0, "C": 200, "D": 0, "E": 0}  # B beyond 1,000 m
 
     bad = tmp_path / "bad.csv"
@@ -157,6 +182,17 @@ def test_cli_writes_tables_and_map(site_cli, tmp_path, capsys):
     assert (out / "siting_map.png").stat().st_size > 10_000
 
 
+def test_cli_prices_unmet_floor_at_the_onsite_cost_unless_told(site_cli, tmp_path, capsys):
+    opened = {}
+    for name, extra in (("onsite", []), ("first", ["--unmet-penalty", "100000"])):
+        out = tmp_path / name
+        assert cli.main(["site", str(TINY), "--out", str(out), *extra]) == 0
+        kpis = pd.read_csv(out / "siting_kpis.csv").set_index("metric")["value"]
+        opened[name] = kpis["sites_opened"]
+    # the tiny example's sites cost more per m² than floor built on site (3,000 yuan/m²)
+    assert opened == {"onsite": 0, "first": 2}
+
+
 @pytest.mark.parametrize("case", ["negative_capacity", "unknown_community", "too_many_sites"])
 def test_cli_errors_are_clean(site_cli, tmp_path, capsys, case):
     data = tmp_path / "data"
@@ -192,8 +228,13 @@ def test_map_has_the_expected_artists(line):
     assert len(catchment.get_segments()) == len(plan.allocation)
     opened = next(c for c in ax.collections if c.get_label() == "opened sites")
     assert len(opened.get_offsets()) == 2
-    assert ax.get_aspect() == 1.0 and "m" in ax.get_xlabel()
-    assert ax.get_legend() is not None
+    assert ax.get_aspect() == 1.0
+    assert any(isinstance(a, AnchoredSizeBar) for a in ax.artists)  # a scale bar, no easting ticks
+    assert fig.legends
+    # the walking reach around each complex in use: 1,000 m on foot = 769 m straight
+    reach = next(c for c in ax.collections if c.get_label() == "walking reach")
+    assert len(reach.get_paths()) == int(plan.candidates["opened"].sum())
+    assert reach.get_paths()[0].get_extents().width / 2 == pytest.approx(1000 / 1.3, rel=0.01)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,6 +251,49 @@ def test_joint_costs_no_more_than_separate(tiny):
     assert same["total_money_yuan"] <= separate["total_money_yuan"] - 1.0
     assert same["coverage_years"] == separate["coverage_years"]
     assert table.loc["joint_replanned", "status"] in ("optimal", "feasible")
+
+
+def test_joint_same_schedule_opens_what_site_complexes_opens(tiny):
+    """Notebook 03 sited complexes with unmet floor at 100,000 yuan/m² and the joint study at
+    the on-site cost, so they disagreed (10 complexes against 0 on Huangpu). With one price —
+    the on-site cost, the siting model's default — the same communities and due years, the
+    joint study opens exactly the complexes the siting study opens."""
+    street = tiny.communities["street_code"] == "310101017"
+    sub = tiny.subset(tiny.communities.loc[street, "community_id"])
+    # S310101017-1 as a cheap fit-out from 2027: 1 M yuan + 20,000 yuan/year for the 347.1 m²
+    # of 310101017012 and -019 is 3,342 yuan/m² to 2035, under the 4,200 yuan/m² on site;
+    # S310101017-2 (11.1 M yuan for 310101017009's 262.1 m²) is dearer than building on site
+    sites = sub.sites.copy()
+    cheap = sites["site_id"] == "S310101017-1"
+    sites.loc[cheap, ["capital_cost_yuan", "running_cost_yuan_per_year", "earliest_year"]] = [
+        1.0e6, 2.0e4, 2027]
+    sub = replace(sub, sites=sites)
+    # money enough to start every upgrade in 2026; upgrades take a year, so they complete in
+    # 2027, when the site may open at the earliest
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml", funding={"budget_scale": 20.0},
+                             delivery={"lead_time": {"basic": {"years": 1,
+                                                               "capital_shares": [0.5, 0.5]}}})
+    scenario = scenario.model_copy(update={"targets": {
+        k: t for k, t in scenario.targets.items() if t.kind == "coverage"}})
+    table = joint_vs_separate(scenario, dataset=sub, solver=EXACT).set_index("strategy")
+    same = table.loc["joint_same_schedule"]
+
+    alone = site_complexes(sub, SitingConfig(due_year_by_zone={"main_urban": 2027}),
+                           years=scenario.years, solver=EXACT)
+    assert list(alone.sites["site_id"]) == ["S310101017-1"]
+    assert alone.sites["year"].tolist() == [2027]
+    assert same["complexes_opened"] == len(alone.sites) == 1
+    assert same["new_complex_floor_m2"] == pytest.approx(347.1)
+    assert same["new_complex_floor_m2"] == pytest.approx(
+        alone.kpi("served_m2") - alone.kpi("served_by_existing_m2"))
+    assert same["existing_floor_m2"] == pytest.approx(alone.kpi("served_by_existing_m2"))
+    assert same["complex_money_yuan"] == pytest.approx(alone.kpi("cost_yuan"))
+    assert same["complex_money_yuan"] == pytest.approx(1.0e6 + 8 * 2.0e4)
+    assert same["total_money_yuan"] < table.loc["separate", "total_money_yuan"]
+    # the old question (every m² by a complex, whatever it costs) opens the dear site too
+    first = site_complexes(sub, COVERAGE_FIRST.model_copy(
+        update={"due_year_by_zone": {"main_urban": 2027}}), years=scenario.years, solver=EXACT)
+    assert sorted(first.sites["site_id"]) == ["S310101017-1", "S310101017-2"]
 
 
 def test_complexes_are_charged_to_the_scaled_budgets_by_the_funding_rule():

@@ -11,6 +11,10 @@ import pytest
 from conftest import TINY
 
 from wzmodel.cli import sweep as sweep_command
+from wzmodel.planner import prepare
+from wzmodel.planner.check import check_against
+from wzmodel.planner.plan import Plan
+from wzmodel.planner.refund import fund_schedule
 from wzmodel.robustness import (
     infeasibility,
     prim,
@@ -282,6 +286,80 @@ def quick(scenario):
     """The uncertainty scenario with a loose gap: fast plans (node-limited, so deterministic),
     and no owners' money."""
     return scenario.update(solver={"gap": 0.1}, funding={"source_scale": {"owners": 0.0}})
+
+
+# ------------------------------------------------------------------------------------------
+# re-checking a fixed plan: its schedule is kept, its costs are paid anew within the rules
+# ------------------------------------------------------------------------------------------
+NEUTRAL = {"cost_overrun_service": 1.0, "city_budget": 1.0, "household_growth": 1.0,
+           "option": "fiscal_led"}
+
+
+@pytest.fixture(scope="module")
+def fiscal_led_plan(quick):
+    """The optimised fiscal-led plan: it spends the city's and the community's money to the
+    yuan (nothing in its objective asks it to leave any)."""
+    _, plan = sweep_run.plan_reference(
+        sweep_run.ReferenceTask(0, {"option": "fiscal_led"}, quick, "optimised"))
+    spent = plan.funding.groupby("source_id")["yuan"].sum()
+    problem = prepare(quick)
+    budget = dict(zip(problem.sources["source_id"], problem.budget.sum(axis=1), strict=True))
+    assert spent["community"] == pytest.approx(budget["community"], abs=1.0)
+    return plan
+
+
+def _recheck(scenario, plan, **inputs) -> dict:
+    return run_experiment(ExperimentTask(0, 0, 0, {**NEUTRAL, **inputs}, scenario, "recheck",
+                                         plan))
+
+
+def test_a_plan_rechecked_under_its_own_scenario_holds_with_its_own_funding(quick,
+                                                                            fiscal_led_plan):
+    row = _recheck(quick, fiscal_led_plan)
+    assert row["status"] == "holds" and row["holds"]
+    assert row["budget_excess_yuan"] == 0.0 and row["violations"] == 0
+    assert row["money_total_yuan"] == pytest.approx(fiscal_led_plan.funding["yuan"].sum())
+    # the plan's own split still fits, so it is kept as it is
+    paid = fund_schedule(prepare(quick), fiscal_led_plan.schedule, keep=fiscal_led_plan.funding)
+    keys = ["year", "source_id", "district", "zone", "cost_category"]
+    mine = paid.funding.groupby(keys)["yuan"].sum()
+    theirs = fiscal_led_plan.funding.groupby(keys)["yuan"].sum()
+    assert mine.index.equals(theirs.index)
+    assert np.allclose(mine.to_numpy(), theirs.to_numpy(), atol=0.5)
+
+
+def test_a_plan_rechecked_with_more_money_or_lower_costs_still_holds(quick, fiscal_led_plan):
+    richer = _recheck(quick.update(funding={"budget_scale": 1.2}), fiscal_led_plan)
+    assert richer["holds"] and richer["budget_excess_yuan"] == 0.0
+    cheaper = _recheck(quick, fiscal_led_plan, cost_overrun_service=0.9, city_budget=1.1)
+    assert cheaper["holds"] and cheaper["budget_excess_yuan"] == 0.0
+    assert cheaper["money_total_yuan"] < richer["money_total_yuan"]
+    # notebook 05's case: 0.1 % more households add a few yuan to the community's exhausted
+    # budget; with the plan's split kept that broke the plan, though 10 % more city money and
+    # 10 % cheaper service floor left money to spare — paid anew within the rules it holds
+    grown = _recheck(quick, fiscal_led_plan, cost_overrun_service=0.9, city_budget=1.1,
+                     household_growth=1.001)
+    assert grown["holds"] and grown["budget_excess_yuan"] == 0.0
+    assert grown["money_total_yuan"] > cheaper["money_total_yuan"]
+
+
+def test_a_plan_rechecked_under_a_cut_names_the_money_it_lacks(quick, fiscal_led_plan):
+    total = fiscal_led_plan.funding["yuan"].sum()
+    none = _recheck(quick.update(funding={"budget_scale": 0.0}), fiscal_led_plan)
+    assert none["status"] == "violated" and not none["holds"]
+    assert none["budget_excess_yuan"] == pytest.approx(total, abs=1.0)  # every yuan lacks
+    cut = quick.update(funding={"budget_scale": 0.7})
+    row = _recheck(cut, fiscal_led_plan)
+    assert row["status"] == "violated" and row["budget_violations"] > 0
+    budget = prepare(cut).budget.sum()
+    assert total - budget <= row["budget_excess_yuan"] < total    # at least what is missing
+    paid = fund_schedule(prepare(cut), fiscal_led_plan.schedule, keep=fiscal_led_plan.funding)
+    assert paid.extra_yuan == pytest.approx(row["budget_excess_yuan"])
+    # the extra money is named by source and year; every budget it needs is one the check names
+    issues = check_against(Plan.from_schedule(prepare(cut), fiscal_led_plan.schedule,
+                                              paid.funding), prepare(cut))
+    named = {(i.split()[2], int(i.split()[4])) for i in issues if i.startswith("budget exceeded")}
+    assert set(zip(paid.extra["source_id"], paid.extra["year"].astype(int), strict=True)) <= named
 
 
 @pytest.fixture(scope="module")

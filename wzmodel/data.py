@@ -7,9 +7,11 @@ comprehensive grid of each committee), ``featured_areas`` (featured communities 
 committees) and ``complete`` (the official list of communities already complete) — each as
 ``<table>.csv`` or ``<table>.xlsx`` (see ``docs/data_contract.md``). A data workbook (``.xlsx``,
 e.g. the one ``wzmodel template`` writes) holds the same tables as sheets named after them, plus
-an optional ``README`` sheet. :func:`load_dataset` reads them all, collects every problem of every
-table (types, ranges, allowed values, duplicates, and references between tables) and raises a
-single :class:`~wzmodel.schema.InputError`; files are only read.
+an optional ``README`` sheet. A folder may also say what its data is and where it lies
+(``about.toml``: a note and the CRS of the coordinates) and hold its district outlines
+(``districts.geojson``, see :mod:`wzmodel.geography`). :func:`load_dataset` reads them all,
+collects every problem of every table (types, ranges, allowed values, duplicates, and references
+between tables) and raises a single :class:`~wzmodel.schema.InputError`; files are only read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wzmodel.geography import OUTLINES_FILE, DistrictOutlines, crs_problems, read_outlines
 from wzmodel.schema import (
     InputError,
     Problem,
@@ -35,7 +38,7 @@ from wzmodel.schema import (
 )
 from wzmodel.vocabulary import ZONES
 
-__all__ = ["ABOUT_FILE", "README_SHEET", "ZONES", "Dataset", "data_note", "dataset_with_sharing",
+__all__ = ["ABOUT_FILE", "README_SHEET", "ZONES", "Dataset", "data_crs", "data_note", "dataset_with_sharing",
            "example_path", "example_rows", "find_table", "load_dataset"]
 
 log = logging.getLogger(__name__)
@@ -56,7 +59,9 @@ class Dataset:
     absent are empty frames with the declared columns (``sharing_links``, ``grids``,
     ``featured_areas`` default to them when a Dataset is made by hand). ``complete`` is the
     list of communities already complete, resolved: ``community_id`` and ``class`` (basic or
-    featured). ``path`` is the data folder or workbook.
+    featured). ``path`` is the data folder or workbook. ``crs`` is the CRS of ``x_m, y_m`` the
+    folder declares (a PROJ string) and ``outlines`` its district outlines in that CRS; None when
+    it has none.
     """
 
     path: Path
@@ -73,6 +78,8 @@ class Dataset:
     complete: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"community_id": pd.Series(dtype=object),
                                               "class": pd.Series(dtype=object)}))
+    crs: str | None = None
+    outlines: DistrictOutlines | None = None
 
     @property
     def districts(self) -> list[str]:
@@ -112,27 +119,49 @@ def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame, *,
 
 ABOUT_FILE = "about.toml"
 """Optional file of a data folder saying what its data is: ``note = "..."`` (where it comes from,
-what is real and what is assumed). Reports and workbooks repeat the note."""
+what is real and what is assumed; reports and workbooks repeat it) and ``crs = "..."`` (the
+coordinate reference system of ``x_m, y_m`` as a PROJ string)."""
+
+
+def _about(folder: Path) -> dict:
+    """The folder's about.toml as a dict ({} without one)."""
+    path = folder / ABOUT_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([Problem(str(path), f"a readable UTF-8 TOML file ({exc})")]) from None
 
 
 def data_note(folder: str | Path) -> str:
     """The data folder's own note (``note`` in its :data:`ABOUT_FILE`); for a folder without
     one, or a data workbook, a note that the data is the user's own (named by the folder's or
     workbook's name only, so that outputs do not depend on where it lies)."""
-    if Path(folder).is_file():
+    path = Path(folder)
+    # a workbook read from an upload is named by its name only (its private copy is gone)
+    if path.is_file() or (path.suffix.lower() == ".xlsx" and not path.is_dir()):
         return (f"Data note: the data in the workbook '{Path(folder).name}' is the user's own; "
                 "wzmodel has not checked where it comes from.")
-    path = Path(folder) / ABOUT_FILE
+    path = path / ABOUT_FILE
     if not path.is_file():
         return (f"Data note: the data in the folder '{Path(folder).resolve().name}' is the "
                 f"user's own (it has no {ABOUT_FILE}); wzmodel has not checked where it comes from.")
-    try:
-        note = tomllib.loads(path.read_text(encoding="utf-8")).get("note")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Problem(str(path), f"a readable UTF-8 TOML file ({exc})")]) from None
+    note = _about(Path(folder)).get("note")
     if not isinstance(note, str) or not note.strip():
         raise InputError([Problem(str(path), "a text for the data note", None, "note", note)])
     return " ".join(note.split())
+
+
+def data_crs(folder: str | Path) -> str | None:
+    """The CRS of the data's coordinates the folder declares (``crs`` in its :data:`ABOUT_FILE`,
+    a PROJ string), or None (a workbook, a folder that declares none)."""
+    if Path(folder).is_file():
+        return None
+    crs = _about(Path(folder)).get("crs")
+    if crs is not None and (not isinstance(crs, str) or not crs.strip()):
+        raise InputError([Problem(str(Path(folder) / ABOUT_FILE), "a PROJ string", None, "crs", crs)])
+    return crs
 
 
 def example_path(name: str = "tiny") -> Path:
@@ -184,6 +213,14 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
     problems += _cross_table_problems(tables, labels)  # cells that failed their own checks are None
     complete, found = _listed_complete(tables, labels["complete"])
     problems += found
+    crs = data_crs(source)
+    outlines = None
+    bad_crs = crs_problems(crs, str(source / ABOUT_FILE)) if crs is not None else []
+    problems += bad_crs
+    if source.is_dir() and (source / OUTLINES_FILE).is_file() and not bad_crs:
+        outlines, found = read_outlines(source / OUTLINES_FILE, crs)
+        problems += found
+        problems += _outline_problems(tables["streets"], outlines, str(source / OUTLINES_FILE))
     if problems:
         raise InputError(problems, str(source))
 
@@ -197,7 +234,20 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
         communities=communities,
         **{k: tables[k] for k in OPTIONAL_TABLES if k != "complete"},
         complete=complete,
+        crs=crs,
+        outlines=outlines,
     )
+
+
+def _outline_problems(streets: pd.DataFrame, outlines: DistrictOutlines | None,
+                      file: str) -> list[Problem]:
+    """Every district of the streets needs an outline (more outlines are fine: the neighbours
+    drawn around a district's data)."""
+    if outlines is None:
+        return []
+    missing = sorted(set(streets["district"].dropna()) - set(outlines.districts))
+    return [Problem(file, "an outline for every district of the streets table", None, "district", d)
+            for d in missing]
 
 
 Tables = tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]

@@ -19,7 +19,14 @@ from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.scenario import Scenario
 from wzmodel.schema import InputError, Problem
-from wzmodel.siting import SitingConfig, SitingPlan, _criterion, site_complexes, siting_demand
+from wzmodel.siting import (
+    SitingConfig,
+    SitingPlan,
+    _criterion,
+    onsite_cost_yuan_per_m2,
+    site_complexes,
+    siting_demand,
+)
 from wzmodel.solver import SolverOptions
 from wzmodel.vocabulary import CLASSES, MONEY_UNIT
 
@@ -42,9 +49,13 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
     ``joint_same_schedule``
         The same upgrade schedule; the service-floor gaps of the communities it upgrades are
         offered to the siting model with the on-site cost as the price of unmet floor
-        (``min_cost``, ``π_j`` = capital + running to the last year of j's on-site floor) and
-        j's upgrade year as its due year. A complex therefore opens only where it is cheaper
-        than building on site, and existing spare floor (already paid for) is always used.
+        (``min_cost``, ``π_j`` = capital + running to the last year of j's on-site floor,
+        :func:`wzmodel.siting.onsite_cost_yuan_per_m2` — the siting model's default price —
+        times the scenario's cost scale and j's district factor; ``unmet_penalty_yuan_per_m2``
+        is not used) and the year j's upgrade completes as its due year. A complex therefore
+        opens only where it is cheaper than building on site, and existing spare floor
+        (already paid for) is always used: on the same communities, due years and unit costs,
+        :func:`wzmodel.siting.site_complexes` opens the same complexes.
         Money = upgrades re-costed on the data with the allocated floor added + complexes'
         capital and running to the last year. Coverage is unchanged by construction, and the
         money is never higher than ``separate`` (no complex at all is a feasible siting with
@@ -90,19 +101,23 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
                                   scenario.name)])
     standards = problem.assessment.standards
     criterion = _criterion(standards, config.criterion)
-    scale = scenario.funding.cost_scale.get(criterion.cost_category, 1.0)
     last = scenario.years[-1]
 
-    # 1. site complexes for the separate plan's service-floor gaps, priced at the on-site cost
+    # 1. site complexes for the separate plan's service-floor gaps, due when each upgrade
+    #    completes (its floor must be there then), priced at the on-site cost the planner
+    #    charges for it — the siting model's own default price, times the scenario's scales
     upgraded = separate.schedule[separate.schedule["class"] == "basic"]
-    due = dict(zip(upgraded["community_id"], upgraded["year"].astype(int), strict=True))
+    due = {cid: problem.finish("basic", int(year))
+           for cid, year in zip(upgraded["community_id"], upgraded["year"], strict=True)}
     demand = siting_demand(dataset, config, standards=standards)
     demand = demand[demand["community_id"].isin(due)].reset_index(drop=True)
     demand["due_year"] = demand["community_id"].map(due).astype(int)
     district_factor = problem.communities.set_index("community_id")["cost_factor"]
-    demand["penalty_yuan_per_m2"] = scale * demand["community_id"].map(district_factor) * (
-        criterion.capital_yuan_per_unit
-        + criterion.running_yuan_per_unit_year * (last - demand["due_year"]))
+    # the category's cost multiplier of the year the floor is due (running costs later: alike)
+    scale = demand["due_year"].map(lambda y: scenario.funding.cost_factor(criterion.cost_category, y))
+    demand["penalty_yuan_per_m2"] = (
+        scale * demand["community_id"].map(district_factor)
+        * onsite_cost_yuan_per_m2(criterion, demand["due_year"], last))
     sited = site_complexes(dataset, config, years=scenario.years, solver=solver, demand=demand)
     onsite = float((demand["penalty_yuan_per_m2"] * demand["need_m2"]).sum())
 

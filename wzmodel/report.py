@@ -34,11 +34,17 @@ if TYPE_CHECKING:
 
     from wzmodel.solver import SolveOutcome
 
-__all__ = ["embedded_png", "page_table", "plain_status", "plan_page", "render_page", "target_rows"]
+__all__ = ["WEAK_GAP", "embedded_png", "page_table", "plain_status", "plan_page", "render_page",
+           "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
 ZONE_ROWS = ("main_urban+new_town", "new_market_town", "rural", "all")
+
+
+WEAK_GAP = 0.05
+"""A plan found within the solver's limits further than this from the best possible (or with no
+bound) is called weak, not good (e.g. a city budget cut whose search ends at its start: 87 %)."""
 
 
 def plain_status(outcome: SolveOutcome | None) -> str:
@@ -48,9 +54,10 @@ def plain_status(outcome: SolveOutcome | None) -> str:
         return "a given schedule, evaluated (not optimised)"
     gap = (f", at most {100 * outcome.gap:.1f} % from the best possible"
            if outcome.gap is not None else ", with no bound on how far from the best it is")
+    good = outcome.gap is not None and outcome.gap <= WEAK_GAP
     return {
         "optimal": f"best plan found{gap}",
-        "feasible": f"a good plan found within the solver's limits{gap}",
+        "feasible": f"a {'good' if good else 'weak'} plan found within the solver's limits{gap}",
         "infeasible": "no plan: the hard targets cannot be met with this money (see the diagnosis)",
         "no_solution": "no plan: the solver found none within its limits",
     }.get(outcome.status, f"no plan: the solver failed ({outcome.message})")
@@ -102,6 +109,24 @@ def coverage_by_district(plan) -> pd.DataFrame:
     table.index = [district_label(d) for d in table.index]
     table.columns.name = None
     return table
+
+
+def district_coverage_map(plan, outlines) -> Figure | None:
+    """The share of each district's communities complete at the end of the first headline year,
+    on the real district outlines (None when the data has no outlines)."""
+    from wzmodel.plots.labels import district_label
+    from wzmodel.plots.maps import district_map
+
+    years = [y for y in HEADLINE_YEARS if y in set(plan.district_coverage["year"])]
+    if outlines is None or not years:
+        return None
+    rows = plan.district_coverage[plan.district_coverage["year"] == years[0]]
+    values = rows.set_index("district")["coverage_communities"]
+    planned = ", ".join(district_label(d) for d in values.index) if len(values) <= 3 else ""
+    return district_map(values, outlines, label=f"communities complete at the end of {years[0]} "
+                        "(% of the district's)",
+                        title=f"Coverage by district, end of {years[0]}"
+                              + (f": {planned}" if planned else ""))
 
 
 def money_by_funder(plan, sources: pd.DataFrame | None) -> pd.DataFrame:
@@ -181,8 +206,10 @@ def plan_page(plan) -> str:
     problem = problem_of(plan)
     solved = plan.outcome is None or plan.outcome.has_solution
     sources = problem.dataset.sources
-    figures = []
+    figures, district_png = [], None
     if solved:
+        district_figure = district_coverage_map(plan, problem.dataset.outlines)
+        district_png = embedded_png(district_figure) if district_figure is not None else None
         figures = [
             *([embedded_png(plots.targets_figure(plan.targets))] if not plan.targets.empty else []),
             embedded_png(plots.coverage_figure({plan.name: plan}, targets=plan.targets,
@@ -198,6 +225,7 @@ def plan_page(plan) -> str:
         targets=target_rows(plan) if solved else [],
         zones=page_table(coverage_by_zone(plan), percent=True) if solved else None,
         districts=page_table(coverage_by_district(plan), percent=True) if solved else None,
+        district_map=district_png,
         money=page_table(money_by_funder(plan, sources)) if solved else None,
         first=page_table(first_communities(plan), index=False) if solved else None,
         first_years=problem.years[:FIRST_YEARS],

@@ -355,6 +355,12 @@ def render_markdown() -> str:
         "progress record of `wzmodel replan` (a folder of their own, or one workbook with a sheet",
         "for each; see `docs/replan.md`). Rows are counted as in a spreadsheet (header = row 1).",
         "",
+        "A data folder may also hold `about.toml` — `note` (what the data is, repeated in every",
+        "report) and `crs` (the coordinate reference system of `x_m`, `y_m`, a PROJ string) — and",
+        "`districts.geojson`: one outline per district (GeoJSON, WGS 84 longitude/latitude, a",
+        "`district` property naming it as the tables do; it needs the `crs`), drawn under every",
+        "map and projected into the data's CRS.",
+        "",
     ]
     for spec in table_specs().values():
         lines += [

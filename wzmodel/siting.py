@@ -46,9 +46,13 @@ Objectives:
 * ``min_cost`` (default): minimise
   :math:`\sum_{i,t} o_{it}(c_i + r_i (t_{end} - t)) + \sum_j \pi_j u_j
   + \epsilon \sum_{ij} d_{ij} a_{ij}` — capital plus running cost to the last year, plus a
-  penalty :math:`\pi_j` per m² left unmet (``unmet_penalty_yuan_per_m2``; by default far above
-  any site's cost per m², so coverage comes first), plus a tie-breaking cost per m²·km of
-  walking (``walk_cost_yuan_per_m2_km``) that sends people to the nearest complex with room.
+  price :math:`\pi_j` per m² left unmet, plus a tie-breaking cost per m²·km of walking
+  (``walk_cost_yuan_per_m2_km``) that sends people to the nearest complex with room. Floor a
+  complex does not provide is built on site, so by default :math:`\pi_j` is the criterion's
+  on-site cost (:func:`onsite_cost_yuan_per_m2`: capital plus running cost from j's due year
+  to the last year): a site opens only where it is cheaper than building on site — the price
+  :func:`wzmodel.joint.joint_vs_separate` uses. ``unmet_penalty_yuan_per_m2`` replaces it by
+  one price for every m² (a high one when floor cannot be built on site: coverage first).
   Spare floor of existing complexes is free, so it is used before anything is built.
 * ``max_households``: with a budget, maximise the households of communities whose whole gap is
   met, :math:`\sum_j h_j f_j` with binaries :math:`n_j f_j \le \sum_i a_{ij}`, minus a cost
@@ -62,15 +66,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pulp
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from wzmodel.data import Dataset
+from wzmodel.geography import DistrictOutlines
 from wzmodel.io import atomic_folder, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
 from wzmodel.scenario import DEFAULT_RADIUS_M, SitingConfig
@@ -83,6 +89,7 @@ __all__ = [
     "DEFAULT_RADIUS_M",
     "SitingConfig",
     "SitingPlan",
+    "onsite_cost_yuan_per_m2",
     "read_distances",
     "site_complexes",
     "siting_demand",
@@ -105,11 +112,13 @@ class SitingPlan:
         due_year, need_m2 (the gap before siting), served_m2, gap_remaining_m2,
         fully_served.
     candidates : every candidate site and existing complex — id, source, x_m, y_m,
-        capacity_m2, opened (for maps).
+        capacity_m2, opened, zone (of its street) and reach_m (the straight-line walking reach
+        of that zone: radius ÷ detour factor) (for maps).
     kpis : metric, value, unit — households fully served, m² unmet, cost, sites opened.
     outcome : the solver's honest verdict (status, objective, bound, gap).
     build_seconds : time to build the model (pairs in reach + PuLP model).
     n_pairs : community–complex pairs in reach (model size).
+    outlines : the data's district outlines, for the map (None: the data has none).
     """
 
     sites: pd.DataFrame
@@ -121,6 +130,7 @@ class SitingPlan:
     build_seconds: float = 0.0
     n_pairs: int = 0
     config: SitingConfig = field(default_factory=SitingConfig)
+    outlines: DistrictOutlines | None = None
 
     def kpi(self, metric: str) -> float:
         row = self.kpis.loc[self.kpis["metric"] == metric, "value"]
@@ -161,8 +171,8 @@ class SitingPlan:
                 from wzmodel.plots import map_sites
                 from wzmodel.plots.style import save_figure
 
-                save_figure(map_sites(self.communities, self.candidates, self.allocation),
-                            tmp / "siting_map.png")
+                save_figure(map_sites(self.communities, self.candidates, self.allocation,
+                                      outlines=self.outlines), tmp / "siting_map.png")
         return Path(folder)
 
 
@@ -177,10 +187,22 @@ def _criterion(standards: Standards, criterion_id: str) -> Criterion:
                               "criterion", criterion_id)])
 
 
+def onsite_cost_yuan_per_m2(criterion: Criterion, due_year: ArrayLike, last_year: int
+                            ) -> np.ndarray:
+    """What one m² of ``criterion``'s floor costs when built on site by ``due_year`` (yuan, at
+    the standards' unit costs): its capital plus its running cost every year after
+    ``due_year`` up to ``last_year`` — the planner's convention (running costs from the year
+    after completion), and the siting model's for a complex opened in ``due_year``."""
+    after = np.maximum(0, last_year - np.asarray(due_year, dtype=int))
+    return criterion.capital_yuan_per_unit + criterion.running_yuan_per_unit_year * after
+
+
 def siting_demand(dataset: Dataset, config: SitingConfig | None = None, *,
                   standards: Standards | None = None) -> pd.DataFrame:
     """The floor each community lacks: community_id, zone, x_m, y_m, households, need_m2
-    (the gap of ``config.criterion``), due_year and penalty_yuan_per_m2 (of unmet floor).
+    (the gap of ``config.criterion``), due_year and penalty_yuan_per_m2 (the price of floor
+    left unmet: ``config.unmet_penalty_yuan_per_m2``, or by default the on-site cost,
+    :func:`onsite_cost_yuan_per_m2` to ``config.last_year``).
 
     Only communities with a gap are returned.
     """
@@ -190,12 +212,16 @@ def siting_demand(dataset: Dataset, config: SitingConfig | None = None, *,
     out = c[["community_id", "zone", "x_m", "y_m", "households"]].copy()
     out["need_m2"] = criterion.gap(c)
     out["due_year"] = out["zone"].map(config.due_year_by_zone).fillna(config.last_year).astype(int)
-    out["penalty_yuan_per_m2"] = config.unmet_penalty_yuan_per_m2
+    out["penalty_yuan_per_m2"] = (
+        onsite_cost_yuan_per_m2(criterion, out["due_year"], config.last_year)
+        if config.unmet_penalty_yuan_per_m2 is None else config.unmet_penalty_yuan_per_m2)
     return out[out["need_m2"] > 0].reset_index(drop=True)
 
 
 def _supply(dataset: Dataset, config: SitingConfig) -> pd.DataFrame:
-    """Candidate sites and (optionally) existing complexes in one table."""
+    """Candidate sites and (optionally) existing complexes in one table, with their street's
+    zone."""
+    zone = dataset.streets.set_index("street_code")["zone"]
     s = dataset.sites
     sites = pd.DataFrame({
         "id": s["site_id"].astype(str), "source": "site", "street_code": s["street_code"],
@@ -212,7 +238,8 @@ def _supply(dataset: Dataset, config: SitingConfig) -> pd.DataFrame:
             "street_code": f["street_code"], "kind": "existing", "x_m": f["x_m"].astype(float),
             "y_m": f["y_m"].astype(float), "capacity_m2": f["spare_capacity_m2"].astype(float),
             "capital_yuan": 0.0, "running_yuan_per_year": 0.0, "earliest_year": 0}))
-    return pd.concat(frames, ignore_index=True)
+    supply = pd.concat(frames, ignore_index=True)
+    return supply.assign(zone=supply["street_code"].map(zone))
 
 
 _DISTANCE_SPEC = TableSpec("distances", "Network distances from communities to complexes.",
@@ -430,7 +457,8 @@ def site_complexes(dataset: Dataset, config: SitingConfig | None = None, *,
     Parameters
     ----------
     dataset : the validated data (communities, sites, facilities).
-    config : :class:`SitingConfig` (radii, detour, objective, penalties); defaults if None.
+    config : :class:`SitingConfig` (radii, detour, objective, price of unmet floor); defaults
+        if None.
     budget_yuan : a total (available from the first year) or yuan per year (unspent money
         carries over); capital and running costs of open sites count against it.
     years : years in which sites may open (default ``config.first_year..last_year``).
@@ -467,14 +495,18 @@ def site_complexes(dataset: Dataset, config: SitingConfig | None = None, *,
                                       "max_new_sites", config.max_new_sites)]) from None
 
     t0 = time.perf_counter()
-    demand = siting_demand(dataset, config) if demand is None else demand.reset_index(drop=True)
+    if demand is None:  # on-site floor priced over the same years as the sites' running costs
+        demand = siting_demand(dataset, config.model_copy(update={"last_year": years[-1]}))
+    else:
+        demand = demand.reset_index(drop=True)
     demand = demand.assign(due_year=np.clip(demand["due_year"].to_numpy(int), years[0], years[-1]))
     supply = _supply(dataset, config)
     pairs = _pairs_in_reach(demand, supply, config, distances)
     model = _build(demand, supply, pairs, years, budget, config)
     build_seconds = time.perf_counter() - t0
     outcome = solve(model.prob, options)
-    return _decode(model, outcome, demand, supply, pairs, years, config, build_seconds)
+    plan = _decode(model, outcome, demand, supply, pairs, years, config, build_seconds)
+    return replace(plan, outlines=dataset.outlines)
 
 
 def _decode(model: _Model, outcome: SolveOutcome, demand: pd.DataFrame, supply: pd.DataFrame,
@@ -517,6 +549,9 @@ def _decode(model: _Model, outcome: SolveOutcome, demand: pd.DataFrame, supply: 
     candidates = supply[["id", "source", "x_m", "y_m", "capacity_m2"]].copy()
     candidates["opened"] = (candidates["source"] == "facility") & (used > 0)
     candidates.loc[list(opened), "opened"] = True
+    candidates["zone"] = supply["zone"]
+    candidates["reach_m"] = [config.radius(z) / config.detour_factor if isinstance(z, str)
+                             else np.nan for z in supply["zone"]]
 
     end = years[-1]
     capital = float(sites["capital_yuan"].sum())

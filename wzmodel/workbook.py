@@ -96,14 +96,12 @@ def assumptions(problem) -> dict[str, pd.DataFrame]:
     multipliers = []
     for what, scales in (("every budget", {"": funding.budget_scale}),
                          ("budget of {}", funding.source_scale),
-                         ("budgets of {}'s own sources", funding.district_budget_scale)):
+                         ("budgets of {}'s own sources", funding.district_budget_scale),
+                         ("costs of {}", funding.cost_scale),
+                         ("costs in {}", funding.district_cost_scale)):
         for name, scale in sorted(scales.items()):
             years = scale.items() if isinstance(scale, dict) else [("all years", scale)]
             multipliers += [(what.format(name), str(year), factor) for year, factor in years]
-    multipliers += [(f"costs of {category}", "all years", factor)
-                    for category, factor in sorted(funding.cost_scale.items())]
-    multipliers += [(f"costs in {district}", "all years", factor)
-                    for district, factor in sorted(funding.district_cost_scale.items())]
     return {
         "budgets": budgets,
         "sharing": sharing,

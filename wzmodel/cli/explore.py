@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--token", help="token visitors must give (?token=...); made up when --host "
                    "is not local and none is given")
     p.add_argument("--time-limit", type=positive_number,
-                   help="solver time limit of every plan, seconds (default: the scenario's)")
+                   help="solver time limit of every plan, seconds (default: the scenario's); "
+                   "a node limit of the scenario is then dropped, so the limit holds")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(func=run)
 
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:  # panel is in the explore extra
         raise InputError([Problem("wzmodel explore", "Panel installed: pip install "
                                   f"'wzmodel[explore]' ({exc})")]) from None
-    solver = {"time_limit": args.time_limit} if args.time_limit else None
+    # a node limit turns the clock off (runs meant to be machine-independent): the page's
+    # visitor waits on the clock, so --time-limit replaces it
+    solver = {"time_limit": args.time_limit, "node_limit": None} if args.time_limit else None
     return serve(args.scenario, port=int(args.port), host=args.host, token=args.token,
                  show=not args.no_browser, solver=solver)

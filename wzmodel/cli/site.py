@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``site DATA_DIR [--out DIR] [--budget YUAN] [--distances CSV] ...``."""
+    """Add ``site DATA_DIR [--out DIR] [--budget YUAN] [--distances CSV] [--unmet-penalty P] ...``."""
     p = subparsers.add_parser("site", help="site service complexes (人民坊) on candidate sites")
     p.add_argument("data_dir")
     p.add_argument("--out", help="folder for the siting tables (CSV) and map (PNG)")
@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--distances", help="CSV: community_id, site_id (or facility_id), distance_m")
     p.add_argument("--objective", choices=["min_cost", "max_households"], default="min_cost")
     p.add_argument("--max-sites", type=positive_whole_number, help="at most this many new sites (p)")
+    p.add_argument("--unmet-penalty", type=non_negative_number, metavar="YUAN_PER_M2",
+                   help="price of a m² left unmet (default: what building it on site costs, "
+                        "from the standards; a high price puts coverage first)")
     p.add_argument("--time-limit", type=positive_number, default=120.0, help="solver time limit, seconds")
     p.add_argument("--gap", type=non_negative_number, default=1e-4, help="relative MIP gap")
     p.set_defaults(func=run)
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         claim_output(args.out, "site", inputs=[args.data_dir, *([args.distances] if args.distances else [])])
     dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
-    config = SitingConfig(objective=args.objective, max_new_sites=args.max_sites)
+    config = SitingConfig(objective=args.objective, max_new_sites=args.max_sites,
+                          unmet_penalty_yuan_per_m2=args.unmet_penalty)
     options = SolverOptions(time_limit=args.time_limit, gap=args.gap)
     plan = siting.site_complexes(dataset, config, budget_yuan=args.budget, solver=options,
                                  distances=args.distances)

@@ -1,10 +1,12 @@
 """The explorer page, laid out with Panel on :class:`~wzmodel.explore.state.Explorer`.
 
-Left: the levers (budget multipliers per source and year, unit-cost multipliers, target levels,
-the sharing option's shares, a sharing workbook to upload), each table with its problems under
-it. Right: the answer — status in words, the comparison with the baseline, coverage, money, the
-first years' communities, downloads. Planning runs in a worker thread so the page keeps
-showing progress; a setting with a problem stops *Plan* and the previous answer stays.
+Top: the scenario, *Plan*, and the data — the scenario's own or an uploaded data workbook (the
+scenario's settings are then planned on it). Left: the levers (budget multipliers per source and
+year, unit-cost multipliers, target levels, the sharing option's shares, a sharing workbook to
+upload), each table with its problems under it. Right: the answer — status in words, the
+comparison with the baseline, coverage, money, the first years' communities, downloads.
+Planning runs in a worker thread so the page keeps showing progress; a setting or an upload with
+a problem stops there and the previous answer stays.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,7 +24,9 @@ import panel as pn
 
 from wzmodel.data import data_note
 from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
+from wzmodel.explore.uploads import MAX_UPLOAD_BYTES, shown_name
 from wzmodel.plots.labels import target_label
+from wzmodel.report import district_coverage_map
 from wzmodel.schema import InputError, Problem
 
 __all__ = ["explorer_page"]
@@ -51,7 +56,7 @@ class _Page:
                                              css_classes=["wz-plan"])
         self.plan_button.on_click(self._plan)
         self.progress = pn.indicators.Progress(active=False, value=0, max=100, width=200,
-                                               visible=False)
+                                               visible=False, css_classes=["wz-progress"])
         self.status = pn.pane.HTML("", css_classes=["wz-status"], sizing_mode="stretch_width")
 
         self.budgets = self._table("wz-budgets", self._edit_budget)
@@ -60,16 +65,26 @@ class _Page:
         self.sharing = self._table("wz-sharing", self._edit_share)
         self.problem_panes = {key: pn.pane.HTML("", css_classes=[f"wz-problems-{key}"],
                                                 sizing_mode="stretch_width")
-                              for key in ("budgets", "costs", "targets", "sharing", "upload")}
+                              for key in ("budgets", "costs", "targets", "sharing", "upload",
+                                          "data")}
         self.upload = pn.widgets.FileInput(accept=".xlsx", css_classes=["wz-upload"])
         self.upload.param.watch(self._upload, "value")
+        self.data_upload = pn.widgets.FileInput(accept=".xlsx", css_classes=["wz-data-upload"])
+        self.data_upload.param.watch(self._upload_data, "value")
+        self.data_label = pn.pane.HTML("", css_classes=["wz-data"], sizing_mode="stretch_width")
 
         self.compare = pn.pane.HTML("", css_classes=["wz-compare"], sizing_mode="stretch_width")
-        self.coverage_figure = pn.pane.PNG(None, width=820, css_classes=["wz-coverage-figure"])
+        # figures shrink with the window (a 1280 px screen leaves the answer ≈ 600 px)
+        figure = {"sizing_mode": "scale_width", "max_width": 820}
+        self.coverage_figure = pn.pane.PNG(None, css_classes=["wz-coverage-figure"], **figure)
         self.zones = pn.pane.HTML("", css_classes=["wz-zones"])
         self.districts = pn.pane.HTML("", css_classes=["wz-districts"])
+        # the report's coverage-by-district map on the real district outlines; hidden for data
+        # without outlines (e.g. an uploaded workbook)
+        self.district_map = pn.pane.PNG(None, visible=False, **figure,
+                                        css_classes=["wz-district-map"])
         self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
-        self.money_figure = pn.pane.PNG(None, width=820)
+        self.money_figure = pn.pane.PNG(None, **figure)
         self.first = pn.pane.HTML("", css_classes=["wz-first"])
         self.downloads = pn.Row(
             pn.widgets.FileDownload(callback=self._file("plan.xlsx"), filename="plan.xlsx",
@@ -89,23 +104,34 @@ class _Page:
                              "Each cell between 0 and 1; minimums may sum to at most 1."),
             self.sharing, self.problem_panes["sharing"],
             pn.pane.Markdown("Or upload a sharing option (the template "
-                             "`data/templates/sharing_option_template.xlsx`, at most 2 MB):"),
+                             "`data/templates/sharing_option_template.xlsx`, at most "
+                             f"{MAX_UPLOAD_BYTES / 1e6:g} MB):"),
             self.upload, self.problem_panes["upload"],
             width=640,
         )
         answer = pn.Tabs(
             ("Compared with the baseline", pn.Column(self.compare, self.coverage_figure)),
             ("Coverage", pn.Column(pn.pane.Markdown("#### By zone"), self.zones,
-                                   pn.pane.Markdown("#### By district"), self.districts)),
+                                   pn.pane.Markdown("#### By district"), self.districts,
+                                   self.district_map)),
             ("Money", pn.Column(self.money, self.money_figure)),
             ("First years", self.first),
             ("Download", self.downloads),
             sizing_mode="stretch_width",
         )
+        data = pn.Column(
+            self.data_label,
+            pn.Row(pn.pane.Markdown(
+                "Or plan the scenario's settings (targets, budget rules, solver) on your own "
+                "data — pick the scenario first, then upload a data workbook "
+                f"(`wzmodel template OUT.xlsx` writes it; at most {MAX_UPLOAD_BYTES / 1e6:g} MB):",
+                width=560, margin=(0, 10)), self.data_upload),
+            self.problem_panes["data"], sizing_mode="stretch_width")
         self.layout = pn.Column(
             pn.pane.Markdown("## wzmodel explorer — complete communities (完整社区)"),
             self.note,
             pn.Row(self.picker, pn.Column(pn.Spacer(height=18), self.plan_button), self.progress),
+            data,
             self.status,
             pn.Row(levers, pn.Column(answer, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
@@ -147,12 +173,18 @@ class _Page:
         except InputError as exc:
             self._stop(_problems_html(exc.problems, f"{label} cannot be opened"), ok=False)
             return
+        self._install(explorer, f"Baseline of <b>{html.escape(label)}</b>")
+
+    def _install(self, explorer: Explorer, what: str) -> None:
+        """Show a newly opened explorer (its baseline planned): data, levers, answer, status."""
         self.explorer = explorer
-        self.note.object = f"<small>{html.escape(data_note(explorer.base.data))}</small>"
+        self.note.object = f"<small>{html.escape(data_note(explorer.dataset.path))}</small>"
+        self.data_label.object = _data_html(explorer)
         self._show_levers()
         self._show(explorer.baseline)
-        self._stop(f"Baseline of <b>{html.escape(label)}</b>: {html.escape(explorer.baseline.status)}"
-                   f" ({explorer.baseline.seconds:.0f} s).", ok=explorer.baseline.solved)
+        self._stop(f"{what}: {html.escape(explorer.baseline.status)}"
+                   f" ({explorer.baseline.seconds:.0f} s)." + _weak_note(explorer.baseline),
+                   ok=_tone(explorer.baseline))
 
     # ---- the levers --------------------------------------------------------------------------
     def _show_levers(self) -> None:
@@ -222,6 +254,39 @@ class _Page:
                 f"Sharing option <b>{html.escape(self.explorer.sharing_name)}</b> read from the "
                 "workbook: press <b>Plan</b>.")
 
+    async def _upload_data(self, event) -> None:
+        """The scenario's settings on an uploaded data workbook: read, checked and planned in
+        the worker thread; on any problem they are listed beside the upload and the page stays
+        as it was (data, levers, answer)."""
+        if event.new is None or self.explorer is None:
+            return
+        shown = shown_name(self.data_upload.filename or "")
+        if self.busy:  # the upload widget is disabled while busy; a late event is told, not lost
+            self.problem_panes["data"].object = _problems_html(
+                [], f"{shown} not read: wait until the page has finished, then upload it again")
+            return
+        label = self.picker.value
+        self.problem_panes["data"].object = ""
+        self._start(f"Reading {shown} and planning the settings of {label} on it")
+        try:
+            explorer = await asyncio.to_thread(self.explorer.with_data,
+                                               self.data_upload.filename or "", event.new)
+            await asyncio.to_thread(explorer.plan_baseline)
+        except InputError as exc:
+            self.problem_panes["data"].object = _problems_html(
+                exc.problems, f"{shown} not used — the page still plans on "
+                f"{_data_name(self.explorer)}")
+            self._stop(f"The data workbook {html.escape(shown)} has problems (listed beside it); "
+                       "the answer below is the previous one.", ok=False)
+            return
+        except Exception as exc:  # a bug must not take the page down: say so, keep the answer
+            self._stop(_words(f"Internal error while reading {html.escape(shown)} "
+                              f"({type(exc).__name__}: {html.escape(str(exc))}); the answer below "
+                              "is the previous one.", ok=False), ok=False)
+            return
+        self._install(explorer, f"Baseline of the settings of <b>{html.escape(label)}</b> on the "
+                      f"data of <b>{html.escape(shown)}</b> (the levers are the scenario's again)")
+
     # ---- planning ----------------------------------------------------------------------------
     async def _plan(self, _event) -> None:
         if self.busy or self.explorer is None:
@@ -247,22 +312,24 @@ class _Page:
         self._show(answer)
         how = "warm re-plan" if answer.warm else "plan"
         self._stop(f"Current settings: {html.escape(answer.status)} ({how}, {answer.seconds:.0f} s)."
-                   + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}"),
-                   ok=answer.solved)
+                   + ("" if answer.solved else f"<br>{html.escape(answer.plan.diagnosis)}")
+                   + _weak_note(answer), ok=_tone(answer))
 
     def _start(self, what: str) -> None:
         self.busy, self.started = True, time.perf_counter()
         self.plan_button.disabled = self.picker.disabled = True
+        self.upload.disabled = self.data_upload.disabled = True
         self.progress.visible = self.progress.active = True
         self.status.object = _words(f"{html.escape(what)}…")
         self._ticker = pn.state.add_periodic_callback(
             lambda: setattr(self.status, "object", _words(
                 f"{html.escape(what)}… {time.perf_counter() - self.started:.0f} s")), period=1000)
 
-    def _stop(self, text: str, *, ok: bool) -> None:
+    def _stop(self, text: str, *, ok: bool | None) -> None:
         self._ticker.stop()
         self.busy = False
         self.plan_button.disabled = self.picker.disabled = False
+        self.upload.disabled = self.data_upload.disabled = False
         self.progress.visible = self.progress.active = False
         self.status.object = text if text.startswith("<div") else _words(text, ok=ok)
 
@@ -280,14 +347,67 @@ class _Page:
             plans, targets=answer.plan.targets, title="Coverage by zone: baseline and current"))
         self.zones.object = _html(answer.coverage_zone, percent=True)
         self.districts.object = _html(answer.coverage_district, percent=True)
+        district_map = district_coverage_map(answer.plan, self.explorer.dataset.outlines)
+        self.district_map.object = png_bytes(district_map) if district_map is not None else None
+        self.district_map.visible = district_map is not None
         self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
         self.money_figure.object = png_bytes(plots.money_by_source_figure(
             answer.plan.money, sources=self.explorer.dataset.sources))
-        self.first.object = _html(answer.first, index=False)
+        first = answer.first
+        years = sorted(set(first["year"]))
+        when = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else "—"
+        # the city starts thousands: a scrolled box, not a page tens of thousands of pixels long
+        self.first.object = (f"<p>{len(first):,} upgrades start in {when} (the whole schedule "
+                             "is in plan.xlsx)</p>" + '<div style="max-height:620px;'
+                             f'overflow-y:auto">{_html(first, index=False)}</div>')
 
 
-def _words(text: str, *, ok: bool = True) -> str:
-    colour = "#1b5e20" if ok else "#b71c1c"
+def _tone(answer: Answer) -> bool | None:
+    return None if answer.weak else answer.solved
+
+
+def _weak_note(answer: Answer) -> str:
+    """A plain warning under the status of a plan far from the best."""
+    if not answer.weak:
+        return ""
+    gap = answer.plan.outcome.gap
+    how_far = f"up to {100 * gap:.0f} % better" if gap is not None else "much better"
+    return ('<br><span class="wz-weak">The best plan for these settings may be '
+            f"{how_far}: what this one loses against the baseline is the most they cost, "
+            "probably less.</span>")
+
+
+def _data_name(explorer: Explorer) -> str:
+    """The data in use, as a finance officer would name it: the workbook's name, or the folder."""
+    path = explorer.dataset.path
+    return (f"the workbook {path.name}" if path.suffix.lower() == ".xlsx"
+            else f"the scenario's data folder '{path.resolve().name}'")
+
+
+def _data_html(explorer: Explorer) -> str:
+    """Which data the page plans on, and what reading it noticed (e.g. an example row left)."""
+    text = f"<b>Data:</b> {html.escape(_data_name(explorer))}"
+    if explorer.data_warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in _grouped(explorer.data_warnings))
+        text += f'<div style="color:#8a5a00"><b>Please check:</b><ul>{items}</ul></div>'
+    return text
+
+
+def _grouped(warnings: list[str]) -> list[str]:
+    """Warnings that say the same of several sheets ("book.xlsx[sheet], row 2 is the
+    template's example row ...") once, with the sheets listed."""
+    said: dict[tuple[str, str], list[str]] = {}
+    for warning in warnings:
+        found = re.fullmatch(r"(.+?)\[([^\]]+)\], (.+)", warning)
+        book, sheet, what = found.groups() if found else ("", "", warning)
+        said.setdefault((book, what), []).append(sheet)
+    return [f"{book}, sheet{'s' if len(sheets) > 1 else ''} {', '.join(sheets)}: {what}" if book
+            else what for (book, what), sheets in said.items()]
+
+
+def _words(text: str, *, ok: bool | None = True) -> str:
+    """``text`` in green (fine), red (not planned) or amber (None: a weak plan)."""
+    colour = {True: "#1b5e20", False: "#b71c1c", None: "#8a5a00"}[ok]
     return f'<div style="color:{colour};font-size:15px">{text}</div>'
 
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 import hmac
 import secrets
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
 from wzmodel.data import example_path
 
-__all__ = ["LOCAL_HOSTS", "MAX_MESSAGE_BYTES", "bundled_scenarios", "serve"]
+__all__ = ["LOCAL_HOSTS", "MAX_MESSAGE_BYTES", "WILDCARD_HOSTS", "bundled_scenarios", "serve",
+           "visitor_hosts"]
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+WILDCARD_HOSTS = ("0.0.0.0", "::")
+"""Listening on every address: visitors come by this machine's name or one of its addresses."""
 MAX_MESSAGE_BYTES = 8_000_000
 """Largest websocket message (an upload arrives as one, base64: 2 MB of workbook ≈ 2.7 MB)."""
 DEFAULT = "Shanghai: district_huangpu"
@@ -63,16 +67,45 @@ def serve(scenario: str | Path | None = None, *, port: int = 8765, host: str = "
                                     "when it started (it ends in `?token=…`).")
         return explorer_page(scenarios, default, solver=solver)
 
-    address = f"http://{host}:{port}/" + (f"?token={token}" if token else "")
+    names = visitor_hosts(host)
+    address = f"http://{names[0]}:{port}/" + (f"?token={token}" if token else "")
     print(f"wzmodel explore: serving {default} at {address} (Ctrl-C stops it)", flush=True)
     with tempfile.TemporaryDirectory(prefix="wzmodel-explore-font-") as fonts:
         pn.config.global_css = [_cjk_font_css(Path(fonts))]
-        pn.serve({"/": page}, port=port, address=host, websocket_origin=[f"{host}:{port}"]
-                 + ([f"localhost:{port}", f"127.0.0.1:{port}"] if host in LOCAL_HOSTS else []),
+        pn.serve({"/": page}, port=port, address=host,
+                 websocket_origin=[f"{name}:{port}" for name in names],
                  show=show, title="wzmodel explorer", websocket_max_message_size=MAX_MESSAGE_BYTES,
                  verbose=False, admin=False, static_dirs={"wzfont": fonts})
     print("wzmodel explore: stopped", flush=True)
     return 0
+
+
+def visitor_hosts(host: str) -> list[str]:
+    """The host names a visitor's browser may use for a server listening on ``host`` — the
+    page's websocket accepts only these origins — the one to print first. On every address
+    (``0.0.0.0``) that is this machine's outward address, its names and loopback: a bare
+    ``0.0.0.0`` would refuse every real visitor."""
+    if host in LOCAL_HOSTS:
+        return ["127.0.0.1", "localhost"] if host == "127.0.0.1" else ["localhost", "127.0.0.1"]
+    if host not in WILDCARD_HOSTS:
+        return [host]
+    names = [_outward_address(), socket.gethostname(), socket.getfqdn()]
+    try:
+        names += socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        pass
+    return list(dict.fromkeys(n for n in [*names, "localhost", "127.0.0.1"] if n))
+
+
+def _outward_address() -> str | None:
+    """The address other machines reach this one by (the one a packet out would leave from;
+    a UDP 'connect' sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never answered, only routed
+            return probe.getsockname()[0]
+        except OSError:
+            return None
 
 
 def _cjk_font_css(folder: Path) -> str:

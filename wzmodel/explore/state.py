@@ -5,26 +5,37 @@ budget multipliers per source and year, cost multipliers per category, target le
 sharing option's shares — and the plans made from them. Every setter returns the named
 problems of its table (empty when the value is fine); a draft with problems is kept, so the page
 can show it next to its error, but :meth:`Explorer.plan` refuses to run until they are fixed and
-the previous answer stays. Validation is the scenario's own (:meth:`Scenario.update`) and the
-sharing workbook's (:func:`wzmodel.finance.load_sharing_option`); nothing here re-states a rule.
+the previous answer stays. Validation is the scenario's own (:meth:`Scenario.update`), the
+sharing workbook's (:func:`wzmodel.finance.load_sharing_option`) and the data's
+(:func:`wzmodel.data.load_dataset`); nothing here re-states a rule.
+
+An uploaded data workbook (:meth:`Explorer.with_data`) gives a new explorer: the scenario's
+settings on that data; the explorer it came from stays as it was until the new one is planned.
 
 Re-plans are warm (``make_plan(..., previous=...)``) from the last plan made.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from wzmodel.data import dataset_with_sharing, load_dataset
+from wzmodel.data import Dataset, dataset_with_sharing, load_dataset
 from wzmodel.explore.uploads import private_copy
 from wzmodel.finance import load_sharing_option
-from wzmodel.planner import Plan, make_plan
+from wzmodel.planner import Plan, make_plan, prepare
+from wzmodel.planner.area import select_area
+from wzmodel.planner.problem import PlanningProblem
 from wzmodel.report import (
+    WEAK_GAP,
     coverage_by_district,
     coverage_by_zone,
     first_communities,
@@ -46,6 +57,8 @@ EDITED = " (edited)"
 TABLE_LABELS = {"budgets": "budget multipliers", "costs": "unit cost multipliers",
                 "targets": "target levels", "sharing": "sharing option",
                 "upload": "uploaded workbook"}
+SHARING_TEMPLATE = "the template data/templates/sharing_option_template.xlsx"
+DATA_TEMPLATE = "the data workbook `wzmodel template OUT.xlsx` writes"
 
 
 @dataclass
@@ -77,6 +90,15 @@ class Answer:
     @property
     def solved(self) -> bool:
         return self.coverage_zone is not None
+
+    @property
+    def weak(self) -> bool:
+        """A plan found within the solver's limits but possibly far from the best (its gap
+        above :data:`WEAK_GAP`, or unknown): what it loses against the baseline is the most
+        the settings cost, not what they cost."""
+        outcome = self.plan.outcome
+        return (self.solved and outcome is not None and outcome.status == "feasible"
+                and (outcome.gap is None or outcome.gap > WEAK_GAP))
 
     def files(self) -> dict[str, bytes]:
         """``plan.xlsx`` and ``report.html`` of the plan, written in a private temporary folder
@@ -118,15 +140,22 @@ class Explorer:
     """A scenario, the user's drafts of its levers, and the plans made from them.
 
     ``solver``: overrides of the scenario's ``[solver]`` section (e.g. a shorter time limit
-    for a page that must answer within seconds).
+    for a page that must answer within seconds). ``dataset``: the data already read (an
+    uploaded workbook's); by default the scenario's ``data`` is read.
     """
 
-    def __init__(self, scenario: Scenario, *, solver: dict | None = None) -> None:
+    def __init__(self, scenario: Scenario, *, solver: dict | None = None,
+                 dataset: Dataset | None = None) -> None:
         self.base = scenario.update(solver=solver) if solver else scenario
-        standards = load_standards(self.base.standards.basic, self.base.standards.featured)
-        self.dataset = load_dataset(self.base.data, indicators=standards.indicators())
+        self.dataset = (load_dataset(self.base.data, indicators=_indicators(self.base))
+                        if dataset is None else dataset)
+        self.data_warnings: list[str] = []  # what reading the data noticed (e.g. an example row)
+        self._problem: PlanningProblem | None = None  # the baseline's, when already prepared
         self.years = self.base.years
-        self.sources = self.dataset.sources[["source_id", "name", "role"]].reset_index(drop=True)
+        # an area's plan uses its own districts' pots only: the others are not levers there
+        area = select_area(self.base.area, self.dataset, [])
+        sources = self.dataset.sources if area is None else area.sources(self.dataset.sources)
+        self.sources = sources[["source_id", "name", "role"]].reset_index(drop=True)
         funding = self.base.funding
         # drafts: what the page shows and edits
         self.budgets = pd.DataFrame(
@@ -194,11 +223,12 @@ class Explorer:
         """A sharing option from a workbook (the template's layout) replaces the draft; on any
         problem the draft stays as it was."""
         try:
-            with private_copy(filename, content, what="sharing workbook") as (path, shown):
+            with private_copy(filename, content, what="sharing workbook",
+                              template=SHARING_TEMPLATE) as (path, shown):
                 try:
                     frame = load_sharing_option(path, dataset=self.dataset)
                 except InputError as exc:
-                    raise InputError([replace(p, file=p.file.replace(path.name, shown))
+                    raise InputError([_renamed(p, path.name, shown)
                                       for p in exc.problems]) from None
         except InputError as exc:
             self.problems["upload"] = list(exc.problems)
@@ -211,6 +241,33 @@ class Explorer:
         self.sharing_name, self.sharing_edited = options[0], False
         self.problems.pop("upload", None)
         return self.validate("sharing")
+
+    def with_data(self, filename: str, content: bytes) -> Explorer:
+        """A new explorer: this scenario as loaded (its targets, funding and solver settings, not
+        the drafts) on the data of an uploaded data workbook (the layout ``wzmodel template``
+        writes). Raises InputError naming every problem — the workbook by the name it was sent
+        under, then sheet, row, column and value — including the scenario's own needs the data
+        does not meet (e.g. a district of its area missing); this explorer is left untouched."""
+        with private_copy(filename, content, what="data workbook", template=DATA_TEMPLATE) as (
+                path, shown), _warnings("wzmodel.data") as warnings:
+            try:
+                dataset = load_dataset(path, indicators=_indicators(self.base))
+            except InputError as exc:
+                raise InputError([_renamed(p, path.name, shown) for p in exc.problems],
+                                 shown) from None
+        # the private copy is gone: the data is named by the name the user gave it (in the
+        # plan's data note and metadata); nothing reads that path again
+        dataset = replace(dataset, path=Path(shown))
+        scenario = self.base.update(data=shown)
+        try:
+            problem = prepare(scenario, dataset)
+        except InputError as exc:
+            raise InputError([replace(p, file=f"{shown} with the settings of {scenario.name}: "
+                                      f"{p.file}") for p in exc.problems], shown) from None
+        explorer = Explorer(scenario, dataset=dataset)
+        explorer.data_warnings = [w.replace(path.name, shown) for w in warnings]
+        explorer._problem = problem
+        return explorer
 
     # ---- checks and the scenario --------------------------------------------------------------
     def validate(self, table: str) -> list[Problem]:
@@ -258,8 +315,11 @@ class Explorer:
                 scale[source] = {int(y): v for y, v in values.items()}
         targets = {name: {KINDS[self.base.targets[name].kind].level: _as_level(v)}
                    for name, v in self.levels.items()}
-        return {"funding": {"source_scale": scale, "cost_scale": self.costs.to_dict()},
-                "targets": targets}
+        # a multiplier of 1 the scenario does not name is left out: the scenario stays the
+        # scenario, so a re-plan that only moves budgets re-uses the last plan's model
+        costs = {c: v for c, v in self.costs.items()
+                 if c in self.base.funding.cost_scale or not _is_one(v)}
+        return {"funding": {"source_scale": scale, "cost_scale": costs}, "targets": targets}
 
     def _sharing_frame(self) -> pd.DataFrame:
         name = self.sharing_name
@@ -289,7 +349,8 @@ class Explorer:
         """The scenario as loaded (made once)."""
         if self.baseline is None:
             start = time.perf_counter()
-            plan = make_plan(self.base, dataset=self.dataset)
+            plan = make_plan(self.base, dataset=self.dataset, problem=self._problem)
+            self._problem = None  # a re-plan prepares its own
             self.baseline = Answer.of(plan, time.perf_counter() - start, warm=False)
         return self.baseline
 
@@ -303,6 +364,35 @@ class Explorer:
         plan = make_plan(scenario, dataset=dataset, previous=previous_plan)
         self.current = Answer.of(plan, time.perf_counter() - start, warm=previous_plan is not None)
         return self.current
+
+
+def _indicators(scenario: Scenario) -> set[str]:
+    """The community columns the scenario's standards test (needed to read its data)."""
+    return load_standards(scenario.standards.basic, scenario.standards.featured).indicators()
+
+
+def _renamed(problem: Problem, private: str, shown: str) -> Problem:
+    """A problem of the private copy named by the name the user gave the file."""
+    return replace(problem, file=problem.file.replace(private, shown))
+
+
+@contextmanager
+def _warnings(logger: str) -> Iterator[list[str]]:
+    """The warnings ``logger`` gives inside the block (e.g. the data's "row 2 is the template's
+    example row"), collected for the page, which has no console."""
+    found: list[str] = []
+    thread = threading.get_ident()  # another visitor's upload, read meanwhile, is not ours
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: found.append(record.getMessage()) if record.thread == thread else None
+    logging.getLogger(logger).addHandler(handler)
+    try:
+        yield found
+    finally:
+        logging.getLogger(logger).removeHandler(handler)
+
+
+def _is_one(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 1
 
 
 def _as_level(value: object) -> object:

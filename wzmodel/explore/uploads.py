@@ -26,10 +26,12 @@ def shown_name(filename: str) -> str:
 
 
 @contextmanager
-def private_copy(filename: str, content: bytes, *, what: str) -> Iterator[tuple[Path, str]]:
+def private_copy(filename: str, content: bytes, *, what: str, template: str
+                 ) -> Iterator[tuple[Path, str]]:
     """Yield ``(path, shown name)`` of ``content`` saved as ``upload.xlsx`` in a fresh private
     folder (removed afterwards). Raises InputError for anything but an .xlsx workbook of at most
-    :data:`MAX_UPLOAD_BYTES`."""
+    :data:`MAX_UPLOAD_BYTES`; ``what`` and ``template`` (the workbook to start from) name it
+    there."""
     shown = shown_name(filename)
     label = f"uploaded {what} '{shown}'"
     size = len(content or b"")
@@ -37,8 +39,7 @@ def private_copy(filename: str, content: bytes, *, what: str) -> Iterator[tuple[
         raise InputError([Problem(label, f"a workbook of at most {MAX_UPLOAD_BYTES / 1e6:g} MB",
                                   None, "size", f"{size / 1e6:.1f} MB")])
     if not shown.lower().endswith(".xlsx") or not (content or b"").startswith(_ZIP_MAGIC):
-        raise InputError([Problem(label, "an Excel workbook (.xlsx), like the template "
-                                  "data/templates/sharing_option_template.xlsx")])
+        raise InputError([Problem(label, f"an Excel workbook (.xlsx), like {template}")])
     with tempfile.TemporaryDirectory(prefix="wzmodel-upload-") as tmp:  # mode 0700
         path = Path(tmp) / "upload.xlsx"
         path.write_bytes(content)

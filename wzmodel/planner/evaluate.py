@@ -139,8 +139,8 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
 
 def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
     """Money the schedule needs: capital phased over the years from start to completion (the
-    class's capital shares), running costs every year after completion, by year, district,
-    zone and cost category (yuan)."""
+    class's capital shares), running costs every year after completion, at the prices of the
+    year paid, by year, district, zone and cost category (yuan)."""
     c = p.communities
     group = c["group"].to_numpy()
     n_groups, n_cat = len(p.groups), len(p.categories)
@@ -155,6 +155,7 @@ def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
                 np.add.at(total, group[new], p.capital[k][new] * share)
             earlier = (y > 0) & (y < year) & ~p.already[k]
             np.add.at(total, group[earlier], p.running[k][earlier])
+        total *= p.price(year)  # the year's cost multipliers (ones without)
         for g, j in zip(*np.nonzero(total), strict=True):
             rows.append(
                 (

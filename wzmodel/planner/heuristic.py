@@ -44,9 +44,15 @@ class _Purse:
                 *, force: bool = False) -> bool:
         """Pay a vector of costs by category for one group, all or nothing, from this year's
         money. ``costs`` may be keyed by capital shares: the ledger books share ``n`` of each
-        vector in year ``year + n``."""
+        vector in year ``year + n``, at that year's prices."""
         parts = costs if isinstance(costs, dict) else {(1.0,): costs}
-        costs = sum(parts.values()) if len(parts) > 1 else next(iter(parts.values()))
+        by_year: dict[int, np.ndarray] = {}  # what is paid in year + n
+        for phases, part in parts.items():
+            for n, share in enumerate(phases):
+                if share > 0:
+                    due = part * share * self.p.price(year + n)
+                    by_year[n] = by_year[n] + due if n in by_year else due
+        costs = sum(by_year.values()) if len(by_year) > 1 else next(iter(by_year.values()))
         left = self.left.copy()
         payments = []
         for j in np.flatnonzero(costs > 0):
@@ -58,10 +64,8 @@ class _Purse:
                 return False
             for sid, a in pay.items():
                 left[self.index[sid]] -= a
-                for phases, part in parts.items():
-                    paid = a if len(parts) == 1 else a * part[j] / costs[j]
-                    payments += [(year + n, sid, group, category, paid * share)
-                                 for n, share in enumerate(phases) if share > 0]
+                payments += [(year + n, sid, group, category, a if len(by_year) == 1
+                              else a * due[j] / costs[j]) for n, due in by_year.items()]
         self.left = left
         for year_, sid, g, category, a in payments:
             if a > 0:

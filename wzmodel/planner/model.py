@@ -251,12 +251,14 @@ def define_capacity(m: PlanModel) -> None:
 
 def define_spending(m: PlanModel) -> None:
     """q_gjt = capital phased over the upgrades' years from start to completion (share
-    π^k_s in year t + s) + running cost r_gjt of the upgrades completed before year t."""
+    π^k_s in year t + s) + running cost r_gjt of the upgrades completed before year t, each at
+    the price of the year it is paid in (``problem.prices``; 1 without)."""
     p = m.problem
     group = p.communities["group"].to_numpy()
     years = p.years
     capital = defaultdict(list)
     new_running = defaultdict(list)  # keyed by completion year
+    price = {t: p.price(t) for t in years}
     for k in CLASSES:
         cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
         phases = [(s, share) for s, share in enumerate(p.capital_shares(k)) if share > 0]
@@ -268,7 +270,7 @@ def define_spending(m: PlanModel) -> None:
             g = group[i]
             for j, c in capital_of[i]:
                 for s, share in phases:
-                    capital[(g, j, t + s)].append((v, c * share))
+                    capital[(g, j, t + s)].append((v, c * share * price[t + s][j]))
             for j, c in running_of[i]:
                 new_running[(g, j, t + lead)].append((v, c))
     cats = p.categories
@@ -284,7 +286,7 @@ def define_spending(m: PlanModel) -> None:
                 if previous is not None:
                     step.append((previous, -1))
                 m.prob += (_expr(step) == 0, f"running_def_{g}_{category}_{t}")
-                terms.append((r, 1))
+                terms.append((r, float(price[t][j])))  # r: running costs at base prices
                 previous = r
             q = m.prob.add_variable(f"spend_{g}_{category}_{t}", 0)
             m.prob += (

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from wzmodel.planner.model import PlanModel
     from wzmodel.solver.price_and_branch import WarmStart
 
-__all__ = ["TABLES", "Plan", "read_plan_info"]
+__all__ = ["TABLES", "Plan", "read_plan_info", "reconcile_funding"]
 
 TABLES: dict[str, tuple[str, ...]] = {
     "schedule": ("community_id", *PLACE_COLUMNS, "class", "year"),
@@ -159,7 +159,7 @@ class Plan:
         schedule = with_places(schedule[["community_id", "class", "year"]], places)
         years = ev.completion_years(problem, schedule)
         needed = ev.spending(problem, years)
-        funding = _reconcile(funding, needed)
+        funding = reconcile_funding(funding, needed)
         coverage = ev.coverage_table(problem, years)
         targets = ev.target_table(problem, years)
         names = source_names(problem.sources)
@@ -551,9 +551,10 @@ def describe_outcome(outcome: SolveOutcome | None, *, timings: bool = True) -> s
     return text
 
 
-def _reconcile(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
+def reconcile_funding(funding: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
     """Scale each (year, district, zone, category) block of the solver's funding split so that it
-    sums exactly to the money the schedule needs (removes solver round-off; shares unchanged)."""
+    sums exactly to the money the schedule needs (removes solver round-off; shares unchanged; a
+    block it does not pay stays unpaid)."""
     keys = ["year", "district", "zone", "cost_category"]
     if funding.empty:
         return funding.reset_index(drop=True)

@@ -60,6 +60,9 @@ class PlanningProblem:
     areas : the featured areas of more than one committee (:mod:`wzmodel.planner.grids`): their
         committees reach featured together and count once.
     featured_blocked : why a community may not be made featured, for those an area forbids.
+    prices : the scenario's cost multipliers by year (categories × years) on the money paid in
+        each year — capital instalments and running costs; None when every multiplier holds for
+        all years (those are in ``capital`` and ``running`` already).
     """
 
     scenario: Scenario
@@ -80,6 +83,7 @@ class PlanningProblem:
     opening: np.ndarray | None = None
     areas: tuple[FeaturedArea, ...] = ()
     featured_blocked: dict[int, str] = field(default_factory=dict)
+    prices: np.ndarray | None = None
 
     @property
     def years(self) -> list[int]:
@@ -116,7 +120,7 @@ class PlanningProblem:
         return (
             self.budget_from is None and other.budget_from is None  # re-plans: not re-used
             and content(self.scenario) == content(other.scenario)
-            and self.area == other.area
+            and _same_area(self.area, other.area)
             and self.budget.shape == other.budget.shape
             and all(getattr(self, f).equals(getattr(other, f)) for f in frames)
             and self.dataset.sharing.equals(other.dataset.sharing)
@@ -155,6 +159,12 @@ class PlanningProblem:
     def lead(self, klass: str) -> int:
         """Years from a start of ``klass`` to its completion (``[delivery.lead_time]``)."""
         return self.scenario.delivery.lead(klass).years
+
+    def price(self, year: int) -> np.ndarray:
+        """The multiplier on each category's money paid in ``year`` (ones without ``prices``)."""
+        if self.prices is None:
+            return np.ones(len(self.categories))
+        return self.prices[:, self.years.index(year)]
 
     def capital_shares(self, klass: str) -> tuple[float, ...]:
         """Share of a ``klass`` upgrade's capital paid in each year from its start on."""
@@ -222,7 +232,12 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     c["coverage_weight"] = 1.0 if measure == "communities" else c["households"].astype(float)
     c["objective_weight"] = _objective_weight(scenario, c, status)
 
-    cost_scale = np.array([scenario.funding.cost_scale.get(k, 1.0) for k in COST_CATEGORIES])
+    # multipliers for every year go into the cost arrays; those by year into ``prices``
+    cost_scale = np.array([scenario.funding.cost_factor(k, 0) if not isinstance(
+        scenario.funding.cost_scale.get(k), dict) else 1.0 for k in COST_CATEGORIES])
+    by_year = {k: v for k, v in scenario.funding.cost_scale.items() if isinstance(v, dict)}
+    prices = np.array([[by_year[k].get(y, 1.0) if k in by_year else 1.0 for y in years]
+                       for k in COST_CATEGORIES]) if by_year else None
     for k in scenario.funding.cost_scale:
         if k not in COST_CATEGORIES:
             problems.append(
@@ -308,6 +323,7 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
         area,
         areas=areas,
         featured_blocked=blocked,
+        prices=prices,
     )
 
 
@@ -476,3 +492,13 @@ def _budget_matrix(scenario, dataset, sources, years, problems) -> np.ndarray:
                                 for y in years] for d in home]).reshape(table.shape)
     every = np.array([funding.budget_factor(y) for y in years])
     return table.fillna(0.0).to_numpy() * every * scale * district_scale
+
+
+def _same_area(a: Area | None, b: Area | None) -> bool:
+    """Whether two areas keep the same communities with the same money (``==`` on Area would
+    compare its mask element-wise)."""
+    if a is None or b is None:
+        return a is b
+    return (np.array_equal(a.keep, b.keep)
+            and (a.districts, a.city_share, a.share_basis) == (b.districts, b.city_share,
+                                                               b.share_basis))

@@ -51,6 +51,7 @@ def staged_schedule(
         raw["funding"]["source_scale"] = problem.scenario.funding.source_scale_until(end)
         raw["funding"]["district_budget_scale"] = problem.scenario.funding.district_budget_scale_until(end)
         raw["funding"]["budget_scale"] = problem.scenario.funding.budget_scale_until(end)
+        raw["funding"]["cost_scale"] = problem.scenario.funding.cost_scale_until(end)
         raw["targets"] = {k: v for k, v in raw["targets"].items() if v["hard"] and v["year"] <= end}
         raw["objective"]["kind"] = "min_public_money"  # finds feasible plans fast
         stage = prepare(problem.scenario.model_validate(raw), problem.dataset)

@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from wzmodel.geography import DistrictOutlines
 from wzmodel.plots.labels import SOFT_NOTE, ZONE_LABELS, funder_label, option_label, role_of, target_label
+from wzmodel.plots.maps import base_map
 from wzmodel.plots.palette import CLASS_COLOURS, MET, MISSED, ZONE_COLOURS, funder_colour, zone_colour
-from wzmodel.plots.siting import map_axes
 from wzmodel.plots.style import money_axis
 from wzmodel.targets import KINDS
 from wzmodel.vocabulary import ROLES
@@ -73,17 +74,20 @@ def coverage_figure(plans: Mapping[str, object], *,
     plans : label → :class:`wzmodel.planner.Plan` (anything with a ``coverage`` table).
     groups : zone groups to draw.
     targets : a plan's ``targets`` table; its ``coverage`` rows are drawn as ◆ at their year,
-        coloured like their zone group.
+        coloured like their zone group (not for a group no plan has a community in: met
+        trivially, the lone ◆ would read as missed).
     """
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     styles = ["-", "--", ":", "-."]
+    drawn = set()
     for style, (label, plan) in zip(styles, plans.items(), strict=False):
         cov = plan.coverage
         for group in groups:
             rows = cov[cov["zone_group"] == group]
             if rows.empty:  # a zone group the plan has no community in
                 continue
+            drawn.add(group)
             name = ZONE_LABELS.get(group, group) + (f" — {label}" if len(plans) > 1 else "")
             ax.plot(rows["year"], rows["coverage_communities"], style, marker="o", markersize=3,
                     color=zone_colour(group), label=name)
@@ -92,6 +96,8 @@ def coverage_figure(plans: Mapping[str, object], *,
         for t in targets[charted].itertuples():
             group = "+".join(t.zones) if not isinstance(t.zones, str) else t.zones
             group = group.replace(",", "+").replace(" ", "")
+            if group not in drawn and group in groups:
+                continue  # e.g. 黄浦's new-market-town target: no such community, met trivially
             ax.scatter([t.year], [t.required_level], marker="D", s=70, zorder=5,
                        color=zone_colour(group), edgecolors="black",
                        label=f"target {t.year}: {t.required_level:.0%} of "
@@ -214,8 +220,10 @@ BLOCK_COLOURS = {"complete block": "#1a9850", "street not yet complete": "#fdae6
                  "outside the target zones": "#bdbdbd"}
 
 
-def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
-    """Communities on the local grid (x_m, y_m), coloured by their street's block status.
+def block_map(communities: pd.DataFrame, *, title: str,
+              outlines: DistrictOutlines | None = None) -> Figure:
+    """Communities (x_m, y_m), coloured by their street's block status, on the base map of
+    :mod:`.maps` (the data's district outlines, zoomed to the districts the communities lie in).
 
     ``communities`` has x_m, y_m and ``block_status`` — one of the keys of
     :data:`BLOCK_COLOURS`; a community's own completion is shown by a filled (complete) or
@@ -238,9 +246,10 @@ def block_map(communities: pd.DataFrame, *, title: str) -> Figure:
     if complete is not None:
         handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="0.3",
                               label="hollow: community itself not complete"))
-    ax.legend(handles=handles, title="street (block) status", loc="best", fontsize=8)
-    map_axes(ax, title)
-    ax.grid(alpha=0.3, linewidth=0.3)
+    fig.legend(handles=handles, title="street (block) status", loc="outside lower center",
+               ncols=len(handles), fontsize=8)
+    base_map(ax, outlines, points=communities)
+    ax.set_title(title)
     return fig
 
 

@@ -90,8 +90,12 @@ class FundingConfig(StrictModel):
         "0.8), or a table by year (``[funding.source_scale.city_fiscal]`` ``2026 = 0.8``; "
         "years not listed: 1)",
     )
-    cost_scale: dict[str, NonNegative] = Field(
-        default_factory=dict, description="multiplier on costs per cost category (e.g. overruns)"
+    cost_scale: dict[str, YearlyScale] = Field(
+        default_factory=dict,
+        description="multiplier on costs per cost category (e.g. overruns): a number for every "
+        "year, or a table by year applied to the money paid in that year — capital instalments "
+        "and running costs (``[funding.cost_scale.service_facilities]`` ``2030 = 1.1``; years "
+        "not listed: 1)",
     )
     district_budget_scale: dict[str, YearlyScale] = Field(
         default_factory=dict,
@@ -109,6 +113,11 @@ class FundingConfig(StrictModel):
         """The multiplier ``source_scale`` puts on ``source_id``'s budget of ``year`` (1 if
         none; ``budget_scale`` not included)."""
         scale = self.source_scale.get(source_id, 1.0)
+        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+
+    def cost_factor(self, category: str, year: int) -> float:
+        """The multiplier ``cost_scale`` puts on ``category``'s money paid in ``year``."""
+        scale = self.cost_scale.get(category, 1.0)
         return scale.get(year, 1.0) if isinstance(scale, dict) else scale
 
     def budget_factor(self, year: int) -> float:
@@ -130,6 +139,10 @@ class FundingConfig(StrictModel):
     def district_budget_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
         """``district_budget_scale`` for a horizon ending in ``last_year``."""
         return _until(self.district_budget_scale, last_year)
+
+    def cost_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
+        """``cost_scale`` for a horizon ending in ``last_year``."""
+        return _until(self.cost_scale, last_year)
 
     def budget_scale_until(self, last_year: int) -> float | dict[int, float]:
         """``budget_scale`` for a horizon ending in ``last_year``."""
@@ -278,7 +291,7 @@ class Scenario(StrictModel):
         outside = [
             {"type": "value_error", "loc": ("funding", key, name, str(year)), "input": year,
              "ctx": {"error": ValueError(f"a year of the scenario ({self.first_year}–{self.last_year})")}}
-            for key in ("source_scale", "district_budget_scale")
+            for key in ("source_scale", "district_budget_scale", "cost_scale")
             for name, scale in getattr(self.funding, key).items() if isinstance(scale, dict)
             for year in scale if not self.first_year <= year <= self.last_year
         ] + [

@@ -28,8 +28,12 @@ class SitingConfig(StrictModel):
     criterion : the standards criterion whose gap the complexes close (its threshold — 0.30 m²
         per household — and its on-site cost come from the standards file).
     objective : ``min_cost`` or ``max_households`` (see the module docstring).
-    unmet_penalty_yuan_per_m2 : price of one m² of gap left unmet (``min_cost``) [assumed; high,
-        so that coverage comes first].
+    unmet_penalty_yuan_per_m2 : price of one m² of gap left unmet (``min_cost``). None (the
+        default): the criterion's on-site cost — what building that m² in the community costs
+        (capital plus running cost from its due year to the last year, from the standards
+        file) — so a complex opens only where it is cheaper than building on site, as
+        :func:`wzmodel.joint.joint_vs_separate` prices it. A number prices every m² alike, e.g.
+        a high one [assumed] when the floor cannot be built on site and coverage comes first.
     walk_cost_yuan_per_m2_km : tie-breaking cost per m² allocated per km walked [assumed].
     first_year, last_year : the years in which sites may open.
     due_year_by_zone : year by which a zone's communities must be served (default: last year).
@@ -43,7 +47,7 @@ class SitingConfig(StrictModel):
     detour_factor: float = Field(1.3, ge=1.0)
     criterion: str = "basic.service_floor"
     objective: Literal["min_cost", "max_households"] = "min_cost"
-    unmet_penalty_yuan_per_m2: float = Field(100_000.0, ge=0)
+    unmet_penalty_yuan_per_m2: float | None = Field(None, ge=0)
     walk_cost_yuan_per_m2_km: float = Field(1.0, ge=0)
     first_year: int = 2026
     last_year: int = 2035

@@ -34,9 +34,12 @@ Evaluation modes
 ----------------
 ``recheck``  each lever setting has one fixed reference plan (optimised for the unperturbed
              scenario, the rule of thumb, or a plan the caller gives). Per experiment the plan's
-             schedule is re-evaluated on the perturbed data — costs follow the perturbation, the
-             funding keeps the plan's shares — and :func:`~wzmodel.planner.check.check_against`
-             lists what breaks (budgets, sharing bounds, hard targets). A lever setting whose
+             schedule is re-evaluated on the perturbed data — costs follow the perturbation and
+             are paid anew within the sharing rules with the least money beyond the budgets
+             (:func:`~wzmodel.planner.refund.fund_schedule`, the plan's own shares kept where
+             they fit; ``budget_excess_yuan``) — and
+             :func:`~wzmodel.planner.check.check_against` lists what breaks (budgets, sharing
+             bounds, hard targets). A lever setting whose
              reference plan cannot be made (hard targets infeasible) is recorded, not fatal:
              its experiments get ``status = "no_reference"`` and the reference's diagnosis.
 ``replan``   each experiment is planned afresh with :func:`~wzmodel.planner.make_plan`; an

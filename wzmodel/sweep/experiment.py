@@ -13,6 +13,7 @@ from wzmodel.data import Dataset, load_dataset
 from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_against
 from wzmodel.planner.plan import Plan
+from wzmodel.planner.refund import fund_schedule
 from wzmodel.scenario import Scenario
 from wzmodel.solver.price_and_branch import WarmStart
 from wzmodel.standards import load_standards
@@ -28,7 +29,8 @@ COVERAGE_GROUP = "main_urban+new_town"
 
 @dataclass(frozen=True)
 class FixedPlan:
-    """What a re-check needs of a plan: its schedule and its funding (the shares are kept);
+    """What a re-check needs of a plan: its schedule and its funding (its shares are kept where
+    the experiment's budgets allow);
     and what a warm re-plan starts from: the schedule and the solver's ``warm`` state (price and
     branch only; see :func:`wzmodel.planner.make_plan`'s ``previous``)."""
 
@@ -127,8 +129,15 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
     budget and sharing bound, every hard target met), one ``met_<target>`` per target,
     ``coverage_<year>`` (share of communities complete in the main urban area and new towns),
     ``money_total_yuan``, ``money_public_yuan``, ``objective``, ``gap``, ``budget_violations``,
-    ``violations``, ``extra_money_yuan``, one ``shortfall_<target>`` per target and
-    ``diagnosis``.
+    ``budget_excess_yuan``, ``violations``, ``extra_money_yuan``, one ``shortfall_<target>``
+    per target and ``diagnosis``.
+
+    A re-check keeps the reference's schedule and pays its recomputed costs anew
+    (:func:`~wzmodel.planner.refund.fund_schedule`): within the sharing rules, with the least
+    money beyond the budgets, as close to the reference's own shares as that allows.
+    ``budget_excess_yuan`` is that least extra money over every source and year (0 when the
+    plan fits its budgets; a re-plan's plan always does); ``budget_violations`` counts the
+    (source, year) budgets it exceeds.
 
     Without a plan — re-planning found none, or the lever setting's reference plan is missing
     (``status = "no_reference"``) — ``feasible``, ``holds`` and every ``met_<target>`` are
@@ -142,6 +151,7 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
     missing: NoPlan | None = None
     issues: list[str] = []
     objective = gap = None
+    excess = 0.0  # a planned schedule's funding is within its budgets
     if task.mode == "replan":
         problem = prepare(scenario, dataset)
         # warm from the lever setting's reference plan (when it has one): same answer quality,
@@ -163,10 +173,14 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
         raise ValueError("a recheck experiment needs a reference plan")
     else:
         problem = prepare(scenario, dataset)
-        plan = Plan.from_schedule(problem, task.reference.schedule, task.reference.funding,
+        # the schedule is fixed; its costs are paid anew within the sharing rules, as close to
+        # the plan's own shares as the budgets allow (the planner's split is one of many)
+        paid = fund_schedule(problem, task.reference.schedule, keep=task.reference.funding)
+        plan = Plan.from_schedule(problem, task.reference.schedule, paid.funding,
                                   name=f"{scenario.name} (fixed plan)")
         objective = _fixed_plan_objective(plan, scenario)
         issues = check_against(plan, problem)
+        excess = paid.extra_yuan
         status = "holds" if not issues else "violated"
     row: dict[str, Any] = {"experiment_id": task.experiment_id, "lever_id": task.lever_id,
                            "sample_id": task.sample_id}
@@ -187,6 +201,7 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
     row["objective"] = math.nan if objective is None else float(objective)
     row["gap"] = math.nan if gap is None else float(gap)
     row["budget_violations"] = sum(issue.startswith("budget exceeded") for issue in issues)
+    row["budget_excess_yuan"] = math.nan if plan is None else excess
     row["violations"] = len(issues)
     row["extra_money_yuan"] = math.nan if missing is None else missing.extra_money_yuan
     shortfall = (missing.shortfall if missing is not None

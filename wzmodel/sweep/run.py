@@ -35,8 +35,9 @@ __all__ = ["REFERENCES", "ReferenceTask", "plan_reference", "run_sweep"]
 #: The reference plans ``run_sweep`` can make itself (``recheck`` mode).
 REFERENCES = ("optimised", "rule_of_thumb")
 #: Version of the results' columns, kept in ``sweep.json``: parts of an older version are never
-#: mixed into new results (2: ``feasible``, ``extra_money_yuan``, ``shortfall_*``, ``diagnosis``).
-RESULTS_FORMAT = 2
+#: mixed into new results (2: ``feasible``, ``extra_money_yuan``, ``shortfall_*``, ``diagnosis``;
+#: 3: ``budget_excess_yuan``, and a re-check pays the fixed schedule anew).
+RESULTS_FORMAT = 3
 
 
 def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None,
