@@ -50,7 +50,7 @@ from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.targets import Target
 
-__all__ = ["AreaConfig", "Scenario", "Target", "load_scenario"]
+__all__ = ["AreaConfig", "CompareConfig", "Scenario", "Target", "load_scenario"]
 
 
 
@@ -157,6 +157,19 @@ class ObjectiveConfig(StrictModel):
     featured_weight: float = Field(0.5, ge=0)
 
 
+class CompareConfig(StrictModel):
+    """How a plan is compared with the rule of thumb (see docs/planner.md, "Against the rule of
+    thumb")."""
+
+    equal_money: bool = Field(
+        True,
+        description="also compare at equal money: the plan re-made with each source's money "
+        "capped at what the rule of thumb spends (a second, warm optimisation within what is "
+        "left of the time limit; the city adds about as much time again as its search), and "
+        "the rule of thumb given the plan's money",
+    )
+
+
 class ListsConfig(StrictModel):
     must_do: dict[str, int] = Field(
         default_factory=dict, description="community_id → year by which it must be basic"
@@ -217,6 +230,7 @@ class Scenario(StrictModel):
     objective: ObjectiveConfig = ObjectiveConfig()
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
+    compare: CompareConfig = CompareConfig()
     siting: SitingConfig = SitingConfig()
     area: AreaConfig = Field(
         AreaConfig(), description="districts or streets the plan covers (blank: the whole city)"
@@ -253,11 +267,13 @@ class Scenario(StrictModel):
     def _whole_city_unwritten(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
-        """A scenario without an area or delivery limits dumps as it did before they existed
-        (same digest)."""
+        """A scenario without an area, delivery limits or comparison settings dumps as it did
+        before they existed (same digest)."""
         data = handler(self)
         if self.area.whole_city and isinstance(data, dict):
             data.pop("area", None)
+        if self.compare == CompareConfig() and isinstance(data, dict):
+            data.pop("compare", None)
         if self.delivery.is_default and isinstance(data, dict):
             data.pop("delivery", None)
         return data

@@ -166,7 +166,8 @@ def plan_reference(task: ReferenceTask) -> tuple[int, FixedPlan | NoPlan]:
     problem = prepare(base, data)
     if task.kind == "rule_of_thumb":
         return task.lever_id, _fixed_or_missing(rule_of_thumb_plan(problem))
-    return task.lever_id, _fixed_or_missing(make_plan(base, problem=problem))
+    return task.lever_id, _fixed_or_missing(make_plan(base, problem=problem,
+                                                           equal_money=False))
 
 
 def _fixed_or_missing(plan: Plan) -> FixedPlan | NoPlan:
