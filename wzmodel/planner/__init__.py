@@ -124,7 +124,9 @@ def make_plan(
         rule_at_plan = _rule_plan(plan_money, *rule_of_thumb(plan_money),
                                   name="rule of thumb at the plan's money")
         plan.compare_at_equal_money(baseline, at_rule, rule_at_plan,
-                                    fair.rule_money(problem, rule_funding, refused))
+                                    fair.rule_money(problem, rule_funding, refused),
+                                    fair.overspent(problem, rule_at_plan.funding,
+                                                   plan_money.budget))
     return plan
 
 
@@ -148,7 +150,7 @@ def _at_rule_money(plan: Plan, rule: Plan, money: np.ndarray,
     # warm from the plan's columns and basis, never on its model: a fallback would fix it
     found, _ = _optimise(solved, hook=hook, previous=replace(plan, model=None),
                          clock=time.perf_counter(), start=(rule.schedule, "rule of thumb"),
-                         diagnose=False, judged_by=judged)
+                         with_diagnosis=False, judged_by=judged)
     found.model = None  # ≈ 200 MB for the city, and no later re-plan starts from it
     name = f"{problem.scenario.name} (at the rule of thumb's money)"
     own = _objective(rule)
@@ -183,12 +185,12 @@ def _better(value: float, than: float, problem: PlanningProblem, tolerance: floa
 
 def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None,
               previous: Plan | None, clock: float,
-              start: tuple[pd.DataFrame, str] | None = None, diagnose: bool = True,
+              start: tuple[pd.DataFrame, str] | None = None, with_diagnosis: bool = True,
               judged_by: PlanningProblem | None = None) -> tuple[Plan, float | None]:
     """Build (or re-use) and search the model of ``problem``: the plan (no comparison yet) and
     the deadline of the time limit counted from ``clock`` (None: no clock). ``start``: a
     schedule known to fit and its name, to start from (and fall back on) instead of the
-    rolling-horizon start or ``previous``'s schedule; ``diagnose``: say what the hard targets
+    rolling-horizon start or ``previous``'s schedule; ``with_diagnosis``: say what the hard targets
     would take when they cannot be met; ``judged_by``: the problem the plan is evaluated
     against, if not ``problem``."""
     scenario = problem.scenario
@@ -250,7 +252,7 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
             judged_by or problem, pd.DataFrame(columns=["community_id", "class", "year"]),
             pd.DataFrame(columns=list(TABLES["funding"])), outcome,
             build_seconds=model.build_seconds)
-        if diagnose and outcome.status in ("infeasible", "no_solution"):
+        if with_diagnosis and outcome.status in ("infeasible", "no_solution"):
             proven = outcome.status == "infeasible"
             left = remaining()
             if left is not None and left < _LEAST_FOR_DIAGNOSIS:

@@ -33,7 +33,7 @@ from wzmodel.labels import source_names
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.targets import KINDS
 
-__all__ = ["RULE_MONEY_COLUMNS", "at_money", "no_worse_than", "rule_money", "spending",
+__all__ = ["RULE_MONEY_COLUMNS", "at_money", "no_worse_than", "overspent", "rule_money", "spending",
            "unspent", "unspent_in_words"]
 
 RULE_MONEY_COLUMNS = ("year", "source_id", "source", "budget_yuan", "spent_yuan", "unspent_yuan",
@@ -74,6 +74,17 @@ def no_worse_than(problem: PlanningProblem, targets: pd.DataFrame) -> PlanningPr
         lowered[name] = target
     scenario = problem.scenario.model_copy(update={"targets": lowered})
     return dataclasses.replace(problem, scenario=scenario)
+
+
+def overspent(problem: PlanningProblem, funding: pd.DataFrame, budget: np.ndarray) -> float:
+    """Yuan by which ``funding`` overruns ``budget`` (sources × years), summed over sources:
+    the largest overrun of a source's money up to a year's end with carry-over, every year's
+    overrun without. The rule of thumb overruns only to pay running costs it is committed to
+    (it reserves nothing for them), which a budget shaped to another plan's needs may not hold."""
+    over = spending(problem, funding) - budget
+    if problem.scenario.funding.carry_over:
+        return float(np.cumsum(over, axis=1).max(axis=1, initial=0.0).clip(min=0).sum())
+    return float(over.clip(min=0).sum())
 
 
 def rule_money(problem: PlanningProblem, funding: pd.DataFrame,
@@ -138,8 +149,9 @@ def unspent_in_words(table: pd.DataFrame, plan_money: pd.DataFrame, carry_over: 
                + (f", while {kept} were left over" if kept else "") + ".")
     if not plan_share < rule_share - 0.01:  # the plan leans on it as much: its money is short
         return (f"{opening} The plan spends as large a share of its money from {first} "
-                f"({plan_share:.1%}; the rule {rule_share:.1%}): {first}'s money, not the rule's "
-                "way of splitting costs, is what runs short.").strip()
+                f"({plan_share:.1%}; the rule {rule_share:.1%}), so the split is not the cause: "
+                f"what the rule has left of {first} is too little for any upgrade it has not "
+                "made yet, after the upgrades it chose first.").strip()
     return (
         f"{opening} The cause is how the rule splits each cost: every source pays its minimum "
         "share, then non-public money and then public money, in order of source id, each up to "

@@ -257,19 +257,23 @@ class Plan:
         self._add_kpis(rows)
 
     def compare_at_equal_money(self, rule: Plan, at_rule_money: Plan | None,
-                               rule_at_plan_money: Plan, rule_money: pd.DataFrame) -> None:
+                               rule_at_plan_money: Plan, rule_money: pd.DataFrame,
+                               overspent: float = 0.0) -> None:
         """Add the comparison at equal money (:mod:`wzmodel.planner.fair`) to the kpis:
         ``at_rule_money_plan_*`` (this plan re-made with the rule's money) and
         ``at_rule_money_vs_rule_of_thumb_*`` (it minus the rule), ``at_plan_money_rule_of_thumb_*``
         (the rule given this plan's money) and ``at_plan_money_vs_rule_of_thumb_*`` (this plan
-        minus that), and ``rule_of_thumb_money_unspent``; keep the two plans and the rule's
-        money table. ``rule``: the rule of thumb's plan."""
+        minus that; ``at_plan_money_rule_of_thumb_overspent``: yuan of running costs the rule
+        pays beyond that money, :func:`~wzmodel.planner.fair.overspent`), and
+        ``rule_of_thumb_money_unspent``; keep the two plans and the rule's money table.
+        ``rule``: the rule of thumb's plan."""
         rows = []
         if at_rule_money is not None:
             rows += _figures(at_rule_money, "at_rule_money_plan")
             rows += _differences(at_rule_money, rule, "at_rule_money_vs_rule_of_thumb")
         rows += _figures(rule_at_plan_money, "at_plan_money_rule_of_thumb")
         rows += _differences(self, rule_at_plan_money, "at_plan_money_vs_rule_of_thumb")
+        rows.append(("at_plan_money_rule_of_thumb_overspent", overspent, "yuan"))
         carry_over = bool(self.meta["scenario_config"]["funding"]["carry_over"])
         rows.append(("rule_of_thumb_money_unspent",
                      float(fair.unspent(rule_money, carry_over).clip(lower=0).sum()), "yuan"))
@@ -377,7 +381,8 @@ class Plan:
                          "million yuan", ""))
             equal = self.equal_money_table()
             if equal is not None:
-                rows += [("against the rule of thumb", f"{measure}: {column}", value, unit, "")
+                rows += [("against the rule of thumb", f"{measure}: {column}", value,
+                          row["unit"], "")
                          for measure, row in equal.iterrows() for column, value in
                          row.drop("unit").items() if value == value]
                 rows += [("against the rule of thumb", "in words", text, "", "")
@@ -483,6 +488,11 @@ class Plan:
             f"meets {values['at_plan_money_rule_of_thumb_targets_met']:.0f} {of_targets}; this "
             f"plan reaches {years(values['coverage_years'])} and meets "
             f"{values['targets_met']:.0f}.")
+        over = values.get("at_plan_money_rule_of_thumb_overspent", 0.0)
+        if over >= 0.5:
+            out[-1] += (f" The running costs of the rule's upgrades overrun that money by "
+                        f"{over:,.0f} yuan in some years: the rule reserves nothing for them, and "
+                        "this plan's money is shaped to its own needs.")
         if self.rule_money is not None:
             carry_over = bool(self.meta["scenario_config"]["funding"]["carry_over"])
             out.append(fair.unspent_in_words(self.rule_money, self.money, carry_over))
