@@ -260,17 +260,22 @@ class Plan:
                                rule_at_plan_money: Plan, rule_money: pd.DataFrame,
                                overspent: float = 0.0) -> None:
         """Add the comparison at equal money (:mod:`wzmodel.planner.fair`) to the kpis:
-        ``at_rule_money_plan_*`` (this plan re-made with the rule's money) and
-        ``at_rule_money_vs_rule_of_thumb_*`` (it minus the rule), ``at_plan_money_rule_of_thumb_*``
-        (the rule given this plan's money) and ``at_plan_money_vs_rule_of_thumb_*`` (this plan
-        minus that; ``at_plan_money_rule_of_thumb_overspent``: yuan of running costs the rule
-        pays beyond that money, :func:`~wzmodel.planner.fair.overspent`), and
-        ``rule_of_thumb_money_unspent``; keep the two plans and the rule's money table.
-        ``rule``: the rule of thumb's plan."""
+        ``at_rule_money_plan_*`` (this plan re-made with the rule's money),
+        ``at_rule_money_vs_rule_of_thumb_*`` (it minus the rule),
+        ``at_rule_money_plan_objective_bound`` (the solver's bound at that money),
+        ``at_plan_money_rule_of_thumb_*`` (the rule given this plan's money),
+        ``at_plan_money_vs_rule_of_thumb_*`` (this plan minus that),
+        ``at_plan_money_rule_of_thumb_overspent`` (yuan of running costs the rule pays beyond
+        that money, :func:`~wzmodel.planner.fair.overspent`) and ``rule_of_thumb_money_unspent``;
+        keep the two plans and the rule's money table. ``rule``: the rule of thumb's plan."""
         rows = []
         if at_rule_money is not None:
             rows += _figures(at_rule_money, "at_rule_money_plan")
             rows += _differences(at_rule_money, rule, "at_rule_money_vs_rule_of_thumb")
+            outcome = at_rule_money.outcome
+            if outcome is not None and outcome.bound is not None:  # how much better is possible
+                rows.append(("at_rule_money_plan_objective_bound", outcome.bound,
+                             "objective (the scenario's)"))
         rows += _figures(rule_at_plan_money, "at_plan_money_rule_of_thumb")
         rows += _differences(self, rule_at_plan_money, "at_plan_money_vs_rule_of_thumb")
         rows.append(("at_plan_money_rule_of_thumb_overspent", overspent, "yuan"))
@@ -469,6 +474,12 @@ class Plan:
                 f"{choices / rule_years:+.1%}) and meet "
                 f"{values['at_rule_money_plan_targets_met']:.0f} {of_targets} where the rule "
                 f"meets {values['rule_of_thumb_targets_met']:.0f}.")
+            bound = values.get("at_rule_money_plan_objective_bound")
+            objective = self.meta["scenario_config"].get("objective", {}).get("kind")
+            if bound is not None and objective == "coverage_years":
+                out[-1] += (f" No plan with this money reaches more than {years(bound)} "
+                            f"coverage-years ({years(bound - rule_years, '+')} against the rule; "
+                            "the solver's bound).")
             gain = values["vs_rule_of_thumb_coverage_years"]
             more = values["vs_rule_of_thumb_money_total_million"]
             if gain > 0 and more > 0:
