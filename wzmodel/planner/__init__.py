@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
 _FALLBACK_SECONDS = 10.0  # kept for the start when the search finds nothing (the city: ≈ 8 s)
+_LEAST_FOR_EQUAL_MONEY = 5.0  # seconds: less cannot build and search even a district's model
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
@@ -118,7 +119,10 @@ def make_plan(
     plan.compare_with_rule(baseline)
     if scenario.compare.equal_money if equal_money is None else equal_money:
         rule_money = fair.spending(problem, rule_funding)  # unrounded: the rule fits it exactly
-        at_rule = _at_rule_money(plan, baseline, rule_money, hook, deadline)
+        now = time.perf_counter()  # a share of the plan's own time, within the time limit
+        limit = None if deadline is None else min(deadline - now, max(
+            _LEAST_FOR_EQUAL_MONEY, scenario.compare.time_share * (now - clock)))
+        at_rule = _at_rule_money(plan, baseline, rule_money, hook, limit)
         log.info("comparison at equal money: the rule of thumb with the plan's money")
         plan_money = fair.at_money(problem, fair.spending(problem, plan.funding))
         rule_at_plan = _rule_plan(plan_money, *rule_of_thumb(plan_money),
@@ -131,26 +135,26 @@ def make_plan(
 
 
 def _at_rule_money(plan: Plan, rule: Plan, money: np.ndarray,
-                   hook: Callable[[PlanModel], None] | None, deadline: float | None) -> Plan | None:
+                   hook: Callable[[PlanModel], None] | None, limit: float | None) -> Plan | None:
     """The plan re-made with each source's budget of each year set to ``money`` (what the
-    rule of thumb spends), starting from the rule's own plan, and every target the rule misses asked at the
-    rule's level (:func:`fair.no_worse_than`), within what is left until ``deadline``; the
-    rule's own plan where the search finds nothing better; None when no time is left."""
+    rule of thumb spends), and every target the rule misses asked at the rule's level
+    (:func:`fair.no_worse_than`), within ``limit`` seconds (None: the scenario's node limit
+    alone); the rule's own plan, which fits that money, where the search finds nothing better
+    (with the search's bound); None when ``limit`` is too short to try."""
     problem = plan.problem
-    left = None if deadline is None else deadline - time.perf_counter()
-    if left is not None and left < _LEAST_FOR_DIAGNOSIS:
+    if limit is not None and limit < _LEAST_FOR_EQUAL_MONEY:
         log.info("comparison at equal money: no time left to plan with the rule's money")
         return None
     log.info("comparison at equal money: the plan re-made with the rule of thumb's money")
     judged = fair.at_money(problem, money)  # the scenario's own targets, to report against
     solved = fair.no_worse_than(judged, rule.targets)
-    if left is not None:
-        limited = solved.scenario.solver.model_copy(update={"time_limit": left})
+    if limit is not None:
+        limited = solved.scenario.solver.model_copy(update={"time_limit": limit})
         solved = replace(solved, scenario=solved.scenario.model_copy(update={"solver": limited}))
     # cold: the rule spends a third less than the plan on the city, and from the plan's columns
     # and basis the LP took 35 s where a cold one took 21 s (the same machine, loaded)
     found, _ = _optimise(solved, hook=hook, previous=None, clock=time.perf_counter(),
-                         start=(rule.schedule, "rule of thumb"), with_diagnosis=False,
+                         start=(rule.schedule, "rule of thumb"), fall_back=False,
                          judged_by=judged)
     found.model = None  # ≈ 200 MB for the city, and no later re-plan starts from it
     name = f"{problem.scenario.name} (at the rule of thumb's money)"
@@ -186,14 +190,15 @@ def _better(value: float, than: float, problem: PlanningProblem, tolerance: floa
 
 def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None,
               previous: Plan | None, clock: float,
-              start: tuple[pd.DataFrame, str] | None = None, with_diagnosis: bool = True,
+              start: tuple[pd.DataFrame, str] | None = None, fall_back: bool = True,
               judged_by: PlanningProblem | None = None) -> tuple[Plan, float | None]:
     """Build (or re-use) and search the model of ``problem``: the plan (no comparison yet) and
     the deadline of the time limit counted from ``clock`` (None: no clock). ``start``: a
     schedule known to fit and its name, to start from (and fall back on) instead of the
-    rolling-horizon start or ``previous``'s schedule; ``with_diagnosis``: say what the hard targets
-    would take when they cannot be met; ``judged_by``: the problem the plan is evaluated
-    against, if not ``problem``."""
+    rolling-horizon start or ``previous``'s schedule; ``fall_back``: keep time to evaluate the
+    start when the search finds nothing, and diagnose what the hard targets would take when
+    they cannot be met (without: the caller has the start's plan already, and the search all
+    the time); ``judged_by``: the problem the plan is evaluated against, if not ``problem``."""
     scenario = problem.scenario
     options = scenario.solver.options()
     model = _reused_model(previous, problem, hook)
@@ -237,13 +242,13 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
         if scenario.solver.warm_start:
             set_start(model, start)
     # keep time to fall back on the start: building it, fixing it and solving its funding (an LP)
-    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed else 0.0
+    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed and fall_back else 0.0
     log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
              "branch and bound on its fractional support)" if strategy == "price_and_branch"
              else "branch and bound on the whole model")
     outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start, warm)
     searched = outcome.has_solution  # else the fallback below fixes the model's upgrades
-    if not outcome.has_solution and outcome.status != "infeasible":
+    if fall_back and not outcome.has_solution and outcome.status != "infeasible":
         log.info("fallback: the search found no plan (%s); evaluating the start", outcome.status)
         if start is None:
             start, start_name = start_plan()
@@ -253,7 +258,7 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
             judged_by or problem, pd.DataFrame(columns=["community_id", "class", "year"]),
             pd.DataFrame(columns=list(TABLES["funding"])), outcome,
             build_seconds=model.build_seconds)
-        if with_diagnosis and outcome.status in ("infeasible", "no_solution"):
+        if fall_back and outcome.status in ("infeasible", "no_solution"):
             proven = outcome.status == "infeasible"
             left = remaining()
             if left is not None and left < _LEAST_FOR_DIAGNOSIS:

@@ -489,8 +489,8 @@ class Plan:
                            "million yuan "
                            "more.")
         else:
-            out.append("This plan was not re-made with the rule of thumb's money: no time was "
-                       "left within the time limit.")
+            out.append("This plan was not re-made with the rule of thumb's money: the time "
+                       "limit left too little for it ([compare] time_share).")
         out.append(
             f"Given this plan's money ({values['money_total'] / 1e6:,.1f} million yuan), the "
             f"rule of thumb spends {values['at_plan_money_rule_of_thumb_money_total'] / 1e6:,.1f}"
