@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
     from wzmodel.solver import SolveOutcome
 
-__all__ = ["embedded_png", "page_table", "plain_status", "plan_page", "render_page", "target_rows"]
+__all__ = ["embedded_png", "page_table", "plain_status", "plan_page", "render_page",
+           "settings_in_words", "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
@@ -151,16 +152,23 @@ def first_communities(plan) -> pd.DataFrame:
 
 
 def assumptions(plan) -> list[tuple[str, str]]:
-    """The settings that drive the answer, in words."""
+    """The settings that drive the plan's answer, in words."""
+    return settings_in_words(plan.meta.get("scenario_config", {}),
+                             str(plan.meta.get("sharing_option", "")), plan.meta.get("area"))
+
+
+def settings_in_words(config: dict, sharing_option: str, area: dict | None = None
+                      ) -> list[tuple[str, str]]:
+    """A scenario's settings that drive an answer, in words: ``config`` is the scenario dumped
+    to JSON values, ``area`` its area as a plan's metadata holds it (None: the whole city)."""
     from wzmodel.plots.labels import option_label
 
-    config = plan.meta.get("scenario_config", {})
     funding = config.get("funding", {})
     solver = config.get("solver", {})
     objective = config.get("objective", {})
     rows = [
         ("years planned", f"{config.get('first_year')}–{config.get('last_year')}"),
-        ("sharing option", option_label(str(plan.meta.get("sharing_option", "")))),
+        ("sharing option", option_label(sharing_option)),
         ("budgets", f"× {funding.get('budget_scale', 1.0):g}"
          + (f"; per source: {_scales(funding['source_scale'])}" if funding.get("source_scale") else "")
          + ("; unspent money carries over" if funding.get("carry_over") else
@@ -173,10 +181,10 @@ def assumptions(plan) -> list[tuple[str, str]]:
          f"{solver.get('time_limit')} s" + (f", node limit {solver['node_limit']}"
                                             if solver.get("node_limit") else "")),
     ]
-    if "area" in plan.meta:
+    if area:
         from wzmodel.planner.area import describe_area
 
-        rows.append(("area", describe_area(plan.meta["area"])))
+        rows.append(("area", describe_area(area)))
     return rows
 
 

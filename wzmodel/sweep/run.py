@@ -68,6 +68,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     Returns
     -------
     SweepResult
+        Its briefing page is written to ``out/report.html``.
 
     Raises
     ------
@@ -110,7 +111,10 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     results = _assemble(parts, design)
     path = out / "results.parquet"
     _write_parquet(results, path, metadata=_metadata(scenario, spec, mode, len(design)))
-    return SweepResult(results, design, spec, path, len(tasks), scenario.name, mode)
+    result = SweepResult(results, design, spec, path, len(tasks), scenario.name, mode, scenario,
+                         manifest["reference"] if mode == "recheck" else "")
+    atomic_write_text(out / "report.html", result.briefing_page())
+    return result
 
 
 def _manifest(scenario: Scenario, spec: Uncertainty, design: pd.DataFrame, mode: str,
