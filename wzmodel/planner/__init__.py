@@ -198,7 +198,8 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     rolling-horizon start or ``previous``'s schedule; ``fall_back``: keep time to evaluate the
     start when the search finds nothing, and diagnose what the hard targets would take when
     they cannot be met (without: the caller has the start's plan already, and the search all
-    the time); ``judged_by``: the problem the plan is evaluated against, if not ``problem``."""
+    the time, its build included); ``judged_by``: the problem the plan is evaluated against,
+    if not ``problem``."""
     scenario = problem.scenario
     options = scenario.solver.options()
     model = _reused_model(previous, problem, hook)
@@ -212,7 +213,9 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
                  f"{len(model.prob.variables()):,}", f"{len(model.prob.constraints()):,}")
     # with a node limit, runs are meant to be machine-independent: the clock must not cut them
     timed = options.time_limit is not None and options.node_limit is None
-    deadline = clock + model.build_seconds + options.time_limit if timed else None
+    # the build does not count against the scenario's limit, but a comparison's share does
+    building = model.build_seconds if fall_back else 0.0
+    deadline = clock + building + options.time_limit if timed else None
 
     def remaining(reserve: float = 0.0) -> float | None:
         return None if deadline is None else max(1.0, deadline - time.perf_counter() - reserve)
