@@ -466,6 +466,7 @@ class Plan:
         out = []
         if "at_rule_money_plan_coverage_years" in values:
             choices = values["at_rule_money_vs_rule_of_thumb_coverage_years"]
+            own = choices == 0 and values["at_rule_money_vs_rule_of_thumb_money_total_million"] == 0
             out.append(
                 f"With the rule of thumb's money ({values['rule_of_thumb_money_total'] / 1e6:,.1f}"
                 " million yuan; each source's budget of each year capped at what the rule spends "
@@ -473,20 +474,26 @@ class Plan:
                 f" coverage-years against the rule's {years(rule_years)} ({years(choices, '+')}, "
                 f"{choices / rule_years:+.1%}) and meet "
                 f"{values['at_rule_money_plan_targets_met']:.0f} {of_targets} where the rule "
-                f"meets {values['rule_of_thumb_targets_met']:.0f}.")
+                f"meets {values['rule_of_thumb_targets_met']:.0f}"
+                + (" — the re-plan found nothing better than the rule's own plan within its "
+                   "share of the time ([compare] time_share)." if own else "."))
             bound = values.get("at_rule_money_plan_objective_bound")
             objective = self.meta["scenario_config"].get("objective", {}).get("kind")
-            if bound is not None and objective == "coverage_years":
+            bounded = bound is not None and objective == "coverage_years"
+            if bounded:
                 out[-1] += (f" No plan with this money reaches more than {years(bound)} "
                             f"coverage-years ({years(bound - rule_years, '+')} against the rule; "
                             "the solver's bound).")
             gain = values["vs_rule_of_thumb_coverage_years"]
             more = values["vs_rule_of_thumb_money_total_million"]
             if gain > 0 and more > 0:
+                most = min(gain, bound - rule_years) if bounded else choices
+                part = (f"{years(choices, '+')}" if not bounded or most - choices < 0.05 else
+                        f"between {years(choices, '+')} and {years(most, '+')}")
                 out.append(f"Of this plan's {years(gain, '+')} coverage-years over the rule of "
-                           f"thumb, {years(choices, '+')} come from better choices at the same "
-                           f"money and {years(gain - choices, '+')} from spending {more:,.1f} "
-                           "million yuan "
+                           f"thumb, {part} come from better choices at the same money and "
+                           f"{'at least ' if part.startswith('between') else ''}"
+                           f"{years(gain - most, '+')} from spending {more:,.1f} million yuan "
                            "more.")
         else:
             out.append("This plan was not re-made with the rule of thumb's money: the time "
