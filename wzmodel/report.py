@@ -133,7 +133,7 @@ def against_the_rule(plan) -> pd.DataFrame | None:
 
     def cell(value: float, unit: str) -> str:
         if value != value:
-            return "not computed"
+            return "–"
         return formats.get(unit, "{:,.0f}" if large else "{:,.1f}").format(value)
 
     shown = pd.DataFrame([[cell(v, row["unit"]) for v in row.drop("unit")]

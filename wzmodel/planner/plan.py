@@ -430,9 +430,10 @@ class Plan:
     def equal_money_table(self) -> pd.DataFrame | None:
         """The comparison with the rule of thumb, at equal money among others, from the kpis:
         one row per measure (money spent, coverage-years, targets met, coverage of the main
-        urban area and new towns in the headline years) with its ``unit``, one column per plan
-        — the rule of thumb, this plan, this plan with the rule's money, the rule with this
-        plan's money (NaN where not computed). None without the comparison at equal money."""
+        urban area and new towns in the headline years; the solver's bound on coverage-years at
+        the rule's money) with its ``unit``, one column per plan — the rule of thumb, this plan,
+        this plan with the rule's money, the rule with this plan's money (NaN where not
+        computed). None without the comparison at equal money."""
         values = dict(zip(self.kpis["metric"], self.kpis["value"], strict=True))
         if "at_plan_money_rule_of_thumb_coverage_years" not in values:
             return None
@@ -449,6 +450,12 @@ class Plan:
             [[values.get(prefix + m, np.nan) * scale for prefix in columns.values()] + [unit]
              for m, _label, unit, scale in measures],
             index=[label for _m, label, _u, _s in measures], columns=[*columns, "unit"])
+        objective = self.meta["scenario_config"].get("objective", {}).get("kind")
+        if "at_rule_money_plan_objective_bound" in values and objective == "coverage_years":
+            table.loc["coverage-years no plan can exceed (the solver's bound)"] = [
+                np.nan, np.nan, values["at_rule_money_plan_objective_bound"], np.nan,
+                "weighted community-years"]
+            table = table.reindex([*table.index[:2], table.index[-1], *table.index[2:-1]])
         table.index.name = "measure"
         return table
 
