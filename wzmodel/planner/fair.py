@@ -104,8 +104,10 @@ def rule_money(problem: PlanningProblem, funding: pd.DataFrame,
              refused.get((year, sid), 0))
             for n, year in enumerate(problem.years)
             for s, sid in enumerate(problem.sources["source_id"])]
-    return pd.DataFrame(rows, columns=list(RULE_MONEY_COLUMNS)).round(
-        {"budget_yuan": 2, "spent_yuan": 2, "unspent_yuan": 2})
+    table = pd.DataFrame(rows, columns=list(RULE_MONEY_COLUMNS))
+    money = ["budget_yuan", "spent_yuan", "unspent_yuan"]
+    table[money] = table[money].round(2) + 0.0  # + 0.0: no "-0.00" in the file
+    return table
 
 
 def unspent(table: pd.DataFrame, carry_over: bool) -> pd.Series:
