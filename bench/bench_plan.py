@@ -69,7 +69,7 @@ def run(size: int | None, time_limit: float, strategy: str) -> None:
     t_prepare = time.perf_counter() - t0
     model = build(problem)
     t0 = time.perf_counter()
-    plan = make_plan(scenario, problem=problem)
+    plan = make_plan(scenario, problem=problem, equal_money=False)  # the plan alone
     wall = time.perf_counter() - t0
     rule = rule_of_thumb_plan(problem)
     o = plan.outcome
@@ -100,7 +100,7 @@ def run_district(district: str, time_limit: float, strategy: str) -> None:
     model = build(problem)
     chosen = choose(model, scenario.solver.strategy, scenario.solver.options())
     t0 = time.perf_counter()
-    plan = make_plan(scenario, problem=problem)
+    plan = make_plan(scenario, problem=problem, equal_money=False)  # the plan alone
     wall = time.perf_counter() - t0
     o = plan.outcome
     gap = "n/a" if o.gap is None else f"{100 * o.gap:.2f} %"

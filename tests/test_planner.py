@@ -149,7 +149,7 @@ def test_plan_reads_back_and_two_runs_give_identical_files(hand, tmp_path):
     # every file byte for byte, except the workbook, which carries its save time: its sheets
     names = sorted(p.name for p in first.iterdir() if p.suffix != ".xlsx")
     match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
-    assert mismatch == [] and errors == [] and len(match) == 14  # 13 results + the output marker
+    assert mismatch == [] and errors == [] and len(match) == 15  # 14 results + the output marker
     a = pd.read_excel(first / "plan.xlsx", sheet_name=None)
     b = pd.read_excel(second / "plan.xlsx", sheet_name=None)
     assert a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)

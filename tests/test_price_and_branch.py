@@ -214,3 +214,22 @@ def test_a_warm_resolve_of_a_model_made_infeasible_says_infeasible():
     again = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:10], batch=10, warm=warm)
     assert again.status == "infeasible"
     assert solve(prob, SolverOptions()).status == "infeasible"
+
+
+def test_each_round_of_the_loaded_lp_gets_its_own_time_limit():
+    """HiGHS measures its time limit on a run clock that goes on across the rounds of the LP
+    kept loaded: each round's limit is set past what the earlier rounds used (on the city, a
+    limit of 10 s after 12 s of rounds stopped the next round at once)."""
+    from wzmodel.solver.highs import model_arrays
+    from wzmodel.solver.price_and_branch import _RestrictedLP
+
+    prob, _x, _rows = _knapsacks(n=2000, m=40)
+    _variables, _constraints, cl, cu, _integer, cost, rl, ru, rows = model_arrays(prob)
+    lp = _RestrictedLP(cost, cl, cu, rl, ru, rows, rows.tocsc(), True, SolverOptions())
+    present = np.zeros(len(cost), dtype=bool)
+    present[:1000] = True
+    assert lp.solve(present, None) == "optimal"
+    used = lp.h.getRunTime()
+    present[:] = True
+    assert lp.solve(present, 60.0) == "optimal"
+    assert lp.h.getOptionValue("time_limit")[1] == pytest.approx(used + 60.0)

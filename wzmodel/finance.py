@@ -404,7 +404,7 @@ def compare(scenarios: Sequence[Scenario], *,
                           start=1):
         log.info("planning option %d of %d: %s", n, len(scenarios), s.name)
         problem = prepared[s.name]
-        plan = make_plan(s, problem=problem)
+        plan = make_plan(s, problem=problem, equal_money=False)  # one per option: kept quick
         plans[s.name] = plan
         frames = _option_frames(s.name, problem, plan)
         for key in parts:

@@ -94,7 +94,7 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
         "last_year": scenario.last_year})
     problem = prepare(scenario, dataset)
     dataset = problem.dataset
-    separate = make_plan(scenario, problem=problem)
+    separate = make_plan(scenario, problem=problem, equal_money=False)
     if not separate.outcome.has_solution:
         raise InputError([Problem("scenario", "a scenario the planner can solve (it reports "
                                   f"{separate.outcome.status})", None, "name",
@@ -134,7 +134,7 @@ def joint_vs_separate(scenario: Scenario, config: SitingConfig | None = None, *,
     # 3. money and coverage of the three strategies
     same_years = ev.completion_years(joint_problem, separate.schedule)
     same_upgrades = float(ev.spending(joint_problem, same_years)["yuan"].sum())
-    replanned = make_plan(scenario, problem=joint_problem)
+    replanned = make_plan(scenario, problem=joint_problem, equal_money=False)
     opened = _service_start(sited, scenario.years[0])
     re_years = ev.completion_years(joint_problem, replanned.schedule)
     for k in CLASSES:

@@ -1,12 +1,14 @@
-"""The briefing page: one self-contained ``report.html`` per plan and comparison, readable by a
-director in two minutes.
+"""The briefing page: one self-contained ``report.html`` per plan, comparison and sweep, readable
+by a director in two minutes.
 
 The page answers each target (met or missed, required against achieved), shows coverage in
-2027/2030/2035 by zone and by district, money by funder and year, the communities upgraded in the
-first two years by name, the solver's status in plain words and the assumptions behind the answer.
-Figures are embedded as base64 PNG and the style sheet is inline: the file opens with no network
-and no script. It is rendered from a Jinja2 template (``templates/report.html.j2``) and holds no
-time stamp and no absolute path, so the same plan gives the same bytes.
+2027/2030/2035 by zone and by district, money by funder and year, the plan against the rule of
+thumb at equal money (each re-made with the other's money) and why the rule leaves money
+unspent, the communities upgraded in the first two years by name, the solver's status in plain
+words and the assumptions behind the answer. Figures are embedded as base64 PNG and the style
+sheet is inline: the file opens with no network and no script. It is rendered from a Jinja2
+template (``templates/report.html.j2``) and holds no time stamp and no absolute path, so the
+same plan gives the same bytes.
 
 Each section is computed from a :class:`~wzmodel.planner.Plan` (``plan`` below: this module
 imports neither plans nor comparisons, which write their pages through it; the comparison's page
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from wzmodel.solver import SolveOutcome
 
 __all__ = ["WEAK_GAP", "embedded_png", "page_table", "plain_status", "plan_page", "render_page",
-           "target_rows"]
+           "settings_in_words", "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
@@ -144,6 +146,28 @@ def money_by_funder(plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
+def against_the_rule(plan) -> pd.DataFrame | None:
+    """The plan, the rule of thumb and each at the other's money (the plan's
+    ``equal_money_table``), each cell written in its row's unit; None without that comparison."""
+    table = plan.equal_money_table()
+    if table is None:
+        return None
+    formats = {"million yuan": "{:,.1f}", "targets": "{:.0f}", "share of communities": "{:.1%}"}
+    large = table.drop(columns="unit").abs().max().max() >= 1000
+
+    def cell(value: float, unit: str) -> str:
+        if value != value:
+            return "–"
+        return formats.get(unit, "{:,.0f}" if large else "{:,.1f}").format(value)
+
+    shown = pd.DataFrame([[cell(v, row["unit"]) for v in row.drop("unit")]
+                          for _measure, row in table.iterrows()],
+                         index=table.index, columns=table.columns.drop("unit"))
+    shown.index = [f"{m} ({u})" if u in ("million yuan",) else m
+                   for m, u in zip(table.index, table["unit"], strict=True)]
+    return shown
+
+
 def first_communities(plan) -> pd.DataFrame:
     """The upgrades of the plan's first :data:`FIRST_YEARS` years: year, class, community name,
     street, district."""
@@ -152,16 +176,23 @@ def first_communities(plan) -> pd.DataFrame:
 
 
 def assumptions(plan) -> list[tuple[str, str]]:
-    """The settings that drive the answer, in words."""
+    """The settings that drive the plan's answer, in words."""
+    return settings_in_words(plan.meta.get("scenario_config", {}),
+                             str(plan.meta.get("sharing_option", "")), plan.meta.get("area"))
+
+
+def settings_in_words(config: dict, sharing_option: str, area: dict | None = None
+                      ) -> list[tuple[str, str]]:
+    """A scenario's settings that drive an answer, in words: ``config`` is the scenario dumped
+    to JSON values, ``area`` its area as a plan's metadata holds it (None: the whole city)."""
     from wzmodel.plots.labels import option_label
 
-    config = plan.meta.get("scenario_config", {})
     funding = config.get("funding", {})
     solver = config.get("solver", {})
     objective = config.get("objective", {})
     rows = [
         ("years planned", f"{config.get('first_year')}–{config.get('last_year')}"),
-        ("sharing option", option_label(str(plan.meta.get("sharing_option", "")))),
+        ("sharing option", option_label(sharing_option)),
         ("budgets", f"× {_scale(funding.get('budget_scale', 1.0))}"
          + (f"; per source: {_scales(funding['source_scale'])}" if funding.get("source_scale") else "")
          + (f"; per district: {_scales(funding['district_budget_scale'])}"
@@ -178,10 +209,10 @@ def assumptions(plan) -> list[tuple[str, str]]:
          f"{solver.get('time_limit')} s" + (f", node limit {solver['node_limit']}"
                                             if solver.get("node_limit") else "")),
     ]
-    if "area" in plan.meta:
+    if area:
         from wzmodel.planner.area import describe_area
 
-        rows.append(("area", describe_area(plan.meta["area"])))
+        rows.append(("area", describe_area(area)))
     return rows
 
 
@@ -216,6 +247,7 @@ def plan_page(plan) -> str:
                                        title="Coverage by zone, year by year")),
             embedded_png(plots.money_by_source_figure(plan.money, sources=sources)),
         ]
+    rule = against_the_rule(plan) if solved else None
     return render_page(
         "report.html.j2",
         title=f"Plan: {plan.name}",
@@ -227,6 +259,8 @@ def plan_page(plan) -> str:
         districts=page_table(coverage_by_district(plan), percent=True) if solved else None,
         district_map=district_png,
         money=page_table(money_by_funder(plan, sources)) if solved else None,
+        rule=page_table(rule) if rule is not None else None,
+        findings=plan.equal_money_findings() if rule is not None else [],
         first=page_table(first_communities(plan), index=False) if solved else None,
         first_years=problem.years[:FIRST_YEARS],
         figures=figures,

@@ -349,7 +349,8 @@ class Explorer:
         """The scenario as loaded (made once)."""
         if self.baseline is None:
             start = time.perf_counter()
-            plan = make_plan(self.base, dataset=self.dataset, problem=self._problem)
+            plan = make_plan(self.base, dataset=self.dataset, problem=self._problem,
+                             equal_money=False)
             self._problem = None  # a re-plan prepares its own
             self.baseline = Answer.of(plan, time.perf_counter() - start, warm=False)
         return self.baseline
@@ -361,7 +362,8 @@ class Explorer:
         previous = (self.current or self.baseline)
         previous_plan = previous.plan if previous is not None and previous.solved else None
         start = time.perf_counter()
-        plan = make_plan(scenario, dataset=dataset, previous=previous_plan)
+        plan = make_plan(scenario, dataset=dataset, previous=previous_plan,
+                         equal_money=False)  # re-plans must stay quick
         self.current = Answer.of(plan, time.perf_counter() - start, warm=previous_plan is not None)
         return self.current
 

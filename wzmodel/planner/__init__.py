@@ -1,11 +1,13 @@
 """Upgrade planning: which communities reach which class in which year, paid by whom.
 
 ``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
-build (with an optional user hook) → solve → evaluate; the scenario's time limit covers the
-whole call (evaluation aside). The solve is branch and bound from a rolling-horizon start
-(``solver.strategy = "full"``, the default below 10,000 upgrade binaries) or, for larger
-models, price and branch (:mod:`wzmodel.solver.price_and_branch`): the LP relaxation solved by pricing
-columns in gives the bound, branch and bound on its fractional support gives the plan. See
+build (with an optional user hook) → solve → evaluate → compare at equal money
+(:mod:`wzmodel.planner.fair`: a second plan with the rule's money, the rule with the plan's);
+the scenario's time limit covers the whole call (evaluation aside). The solve is branch and
+bound from a rolling-horizon start (``solver.strategy = "full"``, the default below 10,000
+upgrade binaries) or, for larger models, price and branch
+(:mod:`wzmodel.solver.price_and_branch`): the LP relaxation solved by pricing columns in gives
+the bound, branch and bound on its fractional support gives the plan. See
 :mod:`wzmodel.planner.model` for the formulation and ``docs/planner.md`` for how to read the
 outcome.
 """
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from wzmodel.data import Dataset
+from wzmodel.planner import fair
 from wzmodel.planner.diagnose import Diagnosis, diagnose
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import (
@@ -30,12 +35,13 @@ from wzmodel.planner.model import (
     schedule_from,
     set_start,
 )
-from wzmodel.planner.plan import Plan
+from wzmodel.planner.plan import TABLES, Plan
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.planner.staged import fix_schedule, staged_schedule
 from wzmodel.planner.strategy import choose, search
 from wzmodel.scenario import Scenario
 from wzmodel.solver import SolveOutcome, SolverOptions, relative_gap, solve
+from wzmodel.vocabulary import MONEY_UNIT
 
 __all__ = [
     "Diagnosis",
@@ -55,12 +61,17 @@ log = logging.getLogger(__name__)
 
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
 _FALLBACK_SECONDS = 10.0  # kept for the start when the search finds nothing (the city: ≈ 8 s)
+_LEAST_FOR_EQUAL_MONEY = 5.0  # seconds: less cannot build and search even a district's model
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
     """The rule-of-thumb plan as a Plan."""
-    schedule, funding = rule_of_thumb(problem, rank_by=rank_by)
-    return Plan.from_schedule(problem, schedule, funding, name=f"{problem.scenario.name} (rule of thumb)")
+    return _rule_plan(problem, *rule_of_thumb(problem, rank_by=rank_by))
+
+
+def _rule_plan(problem: PlanningProblem, schedule: pd.DataFrame, funding: pd.DataFrame,
+               name: str = "rule of thumb") -> Plan:
+    return Plan.from_schedule(problem, schedule, funding, name=f"{problem.scenario.name} ({name})")
 
 
 def make_plan(
@@ -70,6 +81,7 @@ def make_plan(
     problem: PlanningProblem | None = None,
     hook: Callable[[PlanModel], None] | None = None,
     previous: Plan | None = None,
+    equal_money: bool | None = None,
 ) -> Plan:
     """Plan a scenario: the optimised plan, compared with the rule of thumb.
 
@@ -87,11 +99,108 @@ def make_plan(
     bound from its schedule; when only budgets differ, the previous plan's model is re-used
     with the new budgets instead of being built again. Same answer quality (the gap is proven
     the same way), less time; the result depends only on ``scenario`` and ``previous``.
+
+    ``equal_money``: also compare with the rule of thumb at equal money
+    (:mod:`wzmodel.planner.fair`): the plan re-made with the rule's money
+    (``plan.at_rule_money``, a second optimisation within what is left of the time limit) and
+    the rule given the plan's money (``plan.rule_at_plan_money``). None: as the scenario's ``[compare]
+    equal_money`` says; callers that make many plans and show none of it (sweeps, comparisons
+    of sharing options, marginal values, the explorer, re-plans) pass False.
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
     log.info("rule of thumb (the comparison): %s communities", f"{problem.n:,}")
-    baseline = rule_of_thumb_plan(problem)
+    refused: Counter = Counter()
+    rule_schedule, rule_funding = rule_of_thumb(problem, refused=refused)
+    baseline = _rule_plan(problem, rule_schedule, rule_funding)
+    plan, deadline = _optimise(problem, hook=hook, previous=previous, clock=clock)
+    if not plan.outcome.has_solution:
+        return plan
+    plan.compare_with_rule(baseline)
+    if scenario.compare.equal_money if equal_money is None else equal_money:
+        rule_money = fair.spending(problem, rule_funding)  # unrounded: the rule fits it exactly
+        now = time.perf_counter()  # a share of the plan's own time, within the time limit
+        limit = None if deadline is None else min(deadline - now, max(
+            _LEAST_FOR_EQUAL_MONEY, scenario.compare.time_share * (now - clock)))
+        at_rule = _at_rule_money(plan, baseline, rule_money, hook, limit)
+        log.info("comparison at equal money: the rule of thumb with the plan's money")
+        plan_money = fair.at_money(problem, fair.spending(problem, plan.funding))
+        rule_at_plan = _rule_plan(plan_money, *rule_of_thumb(plan_money),
+                                  name="rule of thumb at the plan's money")
+        plan.compare_at_equal_money(baseline, at_rule, rule_at_plan,
+                                    fair.rule_money(problem, rule_funding, refused),
+                                    fair.overspent(problem, rule_at_plan.funding,
+                                                   plan_money.budget))
+    return plan
+
+
+def _at_rule_money(plan: Plan, rule: Plan, money: np.ndarray,
+                   hook: Callable[[PlanModel], None] | None, limit: float | None) -> Plan | None:
+    """The plan re-made with each source's budget of each year set to ``money`` (what the
+    rule of thumb spends), and every target the rule misses asked at the rule's level
+    (:func:`fair.no_worse_than`), within ``limit`` seconds (None: the scenario's node limit
+    alone); the rule's own plan, which fits that money, where the search finds nothing better
+    (with the search's bound); None when ``limit`` is too short to try."""
+    problem = plan.problem
+    if limit is not None and limit < _LEAST_FOR_EQUAL_MONEY:
+        log.info("comparison at equal money: no time left to plan with the rule's money")
+        return None
+    log.info("comparison at equal money: the plan re-made with the rule of thumb's money")
+    judged = fair.at_money(problem, money)  # the scenario's own targets, to report against
+    solved = fair.no_worse_than(judged, rule.targets)
+    if limit is not None:
+        limited = solved.scenario.solver.model_copy(update={"time_limit": limit})
+        solved = replace(solved, scenario=solved.scenario.model_copy(update={"solver": limited}))
+    # cold: the rule spends a third less than the plan on the city, and from the plan's columns
+    # and basis the LP took 35 s where a cold one took 21 s (the same machine, loaded)
+    found, _ = _optimise(solved, hook=hook, previous=None, clock=time.perf_counter(),
+                         start=(rule.schedule, "rule of thumb"), fall_back=False,
+                         judged_by=judged)
+    found.model = None  # ≈ 200 MB for the city, and no later re-plan starts from it
+    name = f"{problem.scenario.name} (at the rule of thumb's money)"
+    own = _objective(rule)
+    if found.outcome.has_solution and _better(found.outcome.objective, own, solved, 1e-6):
+        found.name = name
+        return found
+    # within its gap the search may stop below the rule's own plan, which fits this money
+    log.info("comparison at equal money: the search found nothing better than the rule's plan")
+    bound = found.outcome.bound
+    outcome = replace(found.outcome, status="feasible", objective=own,
+                      gap=None if bound is None else relative_gap(own, bound),
+                      message="the search found nothing better than the rule of thumb's own "
+                              "plan, which fits its money")
+    return Plan.from_schedule(judged, rule.schedule, rule.funding, outcome, name=name)
+
+
+def _objective(plan: Plan) -> float:
+    """The model's objective of a plan that meets every target (no shortfall to price):
+    coverage-years, or public money in the model's unit."""
+    if plan.problem.scenario.objective.kind == "coverage_years":
+        return plan.kpi("coverage_years")
+    return plan.kpi("money_public") / MONEY_UNIT
+
+
+def _better(value: float, than: float, problem: PlanningProblem, tolerance: float) -> bool:
+    """Whether objective ``value`` is at least as good as ``than`` (relative ``tolerance``)."""
+    slack = tolerance * max(1.0, abs(than))
+    if problem.scenario.objective.kind == "coverage_years":
+        return value >= than - slack
+    return value <= than + slack
+
+
+def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None,
+              previous: Plan | None, clock: float,
+              start: tuple[pd.DataFrame, str] | None = None, fall_back: bool = True,
+              judged_by: PlanningProblem | None = None) -> tuple[Plan, float | None]:
+    """Build (or re-use) and search the model of ``problem``: the plan (no comparison yet) and
+    the deadline of the time limit counted from ``clock`` (None: no clock). ``start``: a
+    schedule known to fit and its name, to start from (and fall back on) instead of the
+    rolling-horizon start or ``previous``'s schedule; ``fall_back``: keep time to evaluate the
+    start when the search finds nothing, and diagnose what the hard targets would take when
+    they cannot be met (without: the caller has the start's plan already, and the search all
+    the time, its build included); ``judged_by``: the problem the plan is evaluated against,
+    if not ``problem``."""
+    scenario = problem.scenario
     options = scenario.solver.options()
     model = _reused_model(previous, problem, hook)
     if model is None:
@@ -104,7 +213,9 @@ def make_plan(
                  f"{len(model.prob.variables()):,}", f"{len(model.prob.constraints()):,}")
     # with a node limit, runs are meant to be machine-independent: the clock must not cut them
     timed = options.time_limit is not None and options.node_limit is None
-    deadline = clock + model.build_seconds + options.time_limit if timed else None
+    # the build does not count against the scenario's limit, but a comparison's share does
+    building = model.build_seconds if fall_back else 0.0
+    deadline = clock + building + options.time_limit if timed else None
 
     def remaining(reserve: float = 0.0) -> float | None:
         return None if deadline is None else max(1.0, deadline - time.perf_counter() - reserve)
@@ -124,32 +235,33 @@ def make_plan(
         return (rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)[0],
                 "rolling-horizon start")
 
-    start = start_name = None
+    start, start_name = start if start is not None else (None, None)
     warm = previous.warm if previous is not None else None
-    if strategy == "full" and previous is not None and not previous.schedule.empty:
+    if strategy == "full" and start is None and previous is not None and not previous.schedule.empty:
         set_start(model, previous.schedule)  # the solver repairs or drops it if it no longer fits
     elif strategy == "full":  # branch and bound starts from it; price and branch falls back on it
-        start, start_name = start_plan()
+        if start is None:
+            start, start_name = start_plan()
         if scenario.solver.warm_start:
             set_start(model, start)
     # keep time to fall back on the start: building it, fixing it and solving its funding (an LP)
-    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed else 0.0
+    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed and fall_back else 0.0
     log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
              "branch and bound on its fractional support)" if strategy == "price_and_branch"
              else "branch and bound on the whole model")
     outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start, warm)
     searched = outcome.has_solution  # else the fallback below fixes the model's upgrades
-    if not outcome.has_solution and outcome.status != "infeasible":
+    if fall_back and not outcome.has_solution and outcome.status != "infeasible":
         log.info("fallback: the search found no plan (%s); evaluating the start", outcome.status)
         if start is None:
             start, start_name = start_plan()
         model, outcome = _evaluate_start(model, start, start_name, outcome)
     if not outcome.has_solution:
-        empty = baseline.schedule.iloc[0:0]
         plan = Plan.from_schedule(
-            problem, empty, baseline.funding.iloc[0:0], outcome, build_seconds=model.build_seconds
-        )
-        if outcome.status in ("infeasible", "no_solution"):
+            judged_by or problem, pd.DataFrame(columns=["community_id", "class", "year"]),
+            pd.DataFrame(columns=list(TABLES["funding"])), outcome,
+            build_seconds=model.build_seconds)
+        if fall_back and outcome.status in ("infeasible", "no_solution"):
             proven = outcome.status == "infeasible"
             left = remaining()
             if left is not None and left < _LEAST_FOR_DIAGNOSIS:
@@ -160,19 +272,13 @@ def make_plan(
                          "them")
                 plan.diagnosis_detail = diagnose(problem, time_limit=left, proven=proven)
                 plan.diagnosis = plan.diagnosis_detail.text
-        return plan
+        return plan, deadline
     log.info("search done: %s; evaluating the plan", outcome.status)
-    plan = Plan.from_schedule(
-        problem,
-        schedule_from(model),
-        funding_from(model),
-        outcome,
-        compare_with=baseline,
-        build_seconds=model.build_seconds,
-    )
+    plan = Plan.from_schedule(judged_by or problem, schedule_from(model), funding_from(model),
+                              outcome, build_seconds=model.build_seconds)
     if searched and hook is None:  # a user's rows stay out of later re-plans
         plan.model = model
-    return plan
+    return plan, deadline
 
 
 def _reused_model(previous: Plan | None, problem: PlanningProblem,

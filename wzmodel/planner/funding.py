@@ -5,7 +5,8 @@ A :class:`FundingRule` answers every question asked about the split of a cost, i
 * :meth:`~FundingRule.pay` — the model's side: variables and rows that pay a spending variable,
   and each source's payment as an expression (:func:`wzmodel.planner.model.define_funding`);
 * :meth:`~FundingRule.split` — a concrete valid split of an amount, within what each source has
-  left (the rule of thumb; the joint siting study's charging of complexes);
+  left (the rule of thumb; the joint siting study's charging of complexes), and
+  :meth:`~FundingRule.short` — which sources' money is too short for one;
 * :meth:`~FundingRule.violations` — what is wrong with a written split
   (:func:`wzmodel.planner.check.check_against`).
 
@@ -68,6 +69,11 @@ class FundingRule(ABC):
               ) -> dict[str, float] | None:
         """A valid split of ``amount`` (source id → amount), each source paying at most its
         ``available`` money (None: no limit); None when no valid split fits."""
+
+    @abstractmethod
+    def short(self, amount: float, available: Mapping[str, float]) -> tuple[str, ...]:
+        """The sources whose ``available`` money is too little for :meth:`split` to pay
+        ``amount`` (empty when it can): what stops the rule of thumb."""
 
     @abstractmethod
     def violations(self, paid_by_source: Mapping[str, float], amount: float, tol: float,
@@ -160,6 +166,16 @@ class ShareBounds(FundingRule):
             pay[s.source_id] += add
             rest -= add
         return pay if rest <= SPLIT_TOL * max(1.0, amount) else None
+
+    def short(self, amount: float, available: Mapping[str, float]) -> tuple[str, ...]:
+        """The sources that cannot pay their minimum share; if every minimum fits, those whose
+        money keeps them below their maximum share (together they cannot make up the rest)."""
+        if self.split(amount, available) is not None:
+            return ()
+        below_minimum = tuple(s.source_id for s in self.shares
+                              if s.min_share * amount > available[s.source_id] + SPLIT_TOL)
+        return below_minimum or tuple(s.source_id for s in self.shares
+                                      if available[s.source_id] < s.max_share * amount - SPLIT_TOL)
 
     def violations(self, paid_by_source: Mapping[str, float], amount: float, tol: float,
                    what: str) -> list[str]:

@@ -17,7 +17,7 @@ every report compares the optimised plan with it, and the optimiser starts from 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,8 @@ class _Purse:
         self.slack: np.ndarray | None = None
         self.year_index = {y: n for n, y in enumerate(problem.years)}
         self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
+        self.short: tuple[str, ...] = ()  # the sources too short for the last payment refused
+
     def try_pay(self, year: int, group: int, costs: np.ndarray | dict[tuple[float, ...], np.ndarray],
                 *, force: bool = False) -> bool:
         """Pay a vector of costs by category for one group, all or nothing, from this year's
@@ -61,6 +63,7 @@ class _Purse:
             available = None if force else {sid: left[self.index[sid]] for sid in rule.sources}
             pay = rule.split(float(costs[j]), available)
             if pay is None:
+                self.short = rule.short(float(costs[j]), available)
                 return False
             for sid, a in pay.items():
                 left[self.index[sid]] -= a
@@ -83,6 +86,7 @@ def rule_of_thumb(
     fixed: pd.DataFrame | None = None,
     spent: np.ndarray | None = None,
     paid_until: int | None = None,
+    refused: Counter | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule-of-thumb plan: (schedule, funding) tables like an optimised plan's.
 
@@ -97,6 +101,9 @@ def rule_of_thumb(
     ``spent`` (sources × years, yuan) is the money that schedule
     already uses (capital and running costs); the rule then spends what is left, and the
     returned funding covers only what it added.
+    ``refused``, if given, counts per (year, source_id) the upgrades the rule tried and could not
+    pay because that source had too little money left (:meth:`FundingRule.short`): why it
+    leaves money unspent (:mod:`wzmodel.planner.fair`).
     """
     p = problem
     c = p.communities
@@ -186,6 +193,8 @@ def rule_of_thumb(
             if city_cap is not None and started_city[year] + len(classes) > city_cap:
                 return False
             if not purse.try_pay(year, group[i], _upgrade_costs(p, i, classes, year, topping_up)):
+                if refused is not None:
+                    refused.update((year, sid) for sid in purse.short)
                 return False
             for k in classes:
                 started[(district[i], k, year)] += 1

@@ -89,13 +89,14 @@ def marginal_value(scenario: Scenario, *, sources: Sequence[str] | None = None,
     sense = 1.0 if scenario.objective.kind == "coverage_years" else -1.0
     columns = [n for n in problem.years if n in band]
     rows = []
-    base = (base_plan or make_plan(scenario, problem=problem)) if resolve else None
+    base = (base_plan or make_plan(scenario, problem=problem, equal_money=False)) if resolve else None
     for sid in chosen if resolve else ():
         budget = problem.budget.copy()
         s = source_ids.index(sid)
         for year in columns:
             budget[s, problem.years.index(year)] += amount_yuan / len(columns)
-        raised = make_plan(scenario, problem=dataclasses.replace(problem, budget=budget))
+        raised = make_plan(scenario, problem=dataclasses.replace(problem, budget=budget),
+                           equal_money=False)
         row = {"source_id": sid, "years": label, "method": RESOLVE_METHOD,
                "extra_yuan": amount_yuan, "status": raised.outcome.status,
                "gap_base": base.outcome.gap, "gap_raised": raised.outcome.gap}

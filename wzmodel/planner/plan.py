@@ -9,13 +9,18 @@ A :class:`Plan` holds
                coverage_households — at every year's end;
 ``targets``    target, kind, year, required/achieved (level and units), shortfall, met;
 ``money``      year, source_id, source, yuan — totals per source (id and name) and year;
-``kpis``       metric, value, unit — headline figures, with the rule-of-thumb comparison;
+``kpis``       metric, value, unit — headline figures, with the rule-of-thumb comparison (and
+               at equal money: ``at_rule_money_*``, ``at_plan_money_*``);
 ``district_coverage``  year, district and the coverage columns — coverage per district;
 ``district_money``     district, year, source_id, source, yuan — money spent in each district;
 ``district_burden``    district, year, yuan, residents, yuan_per_resident — what each
                district's own fiscal pot pays, per resident;
 ``district_year`` district, year, class, projects_started, projects_completed, capacity —
                delivery per district and year (capacity blank where ``[delivery]`` sets none);
+``rule_money`` year, source_id, source, budget_yuan, spent_yuan, unspent_yuan,
+               refused_attempts — the rule of thumb's money, and what stopped it
+               (:mod:`wzmodel.planner.fair`; ``rule_of_thumb_money.csv``; with the comparison at
+               equal money only);
 ``outcome``    the solver's :class:`~wzmodel.solver.SolveOutcome` (None for an evaluated schedule);
                written without its timings.
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +47,7 @@ from wzmodel.data import data_note
 from wzmodel.io import atomic_folder, write_csv, write_excel
 from wzmodel.labels import PLACE_COLUMNS, community_places, source_names, with_names, with_places
 from wzmodel.planner import evaluate as ev
+from wzmodel.planner import fair
 from wzmodel.planner.area import describe_area
 from wzmodel.planner.diagnose import Diagnosis
 from wzmodel.planner.problem import PlanningProblem
@@ -79,6 +86,10 @@ UNITS = {
     "achieved_level": "share or count",
     "residents": "persons",
     "yuan_per_resident": "yuan/resident",
+    "budget_yuan": "yuan",
+    "spent_yuan": "yuan",
+    "unspent_yuan": "yuan",
+    "refused_attempts": "upgrades tried and not paid",
 }
 
 
@@ -139,6 +150,15 @@ class Plan:
     #: changes, :mod:`wzmodel.planner.progress`), and Markdown appended to ``report.md``
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     report_extra: str = field(default="", repr=False, compare=False)
+    #: the rule of thumb's money per source and year — budget, spent, left, attempts refused for
+    #: lack of each source's money (:func:`wzmodel.planner.fair.rule_money`;
+    #: ``rule_of_thumb_money.csv``; None without the comparison at equal money)
+    rule_money: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: the comparison at equal money, in memory only (:func:`wzmodel.planner.make_plan`): this
+    #: plan re-made with the rule of thumb's money (None when no time was left), and the rule of
+    #: thumb given this plan's money; the kpis keep their figures
+    at_rule_money: Plan | None = field(default=None, repr=False, compare=False)
+    rule_at_plan_money: Plan | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -150,7 +170,6 @@ class Plan:
         outcome: SolveOutcome | None = None,
         *,
         name: str | None = None,
-        compare_with: Plan | None = None,
         build_seconds: float | None = None,
     ) -> Plan:
         """Evaluate a schedule and its funding into a Plan (coverage, targets, KPIs)."""
@@ -229,9 +248,47 @@ class Plan:
         plan.problem = problem
         plan.assumptions = assumptions(problem)
         plan.district_year = ev.district_year(problem, schedule)
-        if compare_with is not None:
-            plan.kpis = pd.concat([plan.kpis, _comparison(plan, compare_with)], ignore_index=True)
         return plan
+
+    def compare_with_rule(self, rule: Plan) -> None:
+        """Add the comparison with the rule of thumb's plan ``rule`` to the kpis: the
+        differences (``vs_rule_of_thumb_*``) and the rule's own figures (``rule_of_thumb_*``)."""
+        rows = [*_differences(self, rule, "vs_rule_of_thumb"), *_figures(rule, "rule_of_thumb")]
+        self._add_kpis(rows)
+
+    def compare_at_equal_money(self, rule: Plan, at_rule_money: Plan | None,
+                               rule_at_plan_money: Plan, rule_money: pd.DataFrame,
+                               overspent: float = 0.0) -> None:
+        """Add the comparison at equal money (:mod:`wzmodel.planner.fair`) to the kpis:
+        ``at_rule_money_plan_*`` (this plan re-made with the rule's money),
+        ``at_rule_money_vs_rule_of_thumb_*`` (it minus the rule),
+        ``at_rule_money_plan_objective_bound`` (the solver's bound at that money),
+        ``at_plan_money_rule_of_thumb_*`` (the rule given this plan's money),
+        ``at_plan_money_vs_rule_of_thumb_*`` (this plan minus that),
+        ``at_plan_money_rule_of_thumb_overspent`` (yuan of running costs the rule pays beyond
+        that money, :func:`~wzmodel.planner.fair.overspent`) and ``rule_of_thumb_money_unspent``;
+        keep the two plans and the rule's money table. ``rule``: the rule of thumb's plan."""
+        rows = []
+        if at_rule_money is not None:
+            rows += _figures(at_rule_money, "at_rule_money_plan")
+            rows += _differences(at_rule_money, rule, "at_rule_money_vs_rule_of_thumb")
+            outcome = at_rule_money.outcome
+            if outcome is not None and outcome.bound is not None:  # how much better is possible
+                rows.append(("at_rule_money_plan_objective_bound", outcome.bound,
+                             "objective (the scenario's)"))
+        rows += _figures(rule_at_plan_money, "at_plan_money_rule_of_thumb")
+        rows += _differences(self, rule_at_plan_money, "at_plan_money_vs_rule_of_thumb")
+        rows.append(("at_plan_money_rule_of_thumb_overspent", overspent, "yuan"))
+        carry_over = bool(self.meta["scenario_config"]["funding"]["carry_over"])
+        rows.append(("rule_of_thumb_money_unspent",
+                     float(fair.unspent(rule_money, carry_over).clip(lower=0).sum()), "yuan"))
+        self._add_kpis(rows)
+        self.at_rule_money, self.rule_at_plan_money = at_rule_money, rule_at_plan_money
+        self.rule_money = rule_money
+
+    def _add_kpis(self, rows: list[tuple[str, float, str]]) -> None:
+        self.kpis = pd.concat([self.kpis, pd.DataFrame(rows, columns=["metric", "value", "unit"])],
+                              ignore_index=True)
 
     # ----------------------------------------------------------------------------------------
     @property
@@ -267,6 +324,8 @@ class Plan:
             write_csv(getattr(self, name), folder / f"{name}.csv")
         if self.district_year is not None:
             write_csv(self.district_year, folder / "district_year.csv")
+        if self.rule_money is not None:
+            write_csv(self.rule_money, folder / "rule_of_thumb_money.csv")
         for name, table in self.extra_tables.items():
             write_csv(table, folder / f"{name}.csv")
 
@@ -300,6 +359,7 @@ class Plan:
             "coverage": self.coverage,
             "targets": self.targets,
             "kpis": self.kpis,
+            **({"rule_of_thumb_money": self.rule_money} if self.rule_money is not None else {}),
             "funding": with_names(self.funding, "source_id", names),
             "assumptions": self.assumption_blocks(),
         }
@@ -324,6 +384,14 @@ class Plan:
                              r.source_id))
             rows.append(("money, all years", "total", self.money["yuan"].sum() / 1e6,
                          "million yuan", ""))
+            equal = self.equal_money_table()
+            if equal is not None:
+                rows += [("against the rule of thumb", f"{measure}: {column}", value,
+                          row["unit"], "")
+                         for measure, row in equal.iterrows() for column, value in
+                         row.drop("unit").items() if value == value]
+                rows += [("against the rule of thumb", "in words", text, "", "")
+                         for text in self.equal_money_findings()]
         if self.diagnosis:
             rows.append(("diagnosis", "", self.diagnosis, "", ""))
         rows.append(("data", "note", self.meta.get("data_note", ""), "", ""))
@@ -360,6 +428,102 @@ class Plan:
         wide = wide.reindex(index=[y for y in HEADLINE_YEARS if y in wide.index], columns=groups)
         wide.columns.name = None
         return wide
+
+    def equal_money_table(self) -> pd.DataFrame | None:
+        """The comparison with the rule of thumb, at equal money among others, from the kpis:
+        one row per measure (money spent, coverage-years, targets met, coverage of the main
+        urban area and new towns in the headline years; the solver's bound on coverage-years at
+        the rule's money) with its ``unit``, one column per plan — the rule of thumb, this plan,
+        this plan with the rule's money, the rule with this plan's money (NaN where not
+        computed). None without the comparison at equal money."""
+        values = dict(zip(self.kpis["metric"], self.kpis["value"], strict=True))
+        if "at_plan_money_rule_of_thumb_coverage_years" not in values:
+            return None
+        measures = [("money_total", "money spent", "million yuan", 1e-6),
+                    ("coverage_years", "coverage-years", "weighted community-years", 1.0),
+                    ("targets_met", f"targets met (of {len(self.targets)})", "targets", 1.0)]
+        measures += [(f"coverage_main_urban_new_town_{y}",
+                      f"coverage {y}, main urban area and new towns", "share of communities", 1.0)
+                     for y in HEADLINE_YEARS if f"coverage_main_urban_new_town_{y}" in values]
+        columns = {"rule of thumb": "rule_of_thumb_", "this plan": "",
+                   "this plan with the rule's money": "at_rule_money_plan_",
+                   "the rule with this plan's money": "at_plan_money_rule_of_thumb_"}
+        table = pd.DataFrame(
+            [[values.get(prefix + m, np.nan) * scale for prefix in columns.values()] + [unit]
+             for m, _label, unit, scale in measures],
+            index=[label for _m, label, _u, _s in measures], columns=[*columns, "unit"])
+        objective = self.meta["scenario_config"].get("objective", {}).get("kind")
+        if "at_rule_money_plan_objective_bound" in values and objective == "coverage_years":
+            table.loc["coverage-years no plan can exceed (the solver's bound)"] = [
+                np.nan, np.nan, values["at_rule_money_plan_objective_bound"], np.nan,
+                "weighted community-years"]
+            table = table.reindex([*table.index[:2], table.index[-1], *table.index[2:-1]])
+        table.index.name = "measure"
+        return table
+
+    def equal_money_findings(self) -> list[str]:
+        """The comparison at equal money in sentences: what better choices give at the rule's
+        money, what the rule does with this plan's money, and why it leaves money unspent."""
+        values = dict(zip(self.kpis["metric"], self.kpis["value"], strict=True))
+        if "at_plan_money_rule_of_thumb_coverage_years" not in values:
+            return []
+        def years(value: float, sign: str = "") -> str:  # whole numbers for a city
+            return f"{value:{sign},.{0 if abs(value) >= 1000 else 1}f}"
+
+        rule_years = values["rule_of_thumb_coverage_years"]
+        of_targets = f"of {len(self.targets)} targets"
+        out = []
+        if "at_rule_money_plan_coverage_years" in values:
+            choices = values["at_rule_money_vs_rule_of_thumb_coverage_years"]
+            own = choices == 0 and values["at_rule_money_vs_rule_of_thumb_money_total_million"] == 0
+            out.append(
+                f"With the rule of thumb's money ({values['rule_of_thumb_money_total'] / 1e6:,.1f}"
+                " million yuan; each source's budget of each year capped at what the rule spends "
+                f"there), this plan would reach {years(values['at_rule_money_plan_coverage_years'])}"
+                f" coverage-years against the rule's {years(rule_years)} ({years(choices, '+')}, "
+                f"{choices / rule_years:+.1%}) and meet "
+                f"{values['at_rule_money_plan_targets_met']:.0f} {of_targets} where the rule "
+                f"meets {values['rule_of_thumb_targets_met']:.0f}"
+                + (" — the re-plan found nothing better than the rule's own plan within its "
+                   "share of the time ([compare] time_share)." if own else "."))
+            bound = values.get("at_rule_money_plan_objective_bound")
+            objective = self.meta["scenario_config"].get("objective", {}).get("kind")
+            bounded = bound is not None and objective == "coverage_years"
+            if bounded:
+                out[-1] += (f" No plan with this money reaches more than {years(bound)} "
+                            f"coverage-years ({years(bound - rule_years, '+')} against the rule; "
+                            "the solver's bound).")
+            gain = values["vs_rule_of_thumb_coverage_years"]
+            more = values["vs_rule_of_thumb_money_total_million"]
+            if gain > 0 and more > 0:
+                most = min(gain, bound - rule_years) if bounded else choices
+                part = (f"{years(choices, '+')}" if not bounded or most - choices < 0.05 else
+                        f"between {years(choices, '+')} and {years(most, '+')}")
+                out.append(f"Of this plan's {years(gain, '+')} coverage-years over the rule of "
+                           f"thumb, {part} come from better choices at the same money and "
+                           f"{'at least ' if part.startswith('between') else ''}"
+                           f"{years(gain - most, '+')} from spending {more:,.1f} million yuan "
+                           "more.")
+        else:
+            out.append("This plan was not re-made with the rule of thumb's money: the time "
+                       "limit left too little for it ([compare] time_share).")
+        out.append(
+            f"Given this plan's money ({values['money_total'] / 1e6:,.1f} million yuan), the "
+            f"rule of thumb spends {values['at_plan_money_rule_of_thumb_money_total'] / 1e6:,.1f}"
+            " million of it, reaches "
+            f"{years(values['at_plan_money_rule_of_thumb_coverage_years'])} coverage-years and "
+            f"meets {values['at_plan_money_rule_of_thumb_targets_met']:.0f} {of_targets}; this "
+            f"plan reaches {years(values['coverage_years'])} and meets "
+            f"{values['targets_met']:.0f}.")
+        over = values.get("at_plan_money_rule_of_thumb_overspent", 0.0)
+        if over >= 0.5:
+            out[-1] += (f" The running costs of the rule's upgrades overrun that money by "
+                        f"{over:,.0f} yuan in some years: the rule reserves nothing for them, and "
+                        "this plan's money is shaped to its own needs.")
+        if self.rule_money is not None:
+            carry_over = bool(self.meta["scenario_config"]["funding"]["carry_over"])
+            out.append(fair.unspent_in_words(self.rule_money, self.money, carry_over))
+        return out
 
     def first_years(self, years: int = 2) -> pd.DataFrame:
         """The schedule's rows of its first ``years`` years, with names, street and district."""
@@ -422,6 +586,8 @@ class Plan:
         extra = folder / "district_year.csv"
         if extra.is_file():
             plan.district_year = pd.read_csv(extra, dtype={"capacity": "Int64"})
+        if (folder / "rule_of_thumb_money.csv").is_file():
+            plan.rule_money = pd.read_csv(folder / "rule_of_thumb_money.csv")
         return plan
 
     # ----------------------------------------------------------------------------------------
@@ -461,6 +627,21 @@ class Plan:
             ]
             for r in comparison.itertuples():
                 lines.append(f"  {r.metric.removeprefix('vs_rule_of_thumb_'):<40}{r.value:+14,.3f} {r.unit}")
+        for prefix, title in (("at_rule_money_vs_rule_of_thumb_",
+                               "This plan re-made with the rule's money (each source's budget of "
+                               "each year = what the rule spends), against the rule:"),
+                              ("at_plan_money_vs_rule_of_thumb_",
+                               "This plan against the rule of thumb given this plan's money:")):
+            rows = self.kpis[self.kpis["metric"].str.startswith(prefix)]
+            if not rows.empty:
+                lines += ["", title]
+                lines += [f"  {r.metric.removeprefix(prefix):<40}{r.value:+14,.3f} {r.unit}"
+                          for r in rows.itertuples()]
+        findings = self.equal_money_findings()
+        if findings:
+            lines += ["", "At equal money:"]
+            for text in findings:
+                lines += textwrap.wrap(text, 96, initial_indent="  ", subsequent_indent="  ")
         if self.diagnosis:
             lines += ["", self.diagnosis]
         return "\n".join(lines)
@@ -508,6 +689,11 @@ class Plan:
             md_table(self.kpis),
             "",
         ]
+        findings = self.equal_money_findings()
+        if findings:
+            md += ["## Against the rule of thumb, at equal money", "",
+                   md_table(self.equal_money_table().reset_index()), "",
+                   *(line for text in findings for line in (text, ""))]
         if self.diagnosis:
             md += ["## Diagnosis", "", self.diagnosis, ""]
         if self.report_extra:
@@ -600,39 +786,29 @@ def _sum_by(funding: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         pd.DataFrame(columns=[*keys, "yuan"]))
 
 
-def _comparison(plan: Plan, other: Plan) -> pd.DataFrame:
+def _differences(plan: Plan, other: Plan, prefix: str) -> list[tuple[str, float, str]]:
+    """``plan`` minus ``other``: coverage-years, total money (million
+    yuan), targets met, coverage of the main urban area and new towns in the headline years
+    (percentage points)."""
     rows = [
-        (
-            "vs_rule_of_thumb_coverage_years",
-            plan.kpi("coverage_years") - other.kpi("coverage_years"),
-            "weighted community-years",
-        ),
-        (
-            "vs_rule_of_thumb_money_total_million",
-            (plan.kpi("money_total") - other.kpi("money_total")) / 1e6,
-            "million yuan",
-        ),
-        (
-            "vs_rule_of_thumb_targets_met",
-            plan.kpi("targets_met") - other.kpi("targets_met"),
-            "targets",
-        ),
+        (f"{prefix}_coverage_years", plan.kpi("coverage_years") - other.kpi("coverage_years"),
+         "weighted community-years"),
+        (f"{prefix}_money_total_million",
+         (plan.kpi("money_total") - other.kpi("money_total")) / 1e6, "million yuan"),
+        (f"{prefix}_targets_met", plan.kpi("targets_met") - other.kpi("targets_met"), "targets"),
     ]
     for y in HEADLINE_YEARS:
         m = f"coverage_main_urban_new_town_{y}"
         if m in set(plan.kpis["metric"]):
-            rows.append(
-                (
-                    f"vs_rule_of_thumb_{m}_pp",
-                    100 * (plan.kpi(m) - other.kpi(m)),
-                    "percentage points",
-                )
-            )
-    rule = [
-        (f"rule_of_thumb_{m}", other.kpi(m), u)
-        for m, u in zip(other.kpis["metric"], other.kpis["unit"], strict=True)
-    ]
-    return pd.DataFrame(rows + rule, columns=["metric", "value", "unit"])
+            rows.append((f"{prefix}_{m}_pp", 100 * (plan.kpi(m) - other.kpi(m)),
+                         "percentage points"))
+    return rows
+
+
+def _figures(plan: Plan, prefix: str) -> list[tuple[str, float, str]]:
+    """``plan``'s own kpis, each renamed ``{prefix}_{metric}``."""
+    return [(f"{prefix}_{m}", v, u)
+            for m, v, u in plan.kpis[["metric", "value", "unit"]].itertuples(index=False)]
 
 
 def _versions() -> dict[str, str]:

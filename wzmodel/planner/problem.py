@@ -104,12 +104,12 @@ class PlanningProblem:
     def differs_in_budgets_only(self, other: PlanningProblem) -> bool:
         """True when ``other``'s model would differ from this one's in its budget rows' right-hand
         sides only: the same scenario apart from budget multipliers (and name, description,
-        solver, siting and uncertainty, which the model does not read), the same communities,
+        solver, comparison, siting and uncertainty, which the model does not read), the same communities,
         costs, eligibility, funding groups, sharing and sources. Conservative: anything else
         differing says False."""
         def content(s: Scenario) -> dict:
             c = s.model_dump(mode="json", exclude={"source_file", "name", "description", "solver",
-                                                   "siting", "uncertainty"})
+                                                   "compare", "siting", "uncertainty"})
             c["funding"].pop("budget_scale")
             c["funding"].pop("source_scale")
             c["funding"].pop("district_budget_scale")

@@ -277,7 +277,8 @@ def replan(previous: Plan, progress: Progress, year: int) -> Replan:
         raise InputError(problems, "progress record")
     kept = progress.schedule()
     plan = make_plan(scenario, problem=with_record(problem, progress, year),
-                     hook=fix_schedule(kept, year + 1), previous=previous)
+                     hook=fix_schedule(kept, year + 1), previous=previous,
+                     equal_money=False)
     # the rule of thumb knows nothing of the record: no comparison with it
     plan.kpis = plan.kpis[~plan.kpis["metric"].str.contains("rule_of_thumb")].reset_index(drop=True)
     plan.meta["replan"] = {"year": year, "previous": previous.name,

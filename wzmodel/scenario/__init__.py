@@ -19,6 +19,7 @@ from __future__ import annotations
 from wzmodel.scenario.delivery import DeliveryConfig, LeadTime
 from wzmodel.scenario.scenario import (
     AreaConfig,
+    CompareConfig,
     FundingConfig,
     ListsConfig,
     ObjectiveConfig,
@@ -35,6 +36,7 @@ from wzmodel.strict import StrictModel, validation_problems
 __all__ = [
     "DEFAULT_RADIUS_M",
     "AreaConfig",
+    "CompareConfig",
     "DeliveryConfig",
     "FundingConfig",
     "LeadTime",

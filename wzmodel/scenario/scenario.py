@@ -50,7 +50,7 @@ from wzmodel.solver import DEFAULT_SOLVER, SolverOptions, check_solver
 from wzmodel.strict import StrictModel, validation_problems
 from wzmodel.targets import Target
 
-__all__ = ["AreaConfig", "Scenario", "Target", "load_scenario"]
+__all__ = ["AreaConfig", "CompareConfig", "Scenario", "Target", "load_scenario"]
 
 
 
@@ -206,6 +206,27 @@ class ObjectiveConfig(StrictModel):
     featured_weight: float = Field(0.5, ge=0)
 
 
+class CompareConfig(StrictModel):
+    """How a plan is compared with the rule of thumb (see docs/planner.md, "Against the rule of
+    thumb")."""
+
+    equal_money: bool = Field(
+        True,
+        description="also compare at equal money: the rule of thumb given the plan's money, why "
+        "the rule leaves money unspent, and the plan re-made with each source's money of each "
+        "year capped at what the rule spends (a second optimisation: see time_share)",
+    )
+    time_share: float = Field(
+        0.5,
+        gt=0,
+        description="the re-plan at the rule's money may take this share of the time the plan "
+        "took (at least 5 s, within the time limit; a node limit alone bounds it when one is "
+        "set): on the city "
+        "it needs about as long as the plan to prove its gap, and within less it reports the best "
+        "plan found, or the rule's own, with the solver's bound",
+    )
+
+
 class ListsConfig(StrictModel):
     must_do: dict[str, int] = Field(
         default_factory=dict, description="community_id → year by which it must be basic"
@@ -266,6 +287,7 @@ class Scenario(StrictModel):
     objective: ObjectiveConfig = ObjectiveConfig()
     lists: ListsConfig = ListsConfig()
     solver: SolverConfig = SolverConfig()
+    compare: CompareConfig = CompareConfig()
     siting: SitingConfig = SitingConfig()
     area: AreaConfig = Field(
         AreaConfig(), description="districts or streets the plan covers (blank: the whole city)"
@@ -308,11 +330,13 @@ class Scenario(StrictModel):
     def _whole_city_unwritten(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
-        """A scenario without an area or delivery limits dumps as it did before they existed
-        (same digest)."""
+        """A scenario without an area, delivery limits or comparison settings dumps as it did
+        before they existed (same digest)."""
         data = handler(self)
         if self.area.whole_city and isinstance(data, dict):
             data.pop("area", None)
+        if self.compare == CompareConfig() and isinstance(data, dict):
+            data.pop("compare", None)
         if self.delivery.is_default and isinstance(data, dict):
             data.pop("delivery", None)
         return data

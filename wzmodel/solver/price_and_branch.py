@@ -376,8 +376,9 @@ class _RestrictedLP:
             self._load(present, binding)
         else:
             self._extend(present, binding)
-        if time_limit is not None:
-            self.h.setOptionValue("time_limit", float(time_limit))
+        if time_limit is not None:  # HiGHS counts its limit on its run clock, which goes on
+            # from round to round of the loaded LP: the limit is that clock plus this round's
+            self.h.setOptionValue("time_limit", self.h.getRunTime() + float(time_limit))
         self.h.run()
         status, self.message = highs_status(self.h)
         if status == "error" and self.warm is not None:

@@ -157,7 +157,7 @@ def run_experiment(task: ExperimentTask) -> dict[str, Any]:
         # warm from the lever setting's reference plan (when it has one): same answer quality,
         # a fraction of the time; the result depends only on the experiment and its reference
         previous = task.reference if isinstance(task.reference, FixedPlan) else None
-        found = make_plan(scenario, problem=problem, previous=previous)
+        found = make_plan(scenario, problem=problem, previous=previous, equal_money=False)
         if found.outcome.has_solution:
             plan, objective, gap = found, found.outcome.objective, found.outcome.gap
             issues = check_against(plan, problem)

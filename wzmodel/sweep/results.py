@@ -38,6 +38,9 @@ class SweepResult:
     evaluated : experiments run in this call (the others were already in ``OUT/parts``).
     scenario : the swept scenario's name.
     mode : ``recheck`` or ``replan``.
+    base : the swept scenario itself (its targets, settings and data, for the briefing page).
+    reference : recheck mode: what each lever setting's fixed plan is (``optimised``,
+        ``rule_of_thumb`` or ``plan:<name>``).
     """
 
     results: pd.DataFrame
@@ -47,6 +50,15 @@ class SweepResult:
     evaluated: int
     scenario: str
     mode: str
+    base: Scenario | None = None
+    reference: str = ""
+
+    def briefing_page(self) -> str:
+        """The sweep's briefing page (HTML text; ``OUT/report.html``):
+        :func:`wzmodel.sweep.briefing.sweep_page`."""
+        from wzmodel.sweep.briefing import sweep_page  # matplotlib and jinja2 only when asked
+
+        return sweep_page(self)
 
     def summary(self) -> str:
         """What ran; per lever setting the probability of meeting each target, the experiments
@@ -73,6 +85,9 @@ class SweepResult:
                       "experiment or in none)",
                       self.sensitivity().round(3).to_string(index=False)]
         lines.append(f"Results: {self.path}")
+        page = self.path.parent / "report.html"
+        if page.is_file():
+            lines.append(f"Briefing page: {page}")
         return "\n".join(lines)
 
     def sensitivity(self) -> pd.DataFrame:

@@ -69,6 +69,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     Returns
     -------
     SweepResult
+        Its briefing page is written to ``out/report.html``.
 
     Raises
     ------
@@ -111,7 +112,10 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     results = _assemble(parts, design)
     path = out / "results.parquet"
     _write_parquet(results, path, metadata=_metadata(scenario, spec, mode, len(design)))
-    return SweepResult(results, design, spec, path, len(tasks), scenario.name, mode)
+    result = SweepResult(results, design, spec, path, len(tasks), scenario.name, mode, scenario,
+                         manifest["reference"] if mode == "recheck" else "")
+    atomic_write_text(out / "report.html", result.briefing_page())
+    return result
 
 
 def _manifest(scenario: Scenario, spec: Uncertainty, design: pd.DataFrame, mode: str,
@@ -167,7 +171,8 @@ def plan_reference(task: ReferenceTask) -> tuple[int, FixedPlan | NoPlan]:
     problem = prepare(base, data)
     if task.kind == "rule_of_thumb":
         return task.lever_id, _fixed_or_missing(rule_of_thumb_plan(problem))
-    return task.lever_id, _fixed_or_missing(make_plan(base, problem=problem))
+    return task.lever_id, _fixed_or_missing(make_plan(base, problem=problem,
+                                                           equal_money=False))
 
 
 def _fixed_or_missing(plan: Plan) -> FixedPlan | NoPlan:
