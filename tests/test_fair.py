@@ -84,17 +84,21 @@ def test_tiny_plan_at_the_rules_money_is_no_worse_and_spends_no_more():
     assert (np.cumsum(spending(problem, at_rule.funding), axis=1)
             <= np.cumsum(spending(problem, rule.funding), axis=1) + 1.0).all()
     assert at_rule.kpi("coverage_years") >= rule.kpi("coverage_years") - 1e-6
-    # each target at least where the rule gets it (the rule misses featured_2027: 1 of 2)
+    # each target at least where the rule gets it (the rule misses coverage_2027: 18 of the
+    # 19.2 communities it needs)
     mine, its = (p.targets.set_index("target")["achieved"] for p in (at_rule, rule))
-    assert (mine >= its - 1e-9).all() and its["featured_2027"] == 1
-    # the rule given the plan's money spends no more than that in all, source by source; up to
-    # a year's end, only the running costs it is committed to (it reserves nothing for them)
-    # overrun it — counted in at_plan_money_rule_of_thumb_overspent (8,493 yuan here: 6,453 of
-    # city money by 2031, 2,040 of the drainage utility's)
+    assert (mine >= its - 1e-9).all() and its["coverage_2027"] == 18
+    # the rule given the plan's money spends no more than that, source by source, but for the
+    # running costs it is committed to (it reserves nothing for them): those overrun it —
+    # counted in at_plan_money_rule_of_thumb_overspent (18,848 yuan here, to the last year:
+    # 11,141 of the community's money, 7,598 of the drainage utility's, 109 of the
+    # property-rights holders'; the tiny data before issue 13 gave 8,493, none left at the end)
     rule_there = plan.rule_at_plan_money
     theirs, ours = spending(problem, rule_there.funding), spending(problem, plan.funding)
-    assert (theirs.sum(axis=1) <= ours.sum(axis=1) + 1.0).all()
     overrun = np.cumsum(theirs - ours, axis=1).max(axis=1).clip(min=0)
+    over_in_all = theirs.sum(axis=1) > ours.sum(axis=1) + 1.0
+    assert set(problem.sources["source_id"][over_in_all]) == {"community", "property_rights",
+                                                              "utility_drainage"}
     assert plan.kpi("at_plan_money_rule_of_thumb_overspent") == pytest.approx(overrun.sum())
     assert overrun.sum() < 1e-3 * ours.sum()
     assert plan.kpi("at_plan_money_vs_rule_of_thumb_coverage_years") == pytest.approx(
@@ -107,8 +111,9 @@ def test_targets_the_rule_misses_are_asked_at_its_level():
     problem = prepare(load_scenario(TINY / "scenarios" / "baseline.toml"))
     rule = rule_of_thumb_plan(problem)
     asked = no_worse_than(problem, rule.targets).scenario.targets
-    assert asked["featured_2027"].min_count == 1 and asked["featured_2027"].hard
-    assert asked["coverage_2027"] == problem.scenario.targets["coverage_2027"]  # met: unchanged
+    # the rule reaches 18 of the 32 main-urban and new-town communities (56.25 %) by 2027
+    assert asked["coverage_2027"].min_share == 0.5625 and asked["coverage_2027"].hard
+    assert asked["featured_2027"] == problem.scenario.targets["featured_2027"]  # met: unchanged
     assert no_worse_than(problem, rule.targets.assign(met=True)) is problem
 
 

@@ -56,6 +56,11 @@ def test_linked_split_pays_the_least_public_money_the_money_left_allows():
     assert pay["social"] == pytest.approx(10.0) and pay["city"] + pay["district"] == pytest.approx(90.0)
     assert MATCHED.violations(pay, 100.0, 1e-6, "a cost") == []
     assert MATCHED.split(100.0, {"city": 19.0, "district": 1e9, "social": 1e9}) is None
+    # what stops it: the city below its least share (20); social capital can give at most 1/3
+    assert MATCHED.short(100.0, {"city": 19.0, "district": 1e9, "social": 1e9}) == ("city",)
+    top_up = LinkedShares(THREE, (Link("city", "equal", 0.3, None, "top-up"),))
+    assert top_up.short(100.0, {"city": 25.0, "district": 1e9, "social": 1e9}) == ("city",)
+    assert MATCHED.short(100.0, {"city": 1e9, "district": 1e9, "social": 1e9}) == ()
 
 
 @st.composite

@@ -334,6 +334,20 @@ class LinkedShares(ShareBounds):
             return None
         return dict(zip(self.sources, map(float, result.x @ pay), strict=True))
 
+    def short(self, amount: float, available: Mapping[str, float]) -> tuple[str, ...]:
+        """As for share bounds, with each source's least and largest share over the linked
+        polytope (its vertices) in place of its bounds: a link may raise a minimum (a top-up
+        fixes the city's share) or lower a maximum (a matching ratio)."""
+        if self.split(amount, available) is not None:
+            return ()
+        sigma = self.vertices()
+        if len(sigma) == 0:
+            return self.sources
+        least, most = sigma.min(axis=0) * amount, sigma.max(axis=0) * amount
+        left = np.array([available[sid] for sid in self.sources])
+        below_minimum = tuple(np.array(self.sources)[least > left + SPLIT_TOL])
+        return below_minimum or tuple(np.array(self.sources)[left < most - SPLIT_TOL])
+
     def violations(self, paid_by_source: Mapping[str, float], amount: float, tol: float,
                    what: str) -> list[str]:
         issues = super().violations(paid_by_source, amount, tol, what)
