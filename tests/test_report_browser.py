@@ -84,9 +84,10 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
 def test_sweep_report_renders_offline_in_chromium(tmp_path):
     sync_playwright = _browser_or_skip()
     # four draws × two sharing options, re-checking each option's plan (node-limited: fast and
-    # the same on every machine); utilities_owners has no plan (one featured short in 2027)
+    # the same on every machine); without the owners' money utilities_owners has no plan
     scenario = load_scenario(TINY / "scenarios" / "uncertainty.toml",
-                             solver={"time_limit": 10, "node_limit": 20})
+                             solver={"time_limit": 10, "node_limit": 20},
+                             funding={"source_scale": {"owners": 0.0}})
     result = run_sweep(scenario, tmp_path / "sweep", samples=4, progress=False)
     page_file = tmp_path / "sweep" / "report.html"
     first = page_file.read_text(encoding="utf-8")
@@ -109,7 +110,10 @@ def test_sweep_report_renders_offline_in_chromium(tmp_path):
     assert "missed mostly where" in text  # the scenario-discovery box of that target
     # the infeasible lever setting, its diagnosis (extra money) and the status counts
     assert "4 experiments had no plan" in text
-    assert "25,109 yuan" in text and "median extra money 0.025 million yuan" in text
+    extra = result.results.loc[result.results["option"] == "utilities_owners", "extra_money_yuan"]
+    assert extra.nunique() == 1  # the same diagnosis for every draw: no reference plan
+    assert f"{extra.iloc[0]:,.0f} yuan" in text
+    assert f"median extra money {extra.median() / 1e6:.3f} million yuan" in text
     assert "no_reference" in text and "violated" in text
     assert "the sweep varies funding.sharing_option" in text
     assert "synthetic or assumed" in text  # the data note
