@@ -112,24 +112,20 @@ class FundingConfig(StrictModel):
     def source_factor(self, source_id: str, year: int) -> float:
         """The multiplier ``source_scale`` puts on ``source_id``'s budget of ``year`` (1 if
         none; ``budget_scale`` not included)."""
-        scale = self.source_scale.get(source_id, 1.0)
-        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+        return _factor(self.source_scale.get(source_id, 1.0), year)
 
     def cost_factor(self, category: str, year: int) -> float:
         """The multiplier ``cost_scale`` puts on ``category``'s money paid in ``year``."""
-        scale = self.cost_scale.get(category, 1.0)
-        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+        return _factor(self.cost_scale.get(category, 1.0), year)
 
     def budget_factor(self, year: int) -> float:
         """The multiplier ``budget_scale`` puts on every budget of ``year``."""
-        scale = self.budget_scale
-        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+        return _factor(self.budget_scale, year)
 
     def district_factor(self, district: str, year: int) -> float:
         """The multiplier ``district_budget_scale`` puts on the budgets of ``district``'s own
         sources in ``year`` (``district`` spelled as in the scenario)."""
-        scale = self.district_budget_scale.get(district, 1.0)
-        return scale.get(year, 1.0) if isinstance(scale, dict) else scale
+        return _factor(self.district_budget_scale.get(district, 1.0), year)
 
     def source_scale_until(self, last_year: int) -> dict[str, float | dict[int, float]]:
         """``source_scale`` for a horizon ending in ``last_year`` (later years of the tables
@@ -147,6 +143,11 @@ class FundingConfig(StrictModel):
     def budget_scale_until(self, last_year: int) -> float | dict[int, float]:
         """``budget_scale`` for a horizon ending in ``last_year``."""
         return _until({"": self.budget_scale}, last_year)[""]
+
+
+def _factor(scale: float | dict[int, float], year: int) -> float:
+    """A multiplier's value in ``year``: the number, or the table's entry (1 if not listed)."""
+    return scale.get(year, 1.0) if isinstance(scale, dict) else scale
 
 
 def _until(scales: dict[str, float | dict[int, float]], last_year: int
