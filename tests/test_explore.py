@@ -55,6 +55,14 @@ def test_the_answer_reads_like_the_briefing_page(planned):
     assert cut.status.startswith(("best plan found", "a good plan found", "a weak plan found"))
     files = cut.files()
     assert files["plan.xlsx"][:2] == b"PK" and b"<html" in files["report.html"][:200]
+    # the burden per district: each district fiscal pot's money over its residents
+    burden = cut.plan.district_burden
+    huangpu = burden[burden["district"] == "黄浦"]
+    row = cut.burden.loc["黄浦 Huangpu"]
+    assert row["all years, million yuan"] == pytest.approx(huangpu["yuan"].sum() / 1e6)
+    assert row["all years"] == pytest.approx(huangpu["yuan"].sum() / huangpu["residents"].iloc[0])
+    assert row[2026] == pytest.approx(huangpu.loc[huangpu["year"] == 2026, "yuan_per_resident"].iloc[0])
+    assert row["all years"] > 0
 
 
 @pytest.mark.parametrize("area", [{}, {"area": {"districts": ["黄浦"]},  # 黄浦's part: 1

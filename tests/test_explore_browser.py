@@ -184,6 +184,9 @@ def test_explorer_page_in_chromium(server, tmp_path):
         assert page.locator(".wz-coverage-figure img").get_attribute("src") != before
         page.locator(".bk-tab", has_text="Money").click()
         assert f"{cut:,.2f}" in page.locator(".wz-money table").inner_text()  # the money table shows it too
+        page.locator(".bk-tab", has_text="Burden").click()
+        burden = page.locator(".wz-burden table").inner_text()
+        assert "per resident" in page.locator(".wz-burden p").inner_text() and "黄浦 Huangpu" in burden
         page.locator(".bk-tab", has_text="Coverage").click()
         page.locator(".wz-district-map img").wait_for(timeout=5_000)  # on the real outlines
         page.screenshot(path=tmp_path / "3b-coverage-map.png", full_page=True)

@@ -131,6 +131,21 @@ def district_coverage_map(plan, outlines) -> Figure | None:
                               + (f": {planned}" if planned else ""))
 
 
+def burden_by_district(plan) -> pd.DataFrame:
+    """What each district's own fiscal pot pays per resident (yuan) in each year and over all
+    years, with the total in million yuan — the plan's ``district_burden`` table, wide."""
+    from wzmodel.plots.labels import district_label
+
+    b = plan.district_burden
+    table = b.pivot(index="district", columns="year", values="yuan_per_resident")
+    totals = b.groupby("district")[["yuan", "residents"]].agg({"yuan": "sum", "residents": "first"})
+    table["all years"] = totals["yuan"] / totals["residents"]
+    table.insert(0, "all years, million yuan", totals["yuan"] / 1e6)
+    table.index = [district_label(d) for d in table.index]
+    table.columns.name = None
+    return table
+
+
 def money_by_funder(plan, sources: pd.DataFrame | None) -> pd.DataFrame:
     """Million yuan per funder role (rows, in the contract's order) and year, with totals."""
     from wzmodel.plots.labels import funder_label, role_of

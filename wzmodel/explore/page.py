@@ -85,6 +85,7 @@ class _Page:
                                         css_classes=["wz-district-map"])
         self.money = pn.pane.HTML("", css_classes=["wz-money"], sizing_mode="stretch_width")
         self.money_figure = pn.pane.PNG(None, **figure)
+        self.burden = pn.pane.HTML("", css_classes=["wz-burden"], sizing_mode="stretch_width")
         self.first = pn.pane.HTML("", css_classes=["wz-first"])
         self.downloads = pn.Row(
             pn.widgets.FileDownload(callback=self._file("plan.xlsx"), filename="plan.xlsx",
@@ -115,6 +116,7 @@ class _Page:
                                    pn.pane.Markdown("#### By district"), self.districts,
                                    self.district_map)),
             ("Money", pn.Column(self.money, self.money_figure)),
+            ("Burden", self.burden),
             ("First years", self.first),
             ("Download", self.downloads),
             sizing_mode="stretch_width",
@@ -353,6 +355,9 @@ class _Page:
         self.money.object = ("<p>Money paid, million yuan</p>" + _html(answer.money))
         self.money_figure.object = png_bytes(plots.money_by_source_figure(
             answer.plan.money, sources=self.explorer.dataset.sources))
+        self.burden.object = ("<p>What each district's own fiscal pot pays, yuan per resident "
+                              "(the first column: million yuan over all years)</p>"
+                              + _html(answer.burden))
         first = answer.first
         years = sorted(set(first["year"]))
         when = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else "—"

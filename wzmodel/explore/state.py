@@ -36,6 +36,7 @@ from wzmodel.planner.area import select_area
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.report import (
     WEAK_GAP,
+    burden_by_district,
     coverage_by_district,
     coverage_by_zone,
     first_communities,
@@ -72,6 +73,7 @@ class Answer:
     coverage_zone: pd.DataFrame | None = None
     coverage_district: pd.DataFrame | None = None
     money: pd.DataFrame | None = None  # million yuan, funders × years
+    burden: pd.DataFrame | None = None  # district fiscal yuan per resident, districts × years
     first: pd.DataFrame | None = None
     spending: dict[str, float] = field(default_factory=dict)  # yuan per source, whole horizon
 
@@ -83,6 +85,7 @@ class Answer:
             answer.coverage_zone = coverage_by_zone(plan)
             answer.coverage_district = coverage_by_district(plan)
             answer.money = money_by_funder(plan, problem.dataset.sources)
+            answer.burden = burden_by_district(plan)
             answer.first = first_communities(plan)
             answer.spending = plan.money.groupby("source_id")["yuan"].sum().to_dict()
         return answer
