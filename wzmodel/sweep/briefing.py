@@ -137,7 +137,8 @@ def _design_in_words(result: SweepResult) -> str:
     settings = len(spec.lever_settings)
     how = ({"recheck": f"each lever setting's fixed plan ({result.reference or 'optimised'} on "
                        "the unperturbed scenario) re-checked under every draw: costs follow the "
-                       "draw, the plan's funding shares are kept",
+                       "draw, and the fixed schedule is paid anew within the sharing rules — "
+                       "its own split where it still fits, else the least extra money",
             "replan": "every experiment planned afresh under its draw"}).get(result.mode,
                                                                           result.mode)
     return (f"{len(result.results)} experiments: {samples} draws of the parameters "
