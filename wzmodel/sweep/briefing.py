@@ -1,5 +1,5 @@
 """The sweep's briefing page: ``OUT/report.html``, one self-contained page a director reads in
-two minutes (:meth:`wzmodel.sweep.SweepResult.briefing_page`).
+two minutes (:func:`sweep_page`, written by :func:`wzmodel.sweep.run_sweep`).
 
 What was varied (parameters and their ranges, levers and their values, the design), how often
 each target holds per lever setting (a table and the figure), what decides it (scenario

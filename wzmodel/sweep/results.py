@@ -53,13 +53,6 @@ class SweepResult:
     base: Scenario | None = None
     reference: str = ""
 
-    def briefing_page(self) -> str:
-        """The sweep's briefing page (HTML text; ``OUT/report.html``):
-        :func:`wzmodel.sweep.briefing.sweep_page`."""
-        from wzmodel.sweep.briefing import sweep_page  # matplotlib and jinja2 only when asked
-
-        return sweep_page(self)
-
     def summary(self) -> str:
         """What ran; per lever setting the probability of meeting each target, the experiments
         without a plan and the median extra money they need; with a ``saltelli`` design, the

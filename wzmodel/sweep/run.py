@@ -18,6 +18,7 @@ from wzmodel.planner.plan import Plan
 from wzmodel.scenario import Scenario, Uncertainty
 from wzmodel.schema import InputError, Problem
 from wzmodel.solver.price_and_branch import WarmStart
+from wzmodel.sweep.briefing import sweep_page
 from wzmodel.sweep.design import _plain, apply_inputs, read_uncertainty, sample_design
 from wzmodel.sweep.executors import Executor, SequentialExecutor
 from wzmodel.sweep.experiment import (
@@ -114,7 +115,7 @@ def run_sweep(scenario: Scenario, out: str | Path, *, samples: int | None = None
     _write_parquet(results, path, metadata=_metadata(scenario, spec, mode, len(design)))
     result = SweepResult(results, design, spec, path, len(tasks), scenario.name, mode, scenario,
                          manifest["reference"] if mode == "recheck" else "")
-    atomic_write_text(out / "report.html", result.briefing_page())
+    atomic_write_text(out / "report.html", sweep_page(result))
     return result
 
 
