@@ -233,12 +233,12 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     c["objective_weight"] = _objective_weight(scenario, c, status)
 
     # multipliers for every year go into the cost arrays; those by year into ``prices``
-    cost_scale = np.array([scenario.funding.cost_factor(k, 0) if not isinstance(
-        scenario.funding.cost_scale.get(k), dict) else 1.0 for k in COST_CATEGORIES])
-    by_year = {k: v for k, v in scenario.funding.cost_scale.items() if isinstance(v, dict)}
+    scales = scenario.funding.cost_scale
+    by_year = {k: v for k, v in scales.items() if isinstance(v, dict)}
+    cost_scale = np.array([1.0 if k in by_year else scales.get(k, 1.0) for k in COST_CATEGORIES])
     prices = np.array([[by_year[k].get(y, 1.0) if k in by_year else 1.0 for y in years]
                        for k in COST_CATEGORIES]) if by_year else None
-    for k in scenario.funding.cost_scale:
+    for k in scales:
         if k not in COST_CATEGORIES:
             problems.append(
                 Problem(
