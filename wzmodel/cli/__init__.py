@@ -26,7 +26,7 @@ import sys
 import time
 from importlib import metadata
 
-from wzmodel.cli import assess, compare, data, explore, plan, replan, site, sweep
+from wzmodel.cli import assess, compare, data, explore, needs, plan, replan, site, sweep
 from wzmodel.cli.codes import (
     EXIT_BUG,
     EXIT_INFEASIBLE,
@@ -44,7 +44,7 @@ __all__ = ["EXIT_BUG", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXI
 
 #: One module per command family, each with ``register(subparsers)`` and its ``run`` functions;
 #: the commands appear in ``--help`` in this order.
-COMMANDS = (assess, plan, replan, data, site, compare, sweep, explore)
+COMMANDS = (assess, plan, replan, needs, data, site, compare, sweep, explore)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-__all__ = ["non_negative_number", "positive_number", "positive_whole_number"]
+__all__ = ["non_negative_number", "positive_number", "positive_whole_number", "share"]
 
 
 def _checked(convert: Callable[[str], float], accept: Callable[[float], bool],
@@ -28,3 +28,4 @@ def _checked(convert: Callable[[str], float], accept: Callable[[float], bool],
 positive_number = _checked(float, lambda v: v > 0, "a number > 0")
 non_negative_number = _checked(float, lambda v: v >= 0, "a number ≥ 0")
 positive_whole_number = _checked(int, lambda v: v >= 1, "a whole number ≥ 1")
+share = _checked(float, lambda v: 0 <= v <= 1, "a share from 0 to 1")
