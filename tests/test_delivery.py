@@ -155,3 +155,62 @@ def test_an_unknown_district_is_a_named_problem(tmp_path):
     assert [(p.column, p.value) for p in err.value.problems] == [
         ("delivery.capacity.districts", "浦西")
     ]
+
+
+STREET_ONE = """
+[delivery.capacity.default]
+featured = 0
+
+[delivery.capacity.streets."310101017"]
+basic = 1
+"""
+
+
+def test_a_street_cap_of_its_own_spreads_the_starts(tmp_path):
+    """黄浦 is not limited, but A, B, C's street (310101017) may start one basic project a year:
+    the same spread as a district cap of one — C 2026, A 2027, B 2028 — and street_year.csv
+    says so; a tampered second start in 2026 is named by street and year."""
+    path = scenario(tmp_path, STREET_ONE, targets=target_toml("all_2028", "coverage", 2028, 1.0))
+    plan = make_plan(load_scenario(path))
+    assert plan.outcome.status == "optimal"
+    assert schedule_of(plan) == {C: 2026, A: 2027, B: 2028}
+    assert plan.outcome.objective == pytest.approx(8500 / MEAN_HH, abs=1e-6)
+    assert plan.district_year.query("`class` == 'basic'")["capacity"].isna().all()
+    streets = plan.extra_tables["street_year"].query("`class` == 'basic'")
+    assert list(streets["projects_started"]) == [1, 1, 1]
+    assert list(streets["capacity"]) == [1, 1, 1]
+    out = tmp_path / "out"
+    assert main(["plan", str(path), "--out", str(out)]) == 0
+    assert (out / "street_year.csv").is_file()
+    assert main(["check", str(out)]) == 0
+    schedule = pd.read_csv(out / "schedule.csv", dtype={"community_id": str})
+    schedule.loc[schedule["community_id"] == B, "year"] = 2026
+    schedule.to_csv(out / "schedule.csv", index=False)
+    assert ("capacity: street 310101017 starts 2 basic projects in 2026, more than its capacity "
+            "of 1") in check_plan(out)
+
+
+def test_an_unknown_street_is_a_named_problem(tmp_path):
+    path = scenario(tmp_path, "[delivery.capacity.streets.\"310101999\"]\nbasic = 1\n")
+    with pytest.raises(InputError) as err:
+        prepare(load_scenario(path))
+    assert [(p.column, p.value) for p in err.value.problems] == [
+        ("delivery.capacity.streets", "310101999")
+    ]
+
+
+def test_a_category_paid_on_its_own_schedule(tmp_path):
+    """The class takes a year (40/60 phasing) but service-floor works are paid in full in the
+    start year (``categories.service_facilities = [1, 0]``): the whole 1,050,000 in 2026,
+    completion still 2027, running costs (52,500) from 2028; check re-verifies the phasing."""
+    phased = LEAD + "categories = { service_facilities = [1.0, 0.0] }\n"
+    path = scenario(tmp_path, phased, targets=target_toml("all_2027", "coverage", 2027, 1.0))
+    plan = make_plan(load_scenario(path))
+    assert schedule_of(plan) == {A: 2026, B: 2026, C: 2026}
+    money = plan.money.set_index("year")["yuan"].to_dict()
+    assert money == pytest.approx({2026: 1_050_000, 2028: 52_500}, abs=0.01)
+    assert plan.coverage_at(2027, "all") == 1.0
+    assert check_against(plan, prepare(load_scenario(path))) == []
+    with pytest.raises(InputError) as err:
+        load_scenario(scenario(tmp_path / "bad", LEAD + "categories = { lifts = [1.0, 0.0] }\n"))
+    assert any("cost categories" in p.expected for p in err.value.problems)

@@ -147,14 +147,18 @@ def _area_issues(schedule: pd.DataFrame, p: PlanningProblem) -> list[str]:
 
 
 def _delivery_issues(plan: Plan, p: PlanningProblem) -> list[str]:
-    """Starts above a district's or the city's capacity, and a written district_year.csv that
-    does not match the schedule."""
+    """Starts above a district's, a street's or the city's capacity, and a written
+    district_year.csv that does not match the schedule."""
     issues = []
     table = ev.district_year(p, plan.schedule)
     for r in table.itertuples(index=False):
         if not pd.isna(r.capacity) and r.projects_started > r.capacity:
             issues.append(f"capacity: {r.district} starts {r.projects_started} {r[2]} projects in "
                           f"{r.year}, more than its capacity of {r.capacity}")
+    for r in ev.street_year(p, plan.schedule).itertuples(index=False):
+        if not pd.isna(r.capacity) and r.projects_started > r.capacity:
+            issues.append(f"capacity: street {r.street_code} starts {r.projects_started} {r[2]} "
+                          f"projects in {r.year}, more than its capacity of {r.capacity}")
     city = p.scenario.delivery.city_starts
     if city is not None:
         for year, started in table.groupby("year")["projects_started"].sum().items():

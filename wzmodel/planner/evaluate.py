@@ -139,7 +139,7 @@ def target_table(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFra
 
 def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
     """Money the schedule needs: capital phased over the years from start to completion (the
-    class's capital shares), running costs every year after completion, at the prices of the
+    class's capital shares, per category), running costs every year after completion, at the prices of the
     year paid, by year, district, zone and cost category (yuan)."""
     c = p.communities
     group = c["group"].to_numpy()
@@ -150,7 +150,7 @@ def spending(p: PlanningProblem, years: dict[str, np.ndarray]) -> pd.DataFrame:
         for k in CLASSES:
             y = years[k]
             start = y - p.lead(k)
-            for n, share in enumerate(p.capital_shares(k)):
+            for n, share in enumerate(p.phasing(k)):  # share: one per category
                 new = (y > 0) & (start + n == year) & ~p.already[k]
                 np.add.at(total, group[new], p.capital[k][new] * share)
             earlier = (y > 0) & (y < year) & ~p.already[k]
@@ -188,6 +188,27 @@ def district_year(p: PlanningProblem, schedule: pd.DataFrame) -> pd.DataFrame:
                                         "projects_completed", "capacity"])
     table["capacity"] = table["capacity"].astype("Int64")
     return table.sort_values(["district", "year", "class"], kind="stable", ignore_index=True)
+
+
+def street_year(p: PlanningProblem, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Per street with a cap of its own, year and class: projects started and the cap — what
+    ``street_year.csv`` holds (empty without street caps)."""
+    capped = sorted(p.scenario.delivery.capacity.streets)
+    street = p.communities["street_code"].astype(str).to_numpy()
+    index = {cid: i for i, cid in enumerate(p.communities["community_id"])}
+    rows = []
+    for k in CLASSES:
+        sub = schedule[schedule["class"] == k]
+        where = street[[index[c] for c in sub["community_id"]]] if len(sub) else np.array([], str)
+        start = sub["year"].to_numpy(dtype=int)
+        for s in capped:
+            for year in p.years:
+                rows.append((s, year, k, int(((where == s) & (start == year)).sum()),
+                             p.street_capacity(s, k)))
+    table = pd.DataFrame(rows, columns=["street_code", "year", "class", "projects_started",
+                                        "capacity"])
+    table["capacity"] = table["capacity"].astype("Int64")
+    return table.sort_values(["street_code", "year", "class"], kind="stable", ignore_index=True)
 
 
 def coverage_years(p: PlanningProblem, years: dict[str, np.ndarray]) -> float:

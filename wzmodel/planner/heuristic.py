@@ -42,18 +42,16 @@ class _Purse:
         self.ledger: dict[tuple[int, str, int, str], float] = defaultdict(float)
         self.short: tuple[str, ...] = ()  # the sources too short for the last payment refused
 
-    def try_pay(self, year: int, group: int, costs: np.ndarray | dict[tuple[float, ...], np.ndarray],
+    def try_pay(self, year: int, group: int, costs: np.ndarray | dict[int, np.ndarray],
                 *, force: bool = False) -> bool:
         """Pay a vector of costs by category for one group, all or nothing, from this year's
-        money. ``costs`` may be keyed by capital shares: the ledger books share ``n`` of each
-        vector in year ``year + n``, at that year's prices."""
-        parts = costs if isinstance(costs, dict) else {(1.0,): costs}
-        by_year: dict[int, np.ndarray] = {}  # what is paid in year + n
-        for phases, part in parts.items():
-            for n, share in enumerate(phases):
-                if share > 0:
-                    due = part * share * self.p.price(year + n)
-                    by_year[n] = by_year[n] + due if n in by_year else due
+        money. ``costs`` may be keyed by years after ``year`` (phased capital): the ledger
+        books each vector in year ``year + n``, at that year's prices."""
+        parts = costs if isinstance(costs, dict) else {0: costs}
+        by_year = {n: part * self.p.price(year + n) for n, part in sorted(parts.items())
+                   if part.any()}  # what is paid in year + n
+        if not by_year:
+            return True
         costs = sum(by_year.values()) if len(by_year) > 1 else next(iter(by_year.values()))
         left = self.left.copy()
         payments = []
@@ -152,7 +150,9 @@ def rule_of_thumb(
         todo = [i for i in area.members if not p.already["featured"][i]]
         area_of.update(dict.fromkeys(todo, todo))
     district = c["district"].to_numpy()
+    street = c["street_code"].astype(str).to_numpy()
     started: dict[tuple[str, str, int], int] = defaultdict(int)  # (district, class, year)
+    started_street: dict[tuple[str, str, int], int] = defaultdict(int)  # (street, class, year)
     started_city: dict[int, int] = defaultdict(int)
     city_cap = p.scenario.delivery.city_starts
     for n, year in enumerate(p.years):
@@ -190,6 +190,9 @@ def rule_of_thumb(
             if any(started[(district[i], k, year)] >= cap
                    for k in classes if (cap := p.capacity(district[i], k)) is not None):
                 return False
+            if any(started_street[(street[i], k, year)] >= cap
+                   for k in classes if (cap := p.street_capacity(street[i], k)) is not None):
+                return False
             if city_cap is not None and started_city[year] + len(classes) > city_cap:
                 return False
             if not purse.try_pay(year, group[i], _upgrade_costs(p, i, classes, year, topping_up)):
@@ -198,6 +201,7 @@ def rule_of_thumb(
                 return False
             for k in classes:
                 started[(district[i], k, year)] += 1
+                started_street[(street[i], k, year)] += 1
             started_city[year] += len(classes)
             if klass == "featured":
                 featured_year[i] = year
@@ -212,8 +216,9 @@ def rule_of_thumb(
         for k, start_year in (("basic", basic_year), ("featured", featured_year)):
             mine = committed[k] == year
             start_year[mine] = year  # paid for in `spent`
-            for d in district[mine]:
+            for d, s in zip(district[mine], street[mine], strict=True):
                 started[(d, k, year)] += 1
+                started_street[(s, k, year)] += 1
             started_city[year] += int(mine.sum())
         for i, due in sorted(must_do.items()):
             if basic_year[i] == 0 and due >= year:
@@ -275,21 +280,22 @@ def rule_of_thumb(
 
 
 def _upgrade_costs(p: PlanningProblem, i: int, classes: tuple[str, ...], year: int,
-                   topping_up: bool) -> dict[tuple[float, ...], np.ndarray]:
-    """What community ``i``'s upgrades of ``classes`` started in ``year`` cost, keyed by capital
-    shares: the capital (phased); when topping up a fixed plan, also every running cost after
-    completion, paid now (safe under carry-over)."""
-    costs: dict[tuple[float, ...], np.ndarray] = {}
+                   topping_up: bool) -> dict[int, np.ndarray]:
+    """What community ``i``'s upgrades of ``classes`` started in ``year`` cost, by years after
+    ``year`` (the capital, phased per category); when topping up a fixed plan, also every
+    running cost after completion, paid now (safe under carry-over)."""
+    costs: dict[int, np.ndarray] = {}
     for k in reversed(classes):  # featured first, as the rule of thumb always added them
-        shares = p.capital_shares(k)
-        costs[shares] = costs[shares] + p.capital[k][i] if shares in costs else p.capital[k][i]
+        for n, shares in enumerate(p.phasing(k)):
+            part = p.capital[k][i] * shares
+            costs[n] = costs[n] + part if n in costs else part
     if topping_up:
         ends = {p.finish(k, year) for k in classes}
         if len(ends) == 1:
             run = sum(p.running[k][i] for k in reversed(classes)) * (p.years[-1] - ends.pop())
         else:
             run = sum(p.running[k][i] * (p.years[-1] - p.finish(k, year)) for k in classes)
-        costs[(1.0,)] = costs[(1.0,)] + run if (1.0,) in costs else run
+        costs[0] = costs[0] + run
     return costs
 
 

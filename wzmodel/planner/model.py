@@ -230,17 +230,27 @@ def define_must_do(m: PlanModel) -> None:
 
 def define_capacity(m: PlanModel) -> None:
     """Delivery capacity (``[delivery]``): Σ_{i∈d} x^k_it ≤ C_dk for every district d, class k
-    and start year t with a cap, and Σ_{i,k} x^k_it ≤ C_t with a city-wide cap."""
+    and start year t with a cap, the same per street with a cap of its own, and
+    Σ_{i,k} x^k_it ≤ C_t with a city-wide cap."""
     p = m.problem
     district = p.communities["district"].to_numpy()
+    street = p.communities["street_code"].astype(str).to_numpy()
     starts = defaultdict(list)
+    street_starts = defaultdict(list)
+    capped = set(p.scenario.delivery.capacity.streets)
     for k in CLASSES:
         for (i, t), v in m.x[k].items():
             starts[(district[i], k, t)].append((v, 1))
+            if street[i] in capped:
+                street_starts[(street[i], k, t)].append((v, 1))
     for (d, k, t), terms in sorted(starts.items()):
         cap = p.capacity(d, k)
         if cap is not None and cap < len(terms):
             m.prob += (_expr(terms) <= cap, f"capacity_{m.safe_name(d)}_{k}_{t}")
+    for (s, k, t), terms in sorted(street_starts.items()):
+        cap = p.street_capacity(s, k)
+        if cap is not None and cap < len(terms):
+            m.prob += (_expr(terms) <= cap, f"capacity_street_{s}_{k}_{t}")
     city = p.scenario.delivery.city_starts
     if city is not None:
         for t in p.years:
@@ -251,7 +261,7 @@ def define_capacity(m: PlanModel) -> None:
 
 def define_spending(m: PlanModel) -> None:
     """q_gjt = capital phased over the upgrades' years from start to completion (share
-    π^k_s in year t + s) + running cost r_gjt of the upgrades completed before year t, each at
+    π^k_sj of category j in year t + s) + running cost r_gjt of the upgrades completed before year t, each at
     the price of the year it is paid in (``problem.prices``; 1 without)."""
     p = m.problem
     group = p.communities["group"].to_numpy()
@@ -261,7 +271,7 @@ def define_spending(m: PlanModel) -> None:
     price = {t: p.price(t) for t in years}
     for k in CLASSES:
         cap, run = p.capital[k] / MONEY_UNIT, p.running[k] / MONEY_UNIT
-        phases = [(s, share) for s, share in enumerate(p.capital_shares(k)) if share > 0]
+        phasing = p.phasing(k)  # years after the start × categories
         lead = p.lead(k)
         # each community's non-zero costs, found once (not once per year)
         capital_of = [[(j, cap[i, j]) for j in np.flatnonzero(cap[i])] for i in range(p.n)]
@@ -269,8 +279,8 @@ def define_spending(m: PlanModel) -> None:
         for (i, t), v in m.x[k].items():
             g = group[i]
             for j, c in capital_of[i]:
-                for s, share in phases:
-                    capital[(g, j, t + s)].append((v, c * share * price[t + s][j]))
+                for s in np.flatnonzero(phasing[:, j]):
+                    capital[(g, j, t + s)].append((v, c * phasing[s, j] * price[t + s][j]))
             for j, c in running_of[i]:
                 new_running[(g, j, t + lead)].append((v, c))
     cats = p.categories

@@ -17,6 +17,8 @@ A :class:`Plan` holds
                district's own fiscal pot pays, per resident;
 ``district_year`` district, year, class, projects_started, projects_completed, capacity —
                delivery per district and year (capacity blank where ``[delivery]`` sets none);
+               with street caps, ``street_year.csv`` too (street_code, year, class,
+               projects_started, capacity);
 ``rule_money`` year, source_id, source, budget_yuan, spent_yuan, unspent_yuan,
                refused_attempts — the rule of thumb's money, and what stopped it
                (:mod:`wzmodel.planner.fair`; ``rule_of_thumb_money.csv``; with the comparison at
@@ -248,6 +250,8 @@ class Plan:
         plan.problem = problem
         plan.assumptions = assumptions(problem)
         plan.district_year = ev.district_year(problem, schedule)
+        if problem.scenario.delivery.capacity.streets:  # street_year.csv: the streets' own caps
+            plan.extra_tables["street_year"] = ev.street_year(problem, schedule)
         return plan
 
     def compare_with_rule(self, rule: Plan) -> None:

@@ -166,9 +166,11 @@ class PlanningProblem:
             return np.ones(len(self.categories))
         return self.prices[:, self.years.index(year)]
 
-    def capital_shares(self, klass: str) -> tuple[float, ...]:
-        """Share of a ``klass`` upgrade's capital paid in each year from its start on."""
-        return self.scenario.delivery.lead(klass).capital_shares
+    def phasing(self, klass: str) -> np.ndarray:
+        """(lead years + 1) × categories: the share of each category's capital of a ``klass``
+        upgrade paid ``n`` years after its start (``[delivery.lead_time]``)."""
+        lead = self.scenario.delivery.lead(klass)
+        return np.array([lead.shares_of(k) for k in self.categories], dtype=float).T
 
     def finish(self, klass: str, start: int) -> int:
         """The completion year of a ``klass`` upgrade started in ``start``."""
@@ -177,6 +179,11 @@ class PlanningProblem:
     def capacity(self, district: str, klass: str) -> int | None:
         """Projects of ``klass`` ``district`` may start per year (None: not limited)."""
         return self.scenario.delivery.capacity.of(district, klass)
+
+    def street_capacity(self, street_code: str, klass: str) -> int | None:
+        """Projects of ``klass`` a street may start per year on top of its district's cap
+        (None: the street has no cap of its own)."""
+        return self.scenario.delivery.capacity.of_street(street_code, klass)
 
     def zone_mask(self, zones) -> np.ndarray:
         return self.communities["zone"].isin(list(zones)).to_numpy()
@@ -276,6 +283,12 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
             where = "" if area is None else " of the area"
             problems.append(Problem("scenario", f"a district{where} named as in the data", None,
                                     "delivery.capacity.districts", district))
+    known_streets = set(planned.communities["street_code"].astype(str))
+    for street in sorted(scenario.delivery.capacity.streets):
+        if street not in known_streets:
+            where = "" if area is None else " of the area"
+            problems.append(Problem("scenario", f"a street_code{where} of the data", None,
+                                    "delivery.capacity.streets", street))
     for name, target in sorted(scenario.targets.items()):
         if target.kind == "complete_grids" and dataset.grids.empty:
             problems.append(Problem("scenario", "a grids table in the data (grids.csv: the "

@@ -180,6 +180,15 @@ def _capacity_problems(progress: Progress, p: PlanningProblem, file: str) -> lis
         if cap is not None and len(block) > cap:
             problems.append(Problem(file, f"at most {cap} {k} starts in {d} in {y} (the scenario's "
                                     f"capacity; the record has {len(block)})", None, "start_year", int(y)))
+    street = dict(zip(p.communities["community_id"], p.communities["street_code"].astype(str),
+                      strict=True))
+    starts = starts.assign(street=starts["community_id"].map(street))
+    for (s, k, y), block in starts.groupby(["street", "class", "start_year"], sort=True):
+        cap = p.street_capacity(s, k)
+        if cap is not None and len(block) > cap:
+            problems.append(Problem(file, f"at most {cap} {k} starts in street {s} in {y} (the "
+                                    f"scenario's capacity; the record has {len(block)})", None,
+                                    "start_year", int(y)))
     return problems
 
 
