@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,17 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("wzmodel ")
+
+
+def test_a_reader_that_stops_early_does_not_stop_the_command(tmp_path):
+    """``wzmodel needs … | head -1``: the pipe closes after one line, yet the answer is written
+    and the command exits 0 (no BrokenPipeError, no internal error)."""
+
+    out = tmp_path / "needs"
+    command = (f"'{sys.executable}' -m wzmodel -q needs '{TINY / 'scenarios' / 'baseline.toml'}' "
+               f"--out '{out}' | head -1; exit ${{PIPESTATUS[0]}}")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1
+    assert "Error" not in done.stderr
+    assert (out / "needs.csv").is_file()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from importlib import metadata
@@ -121,10 +122,42 @@ def _logging(args: argparse.Namespace) -> tuple[logging.Handler, int, int]:
     return handler, *saved
 
 
+class _ClosedPipeSafe:
+    """The process's stdout, which goes quiet instead of failing once a reader such as ``head``
+    has closed the pipe: the command still finishes its work and writes ``--out``."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _quiet(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())  # the buffered rest goes nowhere, at exit too
+        os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._quiet()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._quiet()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler, level, solver_level = _logging(args)
+    stdout = sys.stdout
+    if stdout is sys.__stdout__ and stdout is not None:
+        sys.stdout = _ClosedPipeSafe(stdout)
     try:
         return args.func(args)
     except InputError as exc:
@@ -143,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BUG
     finally:
+        sys.stdout = stdout
         logger = logging.getLogger("wzmodel")
         logger.removeHandler(handler)
         logger.setLevel(level)
