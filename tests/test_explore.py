@@ -171,7 +171,24 @@ def test_uploaded_sharing_workbook_replaces_the_draft():
     content = (REPO / "data" / "templates" / "sharing_option_template.xlsx").read_bytes()
     assert explorer.upload_sharing("sharing_option_template.xlsx", content) == []
     assert explorer.sharing_name == "city_district_matched" and len(explorer.sharing) == 33
-    assert explorer.scenario()[0].funding.sharing_option == "city_district_matched"
+    scenario, dataset = explorer.scenario()
+    assert scenario.funding.sharing_option == "city_district_matched"
+    # the workbook's matching and top-up rules come with it, shown on the page
+    assert list(explorer.links["role"]) == ["social_capital", "city_fiscal"]
+    assert list(dataset.sharing_links.query("option == 'city_district_matched'")["ratio"]) == [
+        0.5, 0.25]
+
+
+def test_an_edited_option_keeps_its_links():
+    """Editing a share of the data's own option makes a copy beside it; the option's links
+    (tiny: the secondary-water top-up rows) come along."""
+    explorer = Explorer.open(TINY / "scenarios" / "baseline.toml", solver=FAST)
+    own = explorer.dataset.sharing_links.query("option == 'fiscal_led'")
+    assert len(own) > 0 and len(explorer.links) == len(own)
+    assert explorer.set_share(0, "max_share", 0.75) == []
+    scenario, dataset = explorer.scenario()
+    copied = dataset.sharing_links.query("option == @scenario.funding.sharing_option")
+    assert scenario.funding.sharing_option != "fiscal_led" and len(copied) == len(own)
 
 
 def test_upload_with_an_unknown_district_and_a_path_like_name(tmp_path, monkeypatch):

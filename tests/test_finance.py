@@ -28,14 +28,16 @@ from wzmodel.finance import (
     Comparison,
     compare,
     district_labels,
+    load_sharing_links,
     load_sharing_option,
     marginal_value,
     scenario_with_option,
+    scenario_with_sharing_xlsx,
     service_complex_cost,
     service_floor_gap_m2,
     split_shared_cost,
 )
-from wzmodel.planner import prepare
+from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_against, check_plan
 from wzmodel.planner.marginal import LP_DUAL_METHOD, RESOLVE_METHOD
 from wzmodel.scenario import load_scenario
@@ -284,7 +286,7 @@ def test_template_is_reproducible_and_loads_cleanly(tiny_dataset, tmp_path):
     assert list(option.columns) == list(tiny_dataset.sharing.columns)
     assert option["option"].nunique() == 1
     wb = openpyxl.load_workbook(TEMPLATE)
-    assert len(wb.sheetnames) == 2
+    assert wb.sheetnames == ["sharing_option", "sharing_links", "instructions"]
     subprocess.run([sys.executable, str(REPO / "data/templates/make_template.py"), "--out",
                     str(tmp_path / "again.xlsx")], check=True)
     again = pd.read_excel(tmp_path / "again.xlsx", sheet_name=None, dtype=object)
@@ -383,3 +385,58 @@ def test_options_within_the_solvers_gap_are_said_to_be_no_finding():
     apart = dataclasses.replace(second.outcome, objective=max(a + b) + 1.0, bound=max(a + b) + 1.0)
     loose.plans["social_capital_leveraged"] = dataclasses.replace(second, outcome=apart)
     assert loose.within_gap() == [] and "not findings" not in loose.text()
+
+
+def _workbook(path: Path, links: list[dict], sharing: pd.DataFrame | None = None) -> Path:
+    with pd.ExcelWriter(path) as writer:
+        (_template_rows() if sharing is None else sharing).to_excel(
+            writer, sheet_name="sharing_option", index=False)
+        pd.DataFrame(links, columns=["option", "role", "relation", "ratio", "base",
+                                     "cost_category", "zone", "district", "source"]
+                     ).to_excel(writer, sheet_name="sharing_links", index=False)
+    return path
+
+
+def test_workbook_links_bind_the_plan_and_check(tmp_path, tiny_dataset):
+    """A workbook's sharing_links sheet travels with its option: the tiny example's fiscal_led
+    shares, renamed, with the district paying exactly 30 % of main-urban service-facility costs
+    (inside its 20–60 % bound) — in the model's funding of every year and in `check`."""
+    sharing = tiny_dataset.sharing.query("option == 'fiscal_led'").assign(option="linked")
+    path = _workbook(tmp_path / "linked.xlsx", [
+        {"option": "linked", "role": "district_fiscal", "relation": "equal", "ratio": 0.3,
+         "base": "cost", "cost_category": "service_facilities", "zone": "main_urban",
+         "source": "assumed: test"}], sharing)
+    scenario, dataset = scenario_with_sharing_xlsx(
+        tiny_scenario("fiscal_led").update(compare={"equal_money": False}), path)
+    assert list(dataset.sharing_links.query("option == 'linked'")["ratio"]) == [0.3]
+    plan = make_plan(scenario, dataset=dataset)
+    assert plan.outcome.has_solution
+    cost = plan.funding.query("cost_category == 'service_facilities' and zone == 'main_urban'")
+    district = cost["source_id"].str.startswith("district_fiscal")
+    by_year = cost.groupby("year")["yuan"].sum()
+    share = cost[district].groupby("year")["yuan"].sum() / by_year
+    assert len(share) > 0 and share.to_numpy() == pytest.approx(0.3, abs=1e-6)
+    assert check_against(plan, prepare(scenario, dataset)) == []
+
+
+def test_workbook_links_problems_are_named_by_sheet_row_and_column(tmp_path, tiny_dataset):
+    option = _template_rows()["option"].iloc[0]
+    path = _workbook(tmp_path / "bad.xlsx", [
+        {"option": "another", "role": "city_fiscal", "relation": "equal", "ratio": 0.6,
+         "base": "cost"},
+        {"option": option, "role": "city_fiscal", "relation": "roughly", "ratio": 0.6,
+         "base": "cost"},
+    ])
+    with pytest.raises(InputError) as err:
+        load_sharing_links(path, option, dataset=tiny_dataset)
+    where = {(p.file, p.row, p.column) for p in err.value.problems}
+    assert ("bad.xlsx [sharing_links]", 3, "relation") in where
+    path = _workbook(tmp_path / "other.xlsx", [
+        {"option": "another", "role": "city_fiscal", "relation": "equal", "ratio": 0.6,
+         "base": "cost"},
+        {"option": option, "role": "city_fiscal", "relation": "equal", "ratio": 0.6,
+         "base": "cost", "district": "浦西"}])
+    with pytest.raises(InputError) as err:
+        load_sharing_links(path, option, dataset=tiny_dataset)
+    assert {(p.row, p.column, p.value) for p in err.value.problems} == {
+        (2, "option", "another"), (3, "district", "浦西")}

@@ -103,18 +103,18 @@ class Dataset:
 
 
 def dataset_with_sharing(dataset: Dataset, sharing: pd.DataFrame, *,
-                         links_of: str | None = None) -> Dataset:
-    """A copy of ``dataset`` with the rows of ``sharing`` appended to its sharing table (the
-    data on disk is untouched). With ``links_of``, the links (``sharing_links``) of that option
-    of the data are copied to the new option too (an edited copy of an option keeps its
-    matching and top-up rules)."""
+                         links: pd.DataFrame | None = None) -> Dataset:
+    """A copy of ``dataset`` with the rows of ``sharing`` (one option) appended to its sharing
+    table, and ``links`` (that option's matching and top-up rules, renamed to it) to its
+    ``sharing_links`` — an edited copy of an option passes the original's links to keep them.
+    The data on disk is untouched."""
     columns = list(dataset.sharing.columns)
     combined = pd.concat([dataset.sharing, sharing[columns]], ignore_index=True)
-    links = dataset.sharing_links
-    if links_of is not None:
-        copied = links[links["option"] == links_of].assign(option=sharing["option"].iloc[0])
-        links = pd.concat([links, copied], ignore_index=True) if len(copied) else links
-    return replace(dataset, sharing=combined, sharing_links=links)
+    own = dataset.sharing_links
+    added = own.iloc[:0] if links is None else links[list(own.columns)]
+    added = added.assign(option=sharing["option"].iloc[0])
+    both = pd.concat([own, added], ignore_index=True) if len(added) else own
+    return replace(dataset, sharing=combined, sharing_links=both)
 
 
 ABOUT_FILE = "about.toml"

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
 
 from wzmodel.data import Dataset, dataset_with_sharing, load_dataset, sharing_problems
 from wzmodel.io import atomic_folder, write_csv, write_excel
@@ -687,10 +688,60 @@ def _dataset_problems(frame: pd.DataFrame, dataset: Dataset, label: str) -> list
     return problems
 
 
+LINKS_SHEET = "sharing_links"
+"""The sheet of a sharing workbook holding the option's matching and top-up rules (optional)."""
+
+
+def load_sharing_links(xlsx_path: str | Path, option: str, *,
+                       dataset: Dataset | None = None) -> pd.DataFrame:
+    """Read and validate the matching and top-up rules of a sharing workbook's option: its sheet
+    :data:`LINKS_SHEET` in the columns of the ``sharing_links`` table (docs/funding_rules.md).
+    A CSV, or a workbook without the sheet, has none (an empty frame).
+
+    Checked: every cell as the table declares; every row belongs to ``option`` (the sharing
+    sheet's); with ``dataset``, every role and base role has a funding source and every district
+    exists. Whether the links can be met within the share bounds is checked when the scenario is
+    prepared (naming option, category, district and zone). Raises InputError naming sheet, row
+    and column of every problem."""
+    path = Path(xlsx_path)
+    empty = pd.DataFrame(columns=table_specs()["sharing_links"].names)
+    if path.suffix.lower() != ".xlsx":
+        return empty
+    try:
+        book = load_workbook(path, read_only=True)
+        sheets = book.sheetnames
+        book.close()
+    except Exception:  # unreadable: load_sharing_option has said so already
+        return empty
+    if LINKS_SHEET not in sheets:
+        return empty
+    frame, problems = read_table(path, "sharing_links", sheet=LINKS_SHEET)
+    label = f"{path.name} [{LINKS_SHEET}]"
+    if not problems:
+        roles = set(dataset.sources["role"]) if dataset is not None else None
+        districts = set(dataset.streets["district"]) if dataset is not None else None
+        for i, r in enumerate(frame.itertuples(index=False), start=2):
+            if r.option != option:
+                problems.append(Problem(label, f"the option of the sharing sheet ({option})", i,
+                                        "option", r.option))
+            for column, role in (("role", r.role), ("base", r.base)):
+                if roles is not None and role not in ("cost", "public") and role not in roles:
+                    problems.append(Problem(label, "a role with a funding source in the data "
+                                            f"({', '.join(sorted(roles))})", i, column, role))
+            if (districts is not None and isinstance(r.district, str) and r.district
+                    and r.district not in districts):
+                problems.append(Problem(label, "a district of the data", i, "district",
+                                        r.district))
+    if problems:
+        raise InputError(problems, f"sharing links {label}")
+    return frame[[c for c in frame.columns if c in empty.columns]]
+
+
 def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,
-                         dataset: Dataset | None = None, name: str | None = None
-                         ) -> tuple[Scenario, Dataset]:
-    """The scenario run under an external sharing option (one option in ``sharing``).
+                         dataset: Dataset | None = None, name: str | None = None,
+                         links: pd.DataFrame | None = None) -> tuple[Scenario, Dataset]:
+    """The scenario run under an external sharing option (one option in ``sharing``, with its
+    matching and top-up rules ``links``, if any).
 
     Returns the scenario with ``funding.sharing_option`` (and its name, default the option's)
     set, and its data with the option's rows added — pass both to :func:`make_plan`
@@ -704,17 +755,18 @@ def scenario_with_option(scenario: Scenario, sharing: pd.DataFrame, *,
     if dataset is None:
         dataset = load_dataset(scenario.data, indicators=_indicators(scenario))
     updated = scenario.update(name=name or option, funding={"sharing_option": option})
-    return updated, dataset_with_sharing(dataset, sharing)
+    return updated, dataset_with_sharing(dataset, sharing, links=links)
 
 
 def scenario_with_sharing_xlsx(scenario: Scenario, xlsx_path: str | Path,
                                sheet: str | int | None = None) -> tuple[Scenario, Dataset]:
     """The scenario run under the sharing option written in a workbook: the option read with
-    :func:`load_sharing_option` (checked against the scenario's data), then
-    :func:`scenario_with_option`."""
+    :func:`load_sharing_option` and its links with :func:`load_sharing_links` (both checked
+    against the scenario's data), then :func:`scenario_with_option`."""
     dataset = load_dataset(scenario.data, indicators=_indicators(scenario))
     option = load_sharing_option(xlsx_path, sheet, dataset=dataset)
-    return scenario_with_option(scenario, option, dataset=dataset)
+    links = load_sharing_links(xlsx_path, option["option"].iloc[0], dataset=dataset)
+    return scenario_with_option(scenario, option, dataset=dataset, links=links)
 
 
 def _indicators(scenario: Scenario) -> set[str]:

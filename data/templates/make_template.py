@@ -2,8 +2,10 @@
 
 Run ``python data/templates/make_template.py`` (or with ``--out PATH``). The first sheet has exactly
 the columns of the ``sharing`` table declared in ``wzmodel/schema/tables.toml`` with an example
-option filled in; the second sheet explains every column and its allowed values, generated from
-the same declarations. The output is reproducible (fixed document timestamps).
+option filled in; the second, ``sharing_links``, the option's matching and top-up rules in the
+columns of the ``sharing_links`` table (optional: it may be left empty or deleted); the third
+explains every column and its allowed values, generated from the same declarations. The output
+is reproducible (fixed document timestamps).
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ EXAMPLE = [
     ("governance", "city_fiscal", 0.2, 0.5, ""),
     ("governance", "district_fiscal", 0.5, 0.8, ""),
 ]
+# (role, relation, ratio, base, cost_category, zone, source): example matching and top-up rules
+LINKS = [
+    ("social_capital", "at_most", 0.5, "public", "service_facilities", "",
+     "assumed: at most 0.5 yuan of social capital per public yuan (matching)"),
+    ("city_fiscal", "at_least", 0.25, "cost", "water", "new_town",
+     "assumed: the city tops up at least 25 % of secondary water in the new towns"),
+]
 INSTRUCTIONS = [
     "How to write a sharing option",
     "",
@@ -71,8 +80,11 @@ INSTRUCTIONS = [
     "so that the cost can be paid in full.",
     "5. Leave zone and district blank for rows that apply everywhere. Rows with a zone (or a "
     "district) replace the general rows of that category there: list every role again.",
-    "6. Budgets per source and year are the caps; they are in the data's budgets table.",
-    "7. Check and run it: wzmodel compare SCENARIO.toml --sharing-xlsx THIS_FILE --out DIR",
+    "6. Optional: matching and top-up rules on the sheet 'sharing_links' (same option name): "
+    "the role's money is at most / exactly / at least ratio x the base (the cost, public money "
+    "or another role) in every cost the row reaches. Delete its rows if the option has none.",
+    "7. Budgets per source and year are the caps; they are in the data's budgets table.",
+    "8. Check and run it: wzmodel compare SCENARIO.toml --sharing-xlsx THIS_FILE --out DIR",
     "   (in Python: wzmodel.finance.load_sharing_option(path, dataset=...)). Every problem is "
     "reported with sheet, row and column.",
     "",
@@ -92,19 +104,30 @@ def build(out: Path) -> Path:
         sheet.append([values[name] for name in spec.names])
     _style(sheet, widths=[24, 20, 18, 12, 12, 18, 12])
 
+    links_spec = table_specs()["sharing_links"]
+    links = wb.create_sheet("sharing_links")
+    links.append(links_spec.names)
+    for role, relation, ratio, base, category, zone, source in LINKS:
+        values = {"option": OPTION, "role": role, "relation": relation, "ratio": ratio,
+                  "base": base, "cost_category": category, "zone": zone or None,
+                  "district": None, "source": source}
+        links.append([values[name] for name in links_spec.names])
+    _style(links, widths=[24, 16, 10, 8, 16, 18, 12, 12, 60])
+
     notes = wb.create_sheet("instructions")
     for line in INSTRUCTIONS:
         notes.append([line])
     notes["A1"].font = Font(bold=True)
-    header = ["column", "type", "unit", "required", "valid values", "description"]
+    header = ["sheet", "column", "type", "unit", "required", "valid values", "description"]
     notes.append(header)
     first = notes.max_row
-    for c in spec.columns:
-        notes.append([c.name, c.dtype, c.unit, "yes" if c.required else "no (may be blank)"
+    for table, c in [*(("sharing_option", c) for c in spec.columns),
+                     *(("sharing_links", c) for c in links_spec.columns)]:
+        notes.append([table, c.name, c.dtype, c.unit, "yes" if c.required else "no (may be blank)"
                       if c.nullable else "no", c.expectation(), c.description])
     for cell in notes[first]:
         cell.font = Font(bold=True)
-    for j, width in enumerate([16, 8, 10, 18, 60, 70], start=1):
+    for j, width in enumerate([16, 16, 8, 10, 18, 60, 70], start=1):
         notes.column_dimensions[get_column_letter(j)].width = width
 
     wb.properties.created = FIXED_TIME

@@ -25,6 +25,7 @@ import panel as pn
 from wzmodel.data import data_note
 from wzmodel.explore.state import SHARE_COLUMNS, Answer, Explorer, compare
 from wzmodel.explore.uploads import MAX_UPLOAD_BYTES, shown_name
+from wzmodel.planner.funding import RELATIONS
 from wzmodel.plots.labels import target_label
 from wzmodel.report import district_coverage_map
 from wzmodel.schema import InputError, Problem
@@ -63,6 +64,7 @@ class _Page:
         self.costs = self._table("wz-costs", self._edit_cost)
         self.targets = self._table("wz-targets", self._edit_target)
         self.sharing = self._table("wz-sharing", self._edit_share)
+        self.links = pn.pane.HTML("", css_classes=["wz-links"], sizing_mode="stretch_width")
         self.problem_panes = {key: pn.pane.HTML("", css_classes=[f"wz-problems-{key}"],
                                                 sizing_mode="stretch_width")
                               for key in ("budgets", "costs", "targets", "sharing", "upload",
@@ -103,7 +105,7 @@ class _Page:
             self.targets, self.problem_panes["targets"],
             pn.pane.Markdown("### Sharing option: shares of each funder\n"
                              "Each cell between 0 and 1; minimums may sum to at most 1."),
-            self.sharing, self.problem_panes["sharing"],
+            self.sharing, self.problem_panes["sharing"], self.links,
             pn.pane.Markdown("Or upload a sharing option (the template "
                              "`data/templates/sharing_option_template.xlsx`, at most "
                              f"{MAX_UPLOAD_BYTES / 1e6:g} MB):"),
@@ -202,6 +204,7 @@ class _Page:
         self.sharing.value = sharing
         self.sharing.editors = {c: None for c in SHARE_COLUMNS if c not in ("min_share", "max_share")}
         self.sharing.show_index = True
+        self.links.object = _links_html(e.links)
         for key in self.problem_panes:
             self._show_problems(key)
 
@@ -414,6 +417,29 @@ def _words(text: str, *, ok: bool | None = True) -> str:
     """``text`` in green (fine), red (not planned) or amber (None: a weak plan)."""
     colour = {True: "#1b5e20", False: "#b71c1c", None: "#8a5a00"}[ok]
     return f'<div style="color:{colour};font-size:15px">{text}</div>'
+
+
+def _links_html(links: pd.DataFrame) -> str:
+    """The option's matching and top-up rules in words (read-only: they are edited in the
+    sharing workbook and uploaded)."""
+    if links.empty:
+        return _words("This option has no matching or top-up rules (a workbook's "
+                      "<i>sharing_links</i> sheet adds them).")
+
+    def where(r) -> str:
+        parts = [str(v) for v in (r.cost_category, r.district, r.zone)
+                 if isinstance(v, str) and v]
+        return ", ".join(parts) or "every cost"
+
+    items = "".join(
+        f"<li>{html.escape(r.role)} {RELATIONS[r.relation]} {r.ratio:g} × "
+        f"{'the cost' if r.base == 'cost' else 'public money' if r.base == 'public' else html.escape(r.base)}"
+        f" — {html.escape(where(r))}"
+        + (f" <span style='color:#666'>({html.escape(r.source)})</span>"
+           if isinstance(r.source, str) and r.source else "") + "</li>"
+        for r in links.itertuples(index=False))
+    return (f'<div class="wz-links-list"><b>Matching and top-up rules of this option</b> '
+            f"(edit them in the workbook's <i>sharing_links</i> sheet):<ul>{items}</ul></div>")
 
 
 def _problems_html(problems: list[Problem] | tuple[Problem, ...], title: str = "") -> str:

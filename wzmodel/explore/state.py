@@ -30,7 +30,7 @@ import pandas as pd
 
 from wzmodel.data import Dataset, dataset_with_sharing, load_dataset
 from wzmodel.explore.uploads import private_copy
-from wzmodel.finance import load_sharing_option
+from wzmodel.finance import load_sharing_links, load_sharing_option
 from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.area import select_area
 from wzmodel.planner.problem import PlanningProblem
@@ -170,6 +170,10 @@ class Explorer:
                        for name, t in self.base.targets.items()}
         option = self.dataset.sharing[self.dataset.sharing["option"] == funding.sharing_option]
         self.sharing = option[list(SHARE_COLUMNS)].reset_index(drop=True)
+        links = self.dataset.sharing_links
+        # the option's matching and top-up rules: shown, carried into an edited copy, replaced
+        # by an uploaded workbook's (edited in the workbook, not on the page)
+        self.links = links[links["option"] == funding.sharing_option].reset_index(drop=True)
         self.sharing_name = funding.sharing_option
         self.sharing_edited = False
         self.problems: dict[str, list[Problem]] = {}  # per table: budgets, costs, targets, sharing
@@ -230,6 +234,8 @@ class Explorer:
                               template=SHARING_TEMPLATE) as (path, shown):
                 try:
                     frame = load_sharing_option(path, dataset=self.dataset)
+                    links = load_sharing_links(path, frame["option"].iloc[0],
+                                               dataset=self.dataset)
                 except InputError as exc:
                     raise InputError([_renamed(p, path.name, shown)
                                       for p in exc.problems]) from None
@@ -241,6 +247,7 @@ class Explorer:
             return self._refuse("upload", "exactly one option in the workbook", "option",
                                 ", ".join(options))
         self.sharing = frame[list(SHARE_COLUMNS)].reset_index(drop=True)
+        self.links = links.reset_index(drop=True)
         self.sharing_name, self.sharing_edited = options[0], False
         self.problems.pop("upload", None)
         return self.validate("sharing")
@@ -302,9 +309,7 @@ class Explorer:
         dataset = self.dataset
         if self.sharing_edited or self.sharing_name != self.base.funding.sharing_option:
             option = self._sharing_frame()
-            known = self.sharing_name in set(self.dataset.sharing["option"])  # an edited copy
-            dataset = dataset_with_sharing(dataset, option,
-                                           links_of=self.sharing_name if known else None)
+            dataset = dataset_with_sharing(dataset, option, links=self.links)
             scenario = scenario.update(funding={"sharing_option": option["option"].iloc[0]})
         return scenario, dataset
 
