@@ -6,6 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= results
+# test workers (pytest-xdist; each test file runs whole in one worker, so fixtures are shared)
+JOBS   ?= 2
 
 .PHONY: setup run test test-fast test-slow notebooks lab explore bench lint data clean
 
@@ -25,8 +27,8 @@ run: setup
 
 ## The whole default test suite: unit and integration tests, then the notebooks under nbval.
 test: setup
-	$(PY) -m pytest tests -q
-	$(PY) -m pytest -q --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
+	$(PY) -m pytest tests -q -n $(JOBS) --dist loadfile
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
 
 test-fast: setup
 	$(PY) -m pytest tests -q -x
