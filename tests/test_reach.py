@@ -64,13 +64,18 @@ FACILITIES = [
 
 
 @pytest.fixture(scope="module")
-def nurseries(tmp_path_factory):
+def nursery_data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("reach")
     communities = [_committee(c, x, nursery_floor_m2=own) for c, x, own in COMMITTEES]
     facilities = [_facility(*f) for f in FACILITIES]
     data = write_dataset(folder / "d", communities, budgets={2026: 1.0},
                          more={"facilities": facilities})
-    return assess(load_dataset(data))
+    return load_dataset(data)
+
+
+@pytest.fixture(scope="module")
+def nurseries(nursery_data):
+    return assess(nursery_data)
 
 
 def _gap(assessment, cid: str, criterion: str = "basic.nursery") -> float:
@@ -120,6 +125,22 @@ def test_city_figures_follow(nurseries):
     used = nurseries.served.groupby("facility_id")["served_m2"].sum()
     spare = {f: s for f, _, s, _ in FACILITIES}
     assert all(used[f] <= spare[f] + 1e-6 for f in used.index)
+
+
+def test_an_area_assessed_alone_still_shares_capacity_with_its_neighbours(nursery_data):
+    # D alone would get N3's 200 m²; C, outside the area, still takes them (as city-wide)
+    keep = (nursery_data.communities["community_id"] == "310101017004").to_numpy()
+    area = assess(nursery_data, keep=keep)
+    assert area.communities["community_id"].tolist() == ["310101017004"]
+    assert _gap(area, "310101017004") == pytest.approx(100.0) and area.served.empty
+    alone = assess(nursery_data.subset(["310101017004"]))
+    assert _gap(alone, "310101017004") == 0.0
+    # A's area: the part of the reach graph holding N1 only; A gets what it gets city-wide
+    keep = (nursery_data.communities["community_id"] == "310101017001").to_numpy()
+    area = assess(nursery_data, keep=keep)
+    assert area.served["facility_id"].tolist() == ["N1"]
+    assert area.served["served_m2"].tolist() == [pytest.approx(200.0)]
+    assert area.totals()["basic_capital_yuan"] == 0.0
 
 
 def test_a_green_space_takes_500_m2_of_a_park_and_may_be_served_in_part(tmp_path):

@@ -212,8 +212,15 @@ def _million(yuan: float) -> str:
     return f"{yuan / 1e6:,.1f} M yuan"
 
 
-def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
-    """Assess every community of ``dataset`` against ``standards`` (default: Shanghai's)."""
+def assess(dataset: Dataset, standards: Standards | None = None, *,
+           keep: pd.Series | np.ndarray | None = None) -> Assessment:
+    """Assess every community of ``dataset`` against ``standards`` (default: Shanghai's).
+
+    ``keep`` (a bool mask over ``dataset.communities``) assesses only those communities — an
+    area planned. Their neighbours outside it still compete for the spare capacity of the
+    facilities within reach (:func:`wzmodel.reach.serve_within_reach`), so a community's gaps
+    are the same whether the city or its district is assessed.
+    """
     standards = standards or load_standards()
     communities = dataset.communities
     ids = communities["community_id"].to_numpy()
@@ -230,7 +237,14 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
                  for k, c in standards.criteria()}
     served = serve_within_reach(communities, dataset.facilities, standards,
                                 {c.id: shortfall[c.id] for _, c in standards.criteria()
-                                 if c.facility_type is not None})
+                                 if c.facility_type is not None}, keep=keep)
+    if keep is not None:  # the area's communities from here on
+        mask = np.asarray(keep, dtype=bool)
+        communities = communities[mask].reset_index(drop=True)
+        ids = ids[mask]
+        listed = listed[listed["community_id"].isin(set(ids))]
+        shortfall = {k: v[mask] for k, v in shortfall.items()}
+        served = served.restricted(mask)
     rows = []
     failed = {k: np.zeros(len(communities), dtype=int) for k in CLASSES}
     for klass, criterion in standards.criteria():

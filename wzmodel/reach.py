@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from wzmodel.schema import Problem
@@ -88,10 +89,18 @@ class Served:
         in the criterion's gap unit).
     amount : ``{criterion_id: array}`` — per committee (rows of the communities table), the
         shortfall served, in the criterion's gap unit.
+    community_ids : the committees of those rows.
     """
 
     allocation: pd.DataFrame
     amount: dict[str, np.ndarray]
+    community_ids: np.ndarray
+
+    def restricted(self, keep: np.ndarray) -> Served:
+        """Only the committees of the bool mask ``keep`` (rows of the communities table)."""
+        ids = self.community_ids[keep]
+        return Served(self.allocation[self.allocation["community_id"].isin(set(ids))]
+                      .reset_index(drop=True), {k: v[keep] for k, v in self.amount.items()}, ids)
 
 
 _ALLOCATION_COLUMNS = ["community_id", "class", "criterion_id", "facility_type", "facility_id",
@@ -99,7 +108,8 @@ _ALLOCATION_COLUMNS = ["community_id", "class", "criterion_id", "facility_type",
 
 
 def serve_within_reach(communities: pd.DataFrame, facilities: pd.DataFrame, standards: Standards,
-                       shortfall: dict[str, np.ndarray]) -> Served:
+                       shortfall: dict[str, np.ndarray], *,
+                       keep: np.ndarray | pd.Series | None = None) -> Served:
     """Serve the shortfalls of the facility-type minimums from the facilities within reach.
 
     Parameters
@@ -110,6 +120,11 @@ def serve_within_reach(communities: pd.DataFrame, facilities: pd.DataFrame, stan
         the ``[reach]`` radii).
     shortfall : ``{criterion_id: gap per committee}`` of the criteria with a facility type
         (0 where nothing is missing, e.g. a committee listed as complete).
+    keep : bool mask of the committees whose allocation is wanted (an area planned); None:
+        every committee. Only the connected parts of the reach graph (committees and
+        facilities linked by pairs within reach) that touch one of them are solved: the others
+        cannot change what they get, so the kept committees get what they get city-wide (up to
+        ties between equally short walks).
     """
     kind = facility_type(facilities).to_numpy()
     criteria = [(k, c) for k, c in standards.criteria()
@@ -126,9 +141,14 @@ def serve_within_reach(communities: pd.DataFrame, facilities: pd.DataFrame, stan
             continue
         j, i, d = _within_reach(communities.iloc[rows], facilities.iloc[offer], c, standards)
         pairs.append(pd.DataFrame({"n": n, "j": rows[j], "i": offer[i], "distance_m": d}))
+    ids = communities["community_id"].to_numpy()
     if not pairs:
-        return Served(pd.DataFrame(columns=_ALLOCATION_COLUMNS), amount)
+        return Served(pd.DataFrame(columns=_ALLOCATION_COLUMNS), amount, ids)
     p = pd.concat(pairs, ignore_index=True)
+    if keep is not None:
+        p = p[_touching(p, np.asarray(keep, dtype=bool))].reset_index(drop=True)
+        if p.empty:
+            return Served(pd.DataFrame(columns=_ALLOCATION_COLUMNS), amount, ids)
     p["community_id"] = communities["community_id"].to_numpy()[p["j"]]
     p["facility_id"] = facilities["facility_id"].astype(str).to_numpy()[p["i"]]
     p = p.sort_values(["n", "community_id", "facility_id"], kind="stable", ignore_index=True)
@@ -147,7 +167,20 @@ def serve_within_reach(communities: pd.DataFrame, facilities: pd.DataFrame, stan
     p["class"] = [criteria[n][0] for n in p["n"]]
     p["criterion_id"] = [criteria[n][1].id for n in p["n"]]
     p["facility_type"] = [criteria[n][1].facility_type for n in p["n"]]
-    return Served(p[_ALLOCATION_COLUMNS].reset_index(drop=True), amount)
+    return Served(p[_ALLOCATION_COLUMNS].reset_index(drop=True), amount, ids)
+
+
+def _touching(pairs: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """Mask of the pairs in the connected parts of the reach graph (nodes: shortfalls — a
+    committee and criterion — and facilities) that hold a kept committee's shortfall."""
+    demand_key = pairs["n"].to_numpy() * (int(pairs["j"].max()) + 1) + pairs["j"].to_numpy()
+    _, demand = np.unique(demand_key, return_inverse=True)
+    _, supply = np.unique(pairs["i"].to_numpy(), return_inverse=True)
+    nd, ns = int(demand.max()) + 1, int(supply.max()) + 1
+    graph = sp.csr_matrix((np.ones(len(pairs)), (demand, nd + supply)), shape=(nd + ns, nd + ns))
+    _, label = connected_components(graph, directed=False)
+    wanted = np.unique(label[demand[keep[pairs["j"].to_numpy()]]])
+    return np.isin(label[demand], wanted)
 
 
 def _within_reach(demand: pd.DataFrame, offer: pd.DataFrame, criterion: Criterion,
