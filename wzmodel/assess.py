@@ -26,7 +26,7 @@ import pandas as pd
 from wzmodel.data import Dataset, data_note
 from wzmodel.io import atomic_folder, write_csv, write_excel
 from wzmodel.labels import community_places, with_places
-from wzmodel.reach import serve_within_reach, type_problems
+from wzmodel.reach import reach_table, serve_within_reach, type_problems
 from wzmodel.schema import InputError
 from wzmodel.standards import Standards, load_standards
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES
@@ -178,7 +178,9 @@ class Assessment:
                     {"summary": self.summary_table(), **sheets, "assumptions": [
                         ("Data note", pd.DataFrame({"note": [self.note]})),
                         ("Unit costs of the standards (yuan per gap unit)",
-                         unit_costs(self.standards))]},
+                         unit_costs(self.standards)),
+                        ("Walking reach of the facility-type minimums (docs/reach.md)",
+                         reach_table(self.standards))]},
                     tmp / "assessment.xlsx",
                     units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year",
                            "basic_share": "share", "featured_share": "share",

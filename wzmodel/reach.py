@@ -50,7 +50,8 @@ from wzmodel.solver import SolverOptions
 from wzmodel.solver.highs import highs_instance, highs_model, highs_status
 from wzmodel.standards import Criterion, Standards
 
-__all__ = ["Served", "facility_type", "multipurpose", "serve_within_reach", "type_problems"]
+__all__ = ["Served", "facility_type", "multipurpose", "reach_table", "serve_within_reach",
+           "type_problems"]
 
 
 def facility_type(facilities: pd.DataFrame) -> pd.Series:
@@ -75,6 +76,19 @@ def type_problems(facilities: pd.DataFrame, standards: Standards, label: str) ->
                 "multi-purpose service complex)")
     return [Problem(label, expected, int(r) + 2, "type", kind.iloc[r])
             for r in np.flatnonzero(((kind != "") & ~kind.isin(known)).to_numpy())]
+
+
+def reach_table(standards: Standards) -> pd.DataFrame:
+    """The walking reach of the facility-type minimums, for the assumptions of a workbook: one
+    row per criterion with a facility type — its type, reach class and radius (walking m) by
+    zone — and the detour factor and source of the ``[reach]`` table."""
+    reach = standards.reach
+    rows = [{"criterion_id": c.id, "facility_type": c.facility_type, "reach": c.reach,
+             **{f"{z}_m": reach.radius_m[c.reach][z] for z in reach.radius_m[c.reach]},
+             "detour_factor": reach.detour_factor,
+             "source": ("assumed: " if reach.assumed else "") + reach.source}
+            for _, c in standards.criteria() if c.reach is not None and reach is not None]
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
