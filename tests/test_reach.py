@@ -226,3 +226,12 @@ def test_reach_radii_are_validated(tmp_path):
         load_standards(path)
     assert "toddler" in str(err.value) and "reach" in str(err.value)
     assert np.isclose(load_standards().reach.radius("child", np.array(["rural"]))[0], 500.0)
+
+
+def test_the_life_circle_radii_and_detour_are_the_sitings_defaults():
+    # basic.toml says so; the two are edited in different files (standards, scenario)
+    from wzmodel.scenario import DEFAULT_RADIUS_M, SitingConfig
+
+    reach = load_standards().reach
+    assert reach.radius_m["life_circle"] == DEFAULT_RADIUS_M
+    assert reach.detour_factor == SitingConfig().detour_factor
