@@ -677,6 +677,24 @@ NEW_BUILD_YUAN_M2 = (5000.0, 8000.0)  # DOMAIN.md §5 [assumed]
 RUNNING_YUAN_M2_YEAR = (150.0, 250.0)  # [assumed] staff-free upkeep, energy, cleaning
 EARLIEST_YEAR_P = {2026: 0.45, 2027: 0.30, 2028: 0.12, 2029: 0.08, 2030: 0.05}
 P_FACILITY = {"main_urban": 0.90, "new_town": 0.80, "new_market_town": 0.50, "rural": 0.30}
+# Facilities of a type (docs/reach.md) whose spare capacity serves the facility-type minimums
+# of the committees within walking reach: per type, the expected number with capacity to spare
+# per committee by zone (main_urban, new_town, new_market_town, rural) and the range of that
+# spare capacity (m²; green spaces: open area, 500 m² per committee served). [assumed, synthetic]
+# Sized to the scale of the city's networks — one elderly-service centre per street plus
+# day-care and care homes, a "宝宝屋" nursery point per street or more, community health
+# centres and their stations, chain supermarkets, ≈ 800 parks and 476 pocket parks — of which
+# only some have room to spare; the numbers themselves are not sourced. The spare capacity is
+# what the committee the facility stands in does not count in its own indicator.
+TYPED_FACILITIES = {
+    #                  per committee by zone       spare capacity, m²
+    "elderly_care":    ((0.12, 0.10, 0.08, 0.05), (40.0, 250.0)),
+    "nursery":         ((0.10, 0.10, 0.08, 0.05), (50.0, 250.0)),
+    "health_station":  ((0.08, 0.08, 0.08, 0.06), (30.0, 200.0)),
+    "convenience":     ((0.20, 0.18, 0.12, 0.06), (100.0, 800.0)),
+    "activity_ground": ((0.10, 0.10, 0.08, 0.06), (100.0, 600.0)),
+    "green_space":     ((0.10, 0.10, 0.06, 0.04), (500.0, 3000.0)),
+}
 
 
 def sites_per_street(n_committees: int) -> int:
@@ -728,7 +746,23 @@ def build_facilities(rng: np.random.Generator, streets: pd.DataFrame, com: pd.Da
                 "x_m": round(float(near["x_m"] + rng.normal(0, 200)), 0),
                 "y_m": round(float(near["y_m"] + rng.normal(0, 200)), 0),
                 "spare_capacity_m2": float(np.round(rng.uniform(80, 700) / 10) * 10),
+                "type": "",  # a multi-purpose service complex (the siting's spare floor)
             })
+    # facilities of a type, drawn after the complexes (so these stay as they were)
+    for _, s in streets.iterrows():
+        mem = members.get_group(s["street_code"])
+        for kind, (rates, spare) in TYPED_FACILITIES.items():
+            for k in range(1, int(rng.binomial(len(mem), rates[ZONES.index(s["zone"])])) + 1):
+                near = mem.iloc[int(rng.integers(len(mem)))]
+                near_xy.append((near["x_m"], near["y_m"]))
+                rows.append({
+                    "facility_id": f"F{s['street_code']}-{kind}-{k}",
+                    "street_code": s["street_code"],
+                    "x_m": round(float(near["x_m"] + rng.normal(0, 200)), 0),
+                    "y_m": round(float(near["y_m"] + rng.normal(0, 200)), 0),
+                    "spare_capacity_m2": float(np.round(rng.uniform(*spare) / 10) * 10),
+                    "type": kind,
+                })
     return _inside_districts(pd.DataFrame(rows), np.array(near_xy), streets, outlines)
 
 

@@ -238,14 +238,21 @@ def test_assess_cli_on_shanghai(capsys, tmp_path):
         assert zone in out
     assert "basic class (every community to basic)" in out
     assert "synthetic" in out
+    assert "facilities within walking reach serve" in out
     assert {p.name for p in (tmp_path / "a").iterdir()} == {
         "communities.csv",
         "gaps.csv",
         "by_zone.csv",
         "by_district.csv",
+        "served_within_reach.csv",
         "assessment.xlsx",
         ".wzmodel-output.json",
     }
+    # every gap left is the shortfall less what facilities within reach gave it
+    served = pd.read_csv(tmp_path / "a" / "served_within_reach.csv", dtype={"community_id": str})
+    per = served.groupby(["community_id", "criterion_id"]).agg(
+        shortfall=("shortfall", "first"), served=("served", "sum"), left=("gap_remaining", "first"))
+    assert (per["shortfall"] - per["served"] - per["left"]).abs().max() < 1e-3
 
 
 # --------------------------------------------------------------------------------------------

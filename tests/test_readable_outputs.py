@@ -171,12 +171,12 @@ def test_data_note_is_the_folders_own(tmp_path):
 
 def test_assessment_names_communities_and_opens_on_a_summary(tmp_path):
     assessment = assess(load_dataset(TINY, indicators=load_standards().indicators()))
-    for table in (assessment.communities, assessment.gaps):
+    for table in (assessment.communities, assessment.gaps, assessment.served):
         assert list(table.columns[:4]) == ["community_id", "name", "street", "district"]
     assert assessment.note == data_note(TINY)
     wb = openpyxl.load_workbook(assessment.write(tmp_path / "a") / "assessment.xlsx")
     assert wb.sheetnames == ["summary", "communities", "gaps", "by_zone", "by_district",
-                             "assumptions"]
+                             "served_within_reach", "assumptions"]
     share = next(r for r in wb["summary"].iter_rows(min_row=2) if r[1].value == "already basic")
     assert share[2].number_format == "0.0%"
 

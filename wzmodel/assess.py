@@ -7,11 +7,17 @@ basic is the basic gaps plus the featured gaps.
 
 The data's list of communities already complete (its ``complete`` table) overrides the
 indicators: a community listed as basic has no basic gap, one listed as featured no gap at all.
+
+Facility-type minimums (criteria with a ``facility_type``: a nursery, a health station, ...)
+are met by facilities within walking reach too: the shortfall the spare capacity of facilities
+of the type within reach serves (:mod:`wzmodel.reach`, one allocation for the whole dataset) is
+no gap. This is the one place gaps are computed; the planner, the checker and every report read
+them from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +26,8 @@ import pandas as pd
 from wzmodel.data import Dataset, data_note
 from wzmodel.io import atomic_folder, write_csv, write_excel
 from wzmodel.labels import community_places, with_places
+from wzmodel.reach import reach_table, serve_within_reach, type_problems
+from wzmodel.schema import InputError
 from wzmodel.standards import Standards, load_standards
 from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES
 from wzmodel.workbook import SUMMARY_COLUMNS, unit_costs
@@ -45,6 +53,12 @@ class Assessment:
     by_zone, by_district : counts, shares already basic / featured, and capital to close the gaps.
     note : the data folder's own note (:func:`wzmodel.data.data_note`).
     listed : communities the data's ``complete`` table lists as already complete.
+    served : what facilities within walking reach give the shortfalls of facility-type
+        minimums — one row per committee, criterion and facility: ``community_id``, ``name``,
+        ``street``, ``district``, ``class``, ``criterion_id``, ``facility_type``,
+        ``facility_id``, ``distance_m`` (walking), ``served_m2`` (the facility's floor given),
+        ``served`` (in ``gap_unit``), ``shortfall`` (the committee's gap before reach) and
+        ``gap_remaining`` (its gap after every facility in reach: the ``gap`` of ``gaps``).
     """
 
     gaps: pd.DataFrame
@@ -54,6 +68,7 @@ class Assessment:
     standards: Standards
     note: str = ""
     listed: int = 0
+    served: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
         """Cost per community (rows, in ``communities`` order) and cost category (columns) of
@@ -113,6 +128,7 @@ class Assessment:
             f"({totals['featured'] / totals['communities']:.1%})"
             + (f"; {self.listed:,} of them by the data's list of complete communities"
                if self.listed else ""),
+            *self._served_lines(),
             "",
             shown.to_string(index=False),
             "",
@@ -128,6 +144,20 @@ class Assessment:
             self.note,
         ])
 
+    def _served_lines(self) -> list[str]:
+        """What facilities within reach close (none when no facility serves anything)."""
+        if self.served.empty:
+            return []
+        s = self.served
+        per = s.drop_duplicates(["community_id", "criterion_id"])
+        closed = int((per["gap_remaining"] <= 0).sum())
+        unit = {c.id: c.capital_yuan_per_unit for _, c in self.standards.criteria()}
+        avoided = float((s["served"] * s["criterion_id"].map(unit)).sum())
+        return [f"  facilities within walking reach serve {len(per):,} shortfalls of "
+                f"facility-type minimums ({closed:,} wholly) with {s['served_m2'].sum():,.0f} m² "
+                f"of spare capacity: {_million(avoided)} of capital not needed "
+                "(served_within_reach.csv)"]
+
     def write(self, folder: str | Path, *, excel: bool = True) -> Path:
         """Write the tables as CSV (and a workbook, ``assessment.xlsx``) into ``folder``
         atomically."""
@@ -136,6 +166,7 @@ class Assessment:
             "gaps": self.gaps,
             "by_zone": self.by_zone,
             "by_district": self.by_district,
+            "served_within_reach": self.served,
         }
         with atomic_folder(folder, "assess") as tmp:
             for name, frame in sheets.items():
@@ -147,7 +178,9 @@ class Assessment:
                     {"summary": self.summary_table(), **sheets, "assumptions": [
                         ("Data note", pd.DataFrame({"note": [self.note]})),
                         ("Unit costs of the standards (yuan per gap unit)",
-                         unit_costs(self.standards))]},
+                         unit_costs(self.standards)),
+                        ("Walking reach of the facility-type minimums (docs/reach.md)",
+                         reach_table(self.standards))]},
                     tmp / "assessment.xlsx",
                     units={"capital_yuan": "yuan", "running_yuan_per_year": "yuan/year",
                            "basic_share": "share", "featured_share": "share",
@@ -181,8 +214,15 @@ def _million(yuan: float) -> str:
     return f"{yuan / 1e6:,.1f} M yuan"
 
 
-def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
-    """Assess every community of ``dataset`` against ``standards`` (default: Shanghai's)."""
+def assess(dataset: Dataset, standards: Standards | None = None, *,
+           keep: pd.Series | np.ndarray | None = None) -> Assessment:
+    """Assess every community of ``dataset`` against ``standards`` (default: Shanghai's).
+
+    ``keep`` (a bool mask over ``dataset.communities``) assesses only those communities — an
+    area planned. Their neighbours outside it still compete for the spare capacity of the
+    facilities within reach (:func:`wzmodel.reach.serve_within_reach`), so a community's gaps
+    are the same whether the city or its district is assessed.
+    """
     standards = standards or load_standards()
     communities = dataset.communities
     ids = communities["community_id"].to_numpy()
@@ -192,11 +232,29 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
         "featured": communities["community_id"].isin(
             set(listed["community_id"][listed["class"] == "featured"])).to_numpy(),
     }
+    problems = type_problems(dataset.facilities, standards, "facilities")
+    if problems:
+        raise InputError(problems, str(dataset.path))
+    shortfall = {c.id: np.where(complete[k], 0.0, c.gap(communities))
+                 for k, c in standards.criteria()}
+    served = serve_within_reach(communities, dataset.facilities, standards,
+                                {c.id: shortfall[c.id] for _, c in standards.criteria()
+                                 if c.facility_type is not None}, keep=keep)
+    if keep is not None:  # the area's communities from here on
+        mask = np.asarray(keep, dtype=bool)
+        communities = communities[mask].reset_index(drop=True)
+        ids = ids[mask]
+        listed = listed[listed["community_id"].isin(set(ids))]
+        shortfall = {k: v[mask] for k, v in shortfall.items()}
+        served = served.restricted(mask)
     rows = []
     failed = {k: np.zeros(len(communities), dtype=int) for k in CLASSES}
     for klass, criterion in standards.criteria():
-        gap = criterion.gap(communities)
-        fails = (gap > 0) & ~complete[klass]
+        gap = shortfall[criterion.id]
+        if criterion.id in served.amount:  # what nothing within reach serves
+            left = gap - served.amount[criterion.id]
+            gap = np.where(left > 1e-6 * np.maximum(1.0, gap), left, 0.0)
+        fails = gap > 0
         failed[klass] += fails
         rows.append(
             pd.DataFrame(
@@ -251,9 +309,27 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
         status[f"{klass}_running_yuan_per_year"] = (
             status["community_id"].map(sub["running_yuan_per_year"]).fillna(0.0)
         )
+    table = with_places(_served_table(served.allocation, shortfall, gaps, ids, standards), places)
     return Assessment(
         gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards,
-        data_note(dataset.path), len(listed),
+        data_note(dataset.path), len(listed), served=table,
+    )
+
+
+def _served_table(allocation: pd.DataFrame, shortfall: dict[str, np.ndarray], gaps: pd.DataFrame,
+                  ids: np.ndarray, standards: Standards) -> pd.DataFrame:
+    """The allocation with each committee's shortfall before and gap after reach."""
+    row = pd.Series(np.arange(len(ids)), index=ids)
+    j = row.reindex(allocation["community_id"]).to_numpy()
+    key = pd.MultiIndex.from_frame(allocation[["community_id", "criterion_id"]])
+    remaining = (gaps.set_index(["community_id", "criterion_id"])["gap"].reindex(key).fillna(0.0)
+                 if not gaps.empty else pd.Series(0.0, index=key))
+    unit = {c.id: c.gap_unit for _, c in standards.criteria()}
+    return allocation.assign(
+        gap_unit=allocation["criterion_id"].map(unit),
+        shortfall=[float(shortfall[c][k]) for c, k in zip(allocation["criterion_id"], j,
+                                                          strict=True)],
+        gap_remaining=remaining.to_numpy(dtype=float),
     )
 
 

@@ -79,6 +79,7 @@ from wzmodel.data import Dataset
 from wzmodel.geography import DistrictOutlines
 from wzmodel.io import atomic_folder, write_csv
 from wzmodel.location import SpecificationError, _check_p, _options
+from wzmodel.reach import multipurpose
 from wzmodel.scenario import DEFAULT_RADIUS_M, SitingConfig
 from wzmodel.schema import Column, InputError, Problem, TableSpec, read_table
 from wzmodel.solver import SolveOutcome, SolverOptions, solve
@@ -231,7 +232,7 @@ def _supply(dataset: Dataset, config: SitingConfig) -> pd.DataFrame:
         "running_yuan_per_year": s["running_cost_yuan_per_year"].astype(float),
         "earliest_year": s["earliest_year"].astype(int)})
     frames = [sites]
-    f = dataset.facilities
+    f = multipurpose(dataset.facilities)  # typed facilities serve facility-type minimums
     if config.use_facilities and len(f):
         frames.append(pd.DataFrame({
             "id": f["facility_id"].astype(str), "source": "facility",

@@ -10,6 +10,11 @@ tests one community indicator and says how the gap is measured and what closing 
 (for ``op = "<="`` the difference is taken the other way round). ``base`` is a community column
 (``households``, ``residents``, ...) or a number. Closing a gap costs
 ``capital_yuan_per_unit × gap`` once and ``running_yuan_per_unit_year × gap`` in every later year.
+
+A criterion with a ``facility_type`` is a *facility-type minimum*: its shortfall may be served by
+facilities of that type within walking reach (``reach`` names a class of the basic file's
+``[reach]`` table: a radius by zone); :mod:`wzmodel.reach` allocates their spare capacity and
+:func:`wzmodel.assess.assess` counts only what nothing within reach serves as a gap.
 """
 
 from __future__ import annotations
@@ -22,14 +27,14 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wzmodel.schema import InputError, Problem
 from wzmodel.strict import StrictModel, one_of, validation_problems
-from wzmodel.vocabulary import CLASSES, COST_CATEGORIES
+from wzmodel.vocabulary import CLASSES, COST_CATEGORIES, ZONES, Zone
 
-__all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Standard", "Standards", "load_standards"]
-
+__all__ = ["CLASSES", "COST_CATEGORIES", "Criterion", "Reach", "Standard", "Standards",
+           "load_standards"]
 
 
 class Criterion(StrictModel):
@@ -53,6 +58,29 @@ class Criterion(StrictModel):
     assumed: bool
     cost_source: str = ""
     cost_assumed: bool
+    facility_type: str | None = Field(
+        None, description="facilities.type whose spare capacity within reach serves the shortfall "
+        "(a facility-type minimum); none: the committee's own facility only")
+    reach: str | None = Field(None, description="reach class of [reach] radius_m (with facility_type)")
+    m2_per_unit: float | None = Field(
+        None, gt=0, description="facility floor one unit of the gap takes (gap_unit not m2)")
+
+    @model_validator(mode="after")
+    def _facility_fields(self) -> Criterion:
+        if (self.facility_type is None) != (self.reach is None):
+            raise ValueError("facility_type and reach go together (a facility-type minimum names "
+                             "both; a committee's own floor rule neither)")
+        if self.facility_type is None and self.m2_per_unit is not None:
+            raise ValueError("m2_per_unit only with a facility_type")
+        if self.facility_type is not None and self.gap_unit != "m2" and self.m2_per_unit is None:
+            raise ValueError(f"m2_per_unit (the facility floor one {self.gap_unit!r} of the gap "
+                             "takes) for a facility type whose gap is not in m2")
+        return self
+
+    @property
+    def floor_per_unit(self) -> float:
+        """Facility floor (m²) one unit of the gap takes at a shared facility."""
+        return float(self.m2_per_unit or 1.0)
 
     @field_validator("cost_category")
     @classmethod
@@ -77,6 +105,37 @@ class Criterion(StrictModel):
         return np.where(diff > 1e-6 * np.maximum(1.0, np.abs(base)), diff, 0.0)
 
 
+class Reach(StrictModel):
+    """The walking reach of facility-type minimums (the basic file's ``[reach]`` table).
+
+    ``radius_m[class][zone]`` is the walking (network) distance in metres within which a
+    facility serves a committee of that zone; the distance between two points is the straight
+    line × ``detour_factor``.
+    """
+
+    detour_factor: float = Field(ge=1.0)
+    radius_m: dict[str, dict[Zone, float]]
+    source: str = ""
+    assumed: bool
+
+    @field_validator("radius_m")
+    @classmethod
+    def _every_zone(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for name, radii in value.items():
+            missing = [z for z in ZONES if z not in radii]
+            if missing:
+                raise ValueError(f"a radius for every zone; class {name!r} lacks {', '.join(missing)}")
+            bad = {z: r for z, r in radii.items() if not r > 0}
+            if bad:
+                raise ValueError(f"radii > 0 m; class {name!r} has {bad}")
+        return value
+
+    def radius(self, klass: str, zones: np.ndarray) -> np.ndarray:
+        """Walking radius (m) of reach class ``klass`` for each zone in ``zones``."""
+        radii = self.radius_m[klass]
+        return np.array([radii[z] for z in zones], dtype=float)  # type: ignore[index]
+
+
 class Standard(StrictModel):
     """The criteria of one class, as read from one TOML file."""
 
@@ -85,6 +144,7 @@ class Standard(StrictModel):
     class_: Literal["basic", "featured"] = Field(alias="class")
     name: str
     criteria: tuple[Criterion, ...]
+    reach: Reach | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +160,15 @@ class Standards:
         return [("basic", c) for c in self.basic.criteria] + [
             ("featured", c) for c in self.featured.criteria
         ]
+
+    @property
+    def reach(self) -> Reach | None:
+        """The walking reach of facility-type minimums (declared once, in the basic file)."""
+        return self.basic.reach
+
+    def facility_types(self) -> list[str]:
+        """The facility types the criteria name (``facilities.type`` values), sorted."""
+        return sorted({c.facility_type for _, c in self.criteria() if c.facility_type})
 
     def indicators(self) -> set[str]:
         return {c.indicator for _, c in self.criteria()} | {
@@ -137,6 +206,24 @@ def _load_one(path: Path, expected_class: str, problems: list[Problem]) -> Stand
     return standard
 
 
+def _reach_problems(basic: Standard, featured: Standard, paths: tuple[Path, Path]) -> list[Problem]:
+    """The reach radii are declared once, in the basic file, and name every class the criteria
+    of either file use."""
+    problems = []
+    if featured.reach is not None:
+        problems.append(Problem(str(paths[1]), "no [reach] table (the radii are declared once, "
+                                "in the basic standards file)", None, "reach"))
+    classes = set(basic.reach.radius_m) if basic.reach is not None else set()
+    for path, standard in zip(paths, (basic, featured), strict=True):
+        for n, c in enumerate(standard.criteria, start=1):
+            if c.reach is not None and c.reach not in classes:
+                expected = (f"a reach class of the basic file's [reach.radius_m] "
+                            f"({', '.join(sorted(classes))})" if classes else
+                            "a [reach] table in the basic standards file for facility-type minimums")
+                problems.append(Problem(f"{path} criterion {n}", expected, None, "reach", c.reach))
+    return problems
+
+
 def load_standards(
     basic: str | Path | None = None, featured: str | Path | None = None
 ) -> Standards:
@@ -154,4 +241,7 @@ def load_standards(
         raise InputError(problems, "standards")
     b, f = loaded
     assert b is not None and f is not None
+    problems += _reach_problems(b, f, paths)
+    if problems:
+        raise InputError(problems, "standards")
     return Standards(b, f, (str(paths[0]), str(paths[1])))

@@ -11,6 +11,7 @@ from pathlib import Path
 from wzmodel.cli.codes import EXIT_OK
 from wzmodel.data import load_dataset
 from wzmodel.io import atomic_write_text
+from wzmodel.reach import type_problems
 from wzmodel.scenario.keys import render_keys
 from wzmodel.schema import InputError, Problem, render_markdown
 from wzmodel.standards import load_standards
@@ -44,7 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Load the data folder (every problem raised together) and print what it holds."""
-    dataset = load_dataset(args.data_dir, indicators=load_standards().indicators())
+    standards = load_standards()
+    dataset = load_dataset(args.data_dir, indicators=standards.indicators())
+    problems = type_problems(dataset.facilities, standards, "facilities")  # known to the criteria
+    if problems:
+        raise InputError(problems, str(args.data_dir))
     print(
         f"{args.data_dir}: valid ({len(dataset.communities):,} communities, "
         f"{len(dataset.streets)} streets, {len(dataset.sites)} sites, "

@@ -219,7 +219,9 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     problems: list[Problem] = []
     area = select_area(scenario.area, dataset, problems)
     planned = dataset if area is None else dataset.subset(dataset.communities["community_id"][area.keep])
-    assessment = assess(planned, standards)
+    # the whole data assessed (facilities within reach are shared with neighbours outside the
+    # area), the area's communities reported
+    assessment = assess(dataset, standards, keep=None if area is None else area.keep)
     years = scenario.years
     status = assessment.communities
     c = planned.communities[
