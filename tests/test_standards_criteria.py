@@ -185,3 +185,10 @@ def test_extra_terms_only_for_amounts(tmp_path):
     with pytest.raises(InputError) as err:
         load_standards(basic=bad)
     assert "extra terms only" in str(err.value)
+
+
+def test_the_standards_page_names_every_criterion():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "standards.md").read_text(
+        encoding="utf-8")
+    for _, c in load_standards().criteria():
+        assert f"`{c.id}`" in page, c.id
