@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 from conftest import REPO, SHANGHAI, TINY
 
+from wzmodel.assess import assess
 from wzmodel.data import load_dataset
 from wzmodel.geography import OUTLINES_FILE
 from wzmodel.schema import InputError
+from wzmodel.standards import load_standards
 
 TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
 ZONES = {"main_urban", "new_town", "new_market_town", "rural"}
@@ -105,6 +107,37 @@ def test_population_calibration(full):
     assert abs((com["share_0_14"] * w).sum() / w.sum() - 0.098) < 0.01
     mean_size = com.groupby("kind")["residents"].mean()
     assert mean_size["villagers"] < mean_size["residents"]
+
+
+def test_indicator_calibration(full):
+    """The issue-12 indicators: DOMAIN.md §4 figures and the columns' own consistency."""
+    com = full["communities"]
+    # ≈ 220,000 multi-storey buildings without a lift (2018), none in villages
+    assert com["buildings_without_lift"].sum() == 220_000
+    villagers = com["kind"] == "villagers"
+    assert (com.loc[villagers, "buildings_without_lift"] == 0).all()
+    assert (com["lift_ready_buildings"] <= com["buildings_without_lift"]).all()
+    assert (com["buildings_without_lift"] <= com["residential_buildings"]).all()
+    assert (com["new_estate_households"] <= com["households"]).all()
+    assert (com["drain_dredgings_before_flood_season"] <= com["drain_dredging_per_year"]).all()
+    assert (com["elderly_care_largest_site_m2"] <= com["elderly_care_floor_m2"] + 0.1).all()
+    assert (com["resident_activity_floor_m2"] <= com["service_floor_m2"] + 0.1).all()
+    # ≈ 95 % of estates met the sorting standard in 2024
+    compliant = (com["sorting_compliance_share"] * com["sorting_points"]).sum()
+    assert abs(compliant / com["sorting_points"].sum() - 0.95) < 0.01
+
+
+def test_build_assessment_agrees_with_the_package(tiny):
+    """The build's private copy of the gap arithmetic (``extra`` terms and indicator bases
+    included) gives the package's verdicts and costs on the tiny example."""
+    builder = _load_builder()
+    com = tiny["communities"].merge(tiny["streets"][["street_code", "zone"]], on="street_code")
+    status = builder._assess(com)
+    result = assess(load_dataset(TINY, indicators=load_standards().indicators())).communities
+    assert status["basic_ok"].tolist() == result["is_basic"].tolist()
+    assert status["featured_ok"].tolist() == result["is_featured"].tolist()
+    assert status["basic_capital"].to_numpy() == pytest.approx(
+        result["basic_capital_yuan"].to_numpy())
 
 
 @pytest.mark.parametrize("which", ["full", "tiny"])

@@ -207,7 +207,7 @@ def test_assessment_arithmetic_by_hand(tmp_path):
             "310101017003",
             2000,
             gas_riser_renewed_share=0.5,  # 1,000 households
-            illegal_structures=2,
+            new_illegal_structures_per_year=2.0,  # a duty: running cost only
         ),
     ]
     data = write_dataset(tmp_path / "d", communities, budgets={2026: 1.0})
@@ -219,12 +219,13 @@ def test_assessment_arithmetic_by_hand(tmp_path):
     assert status.at["310101017002", "basic_running_yuan_per_year"] == pytest.approx(
         50 * 150 + 200 * 60
     )
-    assert status.at["310101017003", "featured_capital_yuan"] == pytest.approx(
-        1000 * 3500 + 2 * 60000
+    assert status.at["310101017003", "featured_capital_yuan"] == pytest.approx(1000 * 3500)
+    assert status.at["310101017003", "featured_running_yuan_per_year"] == pytest.approx(
+        2 * 30000
     )
     gaps = a.gaps.set_index(["community_id", "criterion_id"])["gap"]
     assert gaps[("310101017002", "basic.service_floor")] == pytest.approx(50)
-    assert gaps[("310101017003", "featured.illegal_structures")] == pytest.approx(2)
+    assert gaps[("310101017003", "featured.no_new_illegal_structures")] == pytest.approx(2)
     zone = a.by_zone.set_index("zone")
     assert zone.at["main_urban", "basic_share"] == pytest.approx(2 / 3)
     assert zone.at["total", "communities"] == 3

@@ -19,14 +19,14 @@ from wzmodel.scenario import load_scenario
 
 # Three communities of 1,000 / 500 / 2,000 households whose only basic gap is service floor
 # (100 / 50 / 200 m² at 3,000 yuan = 300k / 150k / 600k yuan; running 150 yuan per m² a year).
-# Featured is out of reach (20 illegal structures each, 1.2 M yuan). Budget 400k a year with
+# Featured is out of reach (6 fixture falls a year each, 1.2 M yuan). Budget 400k a year with
 # carry-over, 2026–2027. By hand: B in 2026 (150k), then C in 2027 (250k + 400k − 7.5k running
 # ≥ 600k) gives 2 × w_B + 1 × w_C with w = households / mean(households) = 2.571429 — better
 # than A in 2026 and B in 2027 (2.142857) or B and C both in 2027 (2.142857).
 HAND = [
-    met_community("310101017001", 1000, service_floor_m2=200.0, illegal_structures=20),
-    met_community("310101017002", 500, service_floor_m2=100.0, illegal_structures=20),
-    met_community("310101017003", 2000, service_floor_m2=400.0, illegal_structures=20),
+    met_community("310101017001", 1000, service_floor_m2=200.0, fixture_falls_per_year=6.0),
+    met_community("310101017002", 500, service_floor_m2=100.0, fixture_falls_per_year=6.0),
+    met_community("310101017003", 2000, service_floor_m2=400.0, fixture_falls_per_year=6.0),
 ]
 
 

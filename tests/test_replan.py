@@ -15,9 +15,9 @@ from wzmodel.planner.progress import Progress, read_progress, replan
 
 A, B, C = "310101017001", "310101017002", "310101017003"
 HAND = [
-    met_community(A, 1000, service_floor_m2=200.0, illegal_structures=20),
-    met_community(B, 500, service_floor_m2=100.0, illegal_structures=20),
-    met_community(C, 2000, service_floor_m2=400.0, illegal_structures=20),
+    met_community(A, 1000, service_floor_m2=200.0, fixture_falls_per_year=6.0),
+    met_community(B, 500, service_floor_m2=100.0, fixture_falls_per_year=6.0),
+    met_community(C, 2000, service_floor_m2=400.0, fixture_falls_per_year=6.0),
 ]
 W = {A: 1000 / (3500 / 3), B: 500 / (3500 / 3), C: 2000 / (3500 / 3)}  # objective weights
 

@@ -28,11 +28,11 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 # ≥ 50 % needs one upgrade in each: A1 + B2 (2 × 4,200 / 1,925 = 4.363636).
 XUHUI = "310104003"
 COMMUNITIES = [
-    met_community("310101017001", 3000, service_floor_m2=800.0, illegal_structures=20),
-    met_community("310101017002", 2500, service_floor_m2=650.0, illegal_structures=20),
-    met_community(f"{XUHUI}001", 1000, service_floor_m2=200.0, illegal_structures=20,
+    met_community("310101017001", 3000, service_floor_m2=800.0, fixture_falls_per_year=6.0),
+    met_community("310101017002", 2500, service_floor_m2=650.0, fixture_falls_per_year=6.0),
+    met_community(f"{XUHUI}001", 1000, service_floor_m2=200.0, fixture_falls_per_year=6.0,
                   street_code=XUHUI, district="徐汇"),
-    met_community(f"{XUHUI}002", 1200, service_floor_m2=260.0, illegal_structures=20,
+    met_community(f"{XUHUI}002", 1200, service_floor_m2=260.0, fixture_falls_per_year=6.0,
                   street_code=XUHUI, district="徐汇"),
 ]
 STREETS = [

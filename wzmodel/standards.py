@@ -8,7 +8,11 @@ tests one community indicator and says how the gap is measured and what closing 
 ``measure = "rate"``    value is per unit of base;    gap = max(0, threshold − value) × base
 
 (for ``op = "<="`` the difference is taken the other way round). ``base`` is a community column
-(``households``, ``residents``, ...) or a number. Closing a gap costs
+(``households``, ``residents``, ...) or a number; the column may be another indicator (the
+resident-activity floor is 60 % of the actual service floor, ``base = "service_floor_m2"``). An
+amount may add ``extra`` terms, ``{column = per_unit}``: required = threshold × base +
+Σ per_unit × column (elderly-care floor: 15 m² per 100 households plus 5 more per 100 households
+of new estates, i.e. 20 there). Closing a gap costs
 ``capital_yuan_per_unit × gap`` once and ``running_yuan_per_unit_year × gap`` in every later year.
 
 A criterion with a ``facility_type`` is a *facility-type minimum*: its shortfall may be served by
@@ -50,6 +54,11 @@ class Criterion(StrictModel):
         1, description="communities column or number the threshold scales with"
     )
     measure: Literal["amount", "rate"]
+    extra: dict[str, float] = Field(
+        default_factory=dict,
+        description="amount only: more terms of the requirement, {communities column: amount per "
+        "unit of it}; required = threshold × base + Σ amount × column",
+    )
     gap_unit: str
     cost_category: str
     capital_yuan_per_unit: float = Field(ge=0)
@@ -87,6 +96,12 @@ class Criterion(StrictModel):
     def _known_category(cls, value: str) -> str:
         return one_of(value, COST_CATEGORIES, "a cost category")
 
+    @model_validator(mode="after")
+    def _extra_only_for_amounts(self) -> Criterion:
+        if self.extra and self.measure != "amount":
+            raise ValueError(f'extra terms only with measure = "amount" ({self.id})')
+        return self
+
     def gap(self, communities: pd.DataFrame) -> np.ndarray:
         """Gap quantity (``gap_unit``) of every community; 0 where the criterion is met."""
         value = communities[self.indicator].to_numpy(dtype=float)
@@ -96,7 +111,10 @@ class Criterion(StrictModel):
             else np.full(len(communities), float(self.base))
         )
         if self.measure == "amount":
-            diff = self.threshold * base - value
+            required = self.threshold * base
+            for column, per_unit in self.extra.items():
+                required = required + per_unit * communities[column].to_numpy(dtype=float)
+            diff = required - value
         else:
             diff = (self.threshold - value) * base
         if self.op == "<=":
@@ -173,7 +191,7 @@ class Standards:
     def indicators(self) -> set[str]:
         return {c.indicator for _, c in self.criteria()} | {
             c.base for _, c in self.criteria() if isinstance(c.base, str)
-        }
+        } | {column for _, c in self.criteria() for column in c.extra}
 
     def table(self) -> pd.DataFrame:
         """All criteria as one table (for reports and documentation)."""

@@ -24,7 +24,8 @@ FIXED_TIME = datetime(2026, 1, 1)
 OPTION = "city_district_matched"
 # (cost_category, role, min_share, max_share, zone): city and district budgets share most
 # categories about equally; utilities pay the larger part of their networks; owners, social
-# capital and the community may add small shares. Rural service facilities lean on the city.
+# capital and the community may add small shares; owners carry part of lifts (accessibility).
+# Rural service facilities lean on the city.
 EXAMPLE = [
     ("service_facilities", "city_fiscal", 0.3, 0.6, ""),
     ("service_facilities", "district_fiscal", 0.3, 0.6, ""),
@@ -59,6 +60,15 @@ EXAMPLE = [
     ("smart_services", "social_capital", 0.0, 0.3, ""),
     ("governance", "city_fiscal", 0.2, 0.5, ""),
     ("governance", "district_fiscal", 0.5, 0.8, ""),
+    ("power", "city_fiscal", 0.1, 0.4, ""),
+    ("power", "district_fiscal", 0.1, 0.4, ""),
+    ("power", "utility_power", 0.3, 0.7, ""),
+    ("telecom", "city_fiscal", 0.1, 0.4, ""),
+    ("telecom", "district_fiscal", 0.1, 0.4, ""),
+    ("telecom", "utility_telecom", 0.3, 0.7, ""),
+    ("accessibility", "city_fiscal", 0.2, 0.5, ""),
+    ("accessibility", "district_fiscal", 0.2, 0.5, ""),
+    ("accessibility", "owners", 0.1, 0.4, ""),
 ]
 # (role, relation, ratio, base, cost_category, zone, source): example matching and top-up rules
 LINKS = [
