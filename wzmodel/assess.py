@@ -45,6 +45,7 @@ class Assessment:
     by_zone, by_district : counts, shares already basic / featured, and capital to close the gaps.
     note : the data folder's own note (:func:`wzmodel.data.data_note`).
     listed : communities the data's ``complete`` table lists as already complete.
+    zone_rule : where the communities' zones come from (:attr:`wzmodel.data.Dataset.zone_rule`).
     """
 
     gaps: pd.DataFrame
@@ -54,6 +55,7 @@ class Assessment:
     standards: Standards
     note: str = ""
     listed: int = 0
+    zone_rule: str = ""
 
     def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
         """Cost per community (rows, in ``communities`` order) and cost category (columns) of
@@ -115,6 +117,10 @@ class Assessment:
                if self.listed else ""),
             "",
             shown.to_string(index=False),
+            "",
+            "Committees per zone (of them villagers' committees): " + ", ".join(
+                f"{z} {n:,} ({v:,})" for z, n, v in _zone_counts(c)),
+            f"  zones from {self.zone_rule or 'the data'}",
             "",
             "Capital cost to close all gaps:",
             f"  basic class (every community to basic):            "
@@ -253,8 +259,17 @@ def assess(dataset: Dataset, standards: Standards | None = None) -> Assessment:
         )
     return Assessment(
         gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards,
-        data_note(dataset.path), len(listed),
+        data_note(dataset.path), len(listed), dataset.zone_rule,
     )
+
+
+def _zone_counts(communities: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """(zone, committees, villagers' committees) for every zone present, in the zones' order."""
+    present = [z for z in ZONES if z in set(communities["zone"])]
+    present += sorted(set(communities["zone"]) - set(present))
+    return [(z, int((communities["zone"] == z).sum()),
+             int(((communities["zone"] == z) & (communities["kind"] == "villagers")).sum()))
+            for z in present]
 
 
 def _summary(status: pd.DataFrame, by: str, order) -> pd.DataFrame:
