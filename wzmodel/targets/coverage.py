@@ -54,13 +54,13 @@ def communities_per_unit(weight: np.ndarray, mask: np.ndarray) -> float:
 
 
 class Coverage(TargetKind):
-    """Share of the communities (or households, per ``coverage_measure``) in ``zones`` complete
-    (at least basic) at the end of ``year`` ≥ ``min_share``."""
+    """Share of the communities (or households, or whole grids, per ``coverage_measure``) in
+    ``zones`` complete (at least basic) at the end of ``year`` ≥ ``min_share``."""
 
     name = "coverage"
     level = "min_share"
     label = "coverage"
-    unit = "communities or households (coverage_measure)"
+    unit = "communities, households or grids (coverage_measure)"
     on_coverage_chart = True
 
     def rows(self, m: PlanModel, target: Target) -> Rows:
