@@ -1173,7 +1173,9 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, names: list[str
 
 TINY_STREETS = ["310101017", "310117005", "310151201"]  # 小东门 (main_urban), 广富林 (new_town),
 # 新村乡 (rural): 38 committees in three zones.
-TINY_BUDGET_SHARE_2027 = 0.35  # 2026+2027 money: about a third of the cost to make all basic
+TINY_BUDGET_SHARE_2027 = 0.40  # 2026+2027 money: under half the cost to make all basic (a test
+# example: some but not all communities affordable; 0.35 until issue 12, raised when the role split
+# followed the per-resident budgets and left its 2027 targets out of reach)
 TINY_BUDGET_SHARE_LATER = 0.08  # per later year
 
 
