@@ -367,15 +367,18 @@ def test_negative_budget_in_excel_rejected_naming_sheet_row_column(tmp_path):
 
 
 def test_options_within_the_solvers_gap_are_said_to_be_no_finding():
-    # the issue's case: social capital leveraged needed more fiscal money than fiscal-led, within
-    # the gap, and nothing said so
+    # the issue's case: two options whose objective ranges overlap within the gap, and nothing
+    # said so. On the tiny data of issue 12 the overlapping pair is utilities_owners
+    # (≈ 192.2–195.6) and social_capital_leveraged (≈ 194.4–197.7); fiscal_led (≈ 176–185) is
+    # apart from both.
     options = [tiny_scenario(o).update(solver={"gap": 0.05}) for o in
-               ("fiscal_led", "social_capital_leveraged")]
+               ("utilities_owners", "social_capital_leveraged")]
     loose = compare(options)
     ranges = {o: sorted((p.outcome.objective, p.outcome.bound)) for o, p in loose.plans.items()}
     (a, b) = ranges.values()
     overlap = max(a[0], b[0]) <= min(a[1], b[1])
-    assert loose.within_gap() == ([("fiscal_led", "social_capital_leveraged")] if overlap else [])
+    assert loose.within_gap() == ([("utilities_owners", "social_capital_leveraged")] if overlap
+                                  else [])
     assert overlap, "the tiny example's two options are expected to be within a 5 % gap"
     assert "not findings" in loose.text() and "not findings" in loose.briefing_page()
     # ranges apart (as proven optima that differ would be): ranked, no note
