@@ -52,5 +52,5 @@ def test_assess_prints_committees_per_zone_and_the_rule(tmp_path, capsys):
     out = capsys.readouterr().out
     assert ("Committees per zone (of them villagers' committees): main_urban 3 (1), rural 1 (1)"
             in out)
-    assert "zones from the zone column of communities (1 committees); the other 3: the built-in" \
+    assert "zones from the zone column of communities (1 committee); the other 3: the built-in" \
         in out

@@ -264,8 +264,9 @@ def community_zones(communities: pd.DataFrame, streets: pd.DataFrame,
     if given == len(out):
         rule = f"the zone column of {label} (every committee)"
     elif given:
-        rule = (f"the zone column of {label} ({given:,} committees); the other "
-                f"{len(out) - given:,}: {BUILT_IN_ZONE_RULE}")
+        rest = len(out) - given
+        rule = (f"the zone column of {label} ({given:,} committee{'s' * (given > 1)}); the "
+                f"other {rest:,}: {BUILT_IN_ZONE_RULE}")
     else:
         rule = BUILT_IN_ZONE_RULE
     return out, rule
