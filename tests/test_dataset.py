@@ -24,7 +24,7 @@ from wzmodel.geography import OUTLINES_FILE
 from wzmodel.schema import InputError
 from wzmodel.standards import load_standards
 
-TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing"]
+TABLES = ["streets", "communities", "sites", "facilities", "sources", "budgets", "sharing", "grids"]
 ZONES = {"main_urban", "new_town", "new_market_town", "rural"}
 YEARS = set(range(2026, 2036))
 
@@ -102,7 +102,10 @@ def test_district_residents_match_census(full):
 def test_population_calibration(full):
     com = full["communities"]
     w = com["residents"]
-    assert 2.25 <= w.sum() / com["households"].sum() <= 2.40
+    # family households of the 2020 census (DOMAIN.md §4): 9.6446 M; residents include ≈ 2.5 M
+    # in collective households, so residents per household is 24.87 / 9.6446 ≈ 2.58, not 2.32
+    assert abs(com["households"].sum() / 9_644_600 - 1) <= 0.01
+    assert 2.55 <= w.sum() / com["households"].sum() <= 2.61
     assert abs((com["share_60plus"] * w).sum() / w.sum() - 0.234) < 0.01
     assert abs((com["share_0_14"] * w).sum() / w.sum() - 0.098) < 0.01
     mean_size = com.groupby("kind")["residents"].mean()
@@ -188,20 +191,45 @@ def test_streets_zones_and_references(which, request):
 
 
 def test_all_zones_present(full, tiny):
-    assert set(full["streets"]["zone"]) == ZONES
-    zones = full["communities"]["street_code"].map(
-        full["streets"].set_index("street_code")["zone"])
-    assert zones.value_counts().min() >= 200
-    tiny_zones = set(tiny["streets"]["zone"])
-    assert {"main_urban", "new_town"} <= tiny_zones
-    assert tiny_zones & {"new_market_town", "rural"}
+    com = full["communities"]
+    assert set(com["zone"]) == ZONES
+    assert com["zone"].value_counts().min() >= 200
+    assert set(tiny["communities"]["zone"]) == {"main_urban", "new_town", "rural"}  # 新村乡: villages
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_committee_zones_follow_the_plan_hierarchy(which, request):
+    """Villagers' committees are 乡村 (rural) and only they; the seven central districts are
+    wholly main urban (DOMAIN.md §4)."""
+    com = request.getfixturevalue(which)["communities"]
+    assert ((com["kind"] == "villagers") == (com["zone"] == "rural")).all()
+    central = com["district"].isin(["黄浦", "徐汇", "长宁", "静安", "普陀", "虹口", "杨浦"])
+    assert (com.loc[central & (com["kind"] == "residents"), "zone"] == "main_urban").all()
+
+
+def test_zone_extents_have_the_planning_areas():
+    ext = pd.read_csv(SHANGHAI / "zone_extents.csv").set_index("extent")
+    area = ext["area_km2"]
+    assert area["central city (inside the outer ring)"] == 664.0
+    assert area[ext["zone"] == "main_urban"].sum() == pytest.approx(1161.0)
+    assert area[ext["zone"] == "new_town"].to_dict() == {
+        "嘉定 new town": 159.5, "青浦 new town": 91.1, "松江 new town": 158.4,
+        "奉贤 new town": 67.9, "南汇 new town": 343.3}
+
+
+@pytest.mark.parametrize("which", ["full", "tiny"])
+def test_every_committee_in_one_grid_within_a_street(which, request):
+    data = request.getfixturevalue(which)
+    grids, com = data["grids"], data["communities"]
+    assert sorted(grids["community_id"]) == sorted(com["community_id"])
+    street = com.set_index("community_id")["street_code"]
+    assert (grids.groupby("grid_id")["community_id"].agg(lambda c: street[c].nunique()) == 1).all()
+    assert grids["source"].str.startswith("synthetic").all()
 
 
 def test_zone_mapping_file_covers_streets(full):
     zones = pd.read_csv(SHANGHAI / "street_zones.csv", dtype=str)
-    merged = full["streets"].merge(zones, on="street_code", suffixes=("", "_map"))
-    assert len(merged) == len(full["streets"])
-    assert (merged["zone"] == merged["zone_map"]).all()
+    assert sorted(zones["street_code"]) == sorted(full["streets"]["street_code"])
 
 
 @pytest.mark.parametrize("which", ["full", "tiny"])
@@ -245,8 +273,7 @@ def test_tiny_is_small_with_interesting_budgets(tiny):
     assert 30 <= len(tiny["communities"]) <= 45
     assert len(tiny["streets"]) == 3
     builder = _load_builder()
-    com = tiny["communities"].merge(tiny["streets"][["street_code", "zone"]], on="street_code")
-    status = builder._assess(com)
+    status = builder._assess(tiny["communities"])
     costs = status.loc[~status["basic_ok"], "basic_capital"].sort_values()
     budgets = tiny["budgets"]
     early = budgets.loc[budgets["year"] <= 2027, "budget_yuan"].sum()

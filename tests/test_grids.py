@@ -4,6 +4,8 @@ and tampered plans that check rejects naming the rule, the grid and the year."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from builders import met_community, target_toml, write_dataset, write_scenario
@@ -224,5 +226,44 @@ def test_the_tiny_example_has_a_synthetic_grid_table():
     data = load_dataset(example_path())
     assert len(data.grids) == len(data.communities)
     assert data.grids["source"].str.startswith("synthetic").all()
-    sizes = data.grids.groupby("grid_id").size()
-    assert sizes.between(3, 4).all() and data.grids["grid_id"].nunique() == 10
+    # every grid within one street (data/build_shanghai.py, build_grids)
+    street = data.communities.set_index("community_id")["street_code"]
+    assert (data.grids.groupby("grid_id")["community_id"].agg(
+        lambda ids: street[ids].nunique()) == 1).all()
+
+
+def _with_measure(scenario: Path, measure: str) -> Path:
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(text.replace("last_year =", f'coverage_measure = "{measure}"\nlast_year =',
+                                     1), encoding="utf-8")
+    return scenario
+
+
+def test_coverage_measured_by_grids(tmp_path):
+    # The data above, `coverage` with coverage_measure = "grids", θ = 0.6 of the 3 grids:
+    # ⌈1.8⌉ = 2 grids whose committees are all complete; 600,000 yuan buys two committees, so
+    # only G2 (003) + G3 (004) — a whole-grid reading; by communities 0.6 × 4 = 2.4 committees
+    # could not be bought at all.
+    scenario = _with_measure(write_scenario(
+        tmp_path / "s.toml", grid_data(tmp_path / "d"), last_year=2026,
+        targets=target_toml("cov", "coverage", 2026, 0.6)), "grids")
+    plan = make_plan(load_scenario(scenario))
+    assert set(plan.schedule["community_id"]) == {cid(3), cid(4)}
+    row = plan.targets.set_index("target").loc["cov"]
+    assert (row["required"], row["achieved"], row["shortfall_unit"]) == (2.0, 2.0, "grids")
+    assert row["achieved_level"] == pytest.approx(2 / 3)
+    assert check_against(plan, prepare(load_scenario(scenario))) == []
+
+
+def test_coverage_by_grids_needs_a_grid_table_and_no_district_coverage(tmp_path):
+    data = grid_data(tmp_path / "d")
+    (data / "grids.csv").unlink()
+    scenario = _with_measure(write_scenario(
+        tmp_path / "s.toml", data, last_year=2026, targets="\n\n".join([
+            target_toml("cov", "coverage", 2026, 0.6),
+            target_toml("each", "district_coverage", 2026, 0.6)])), "grids")
+    with pytest.raises(InputError) as err:
+        prepare(load_scenario(scenario))
+    text = str(err.value)
+    assert "coverage_measure = grids" in text and "a grids table in the data" in text
+    assert "targets.each.kind" in text and "district_coverage" in text

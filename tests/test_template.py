@@ -48,8 +48,8 @@ def test_template_is_the_contract(tmp_path):
         if spec.name in TABLES:  # the example row: the tiny example's first row
             first = pd.read_csv(TINY / f"{spec.name}.csv", dtype=str, keep_default_na=False).iloc[0]
             assert str(sheet.cell(row=2, column=1).value) == first.iloc[0]
-    assert book["communities"]["F2"].number_format == "#,##0"  # households
-    assert book["communities"]["H2"].number_format == "0.0%"  # a share
+    assert book["communities"]["G2"].number_format == "#,##0"  # households (F: zone)
+    assert book["communities"]["I2"].number_format == "0.0%"  # a share (share_60plus)
     assert book["communities"].column_dimensions["A"].number_format == "@"  # codes stay text
     assert template.template_bytes() == out.read_bytes()  # same contract, same bytes
 

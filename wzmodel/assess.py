@@ -59,6 +59,7 @@ class Assessment:
         ``facility_id``, ``distance_m`` (walking), ``served_m2`` (the facility's floor given),
         ``served`` (in ``gap_unit``), ``shortfall`` (the committee's gap before reach) and
         ``gap_remaining`` (its gap after every facility in reach: the ``gap`` of ``gaps``).
+    zone_rule : where the communities' zones come from (:attr:`wzmodel.data.Dataset.zone_rule`).
     """
 
     gaps: pd.DataFrame
@@ -69,6 +70,7 @@ class Assessment:
     note: str = ""
     listed: int = 0
     served: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zone_rule: str = ""
 
     def cost_matrix(self, klass: str, kind: str = "capital") -> pd.DataFrame:
         """Cost per community (rows, in ``communities`` order) and cost category (columns) of
@@ -131,6 +133,10 @@ class Assessment:
             *self._served_lines(),
             "",
             shown.to_string(index=False),
+            "",
+            "Committees per zone (of them villagers' committees): " + ", ".join(
+                f"{z} {n:,} ({v:,})" for z, n, v in _zone_counts(c)),
+            f"  zones from {self.zone_rule or 'the data'}",
             "",
             "Capital cost to close all gaps:",
             f"  basic class (every community to basic):            "
@@ -312,7 +318,7 @@ def assess(dataset: Dataset, standards: Standards | None = None, *,
     table = with_places(_served_table(served.allocation, shortfall, gaps, ids, standards), places)
     return Assessment(
         gaps, status, _summary(status, "zone", ZONES), _summary(status, "district", None), standards,
-        data_note(dataset.path), len(listed), served=table,
+        data_note(dataset.path), len(listed), served=table, zone_rule=dataset.zone_rule,
     )
 
 
@@ -331,6 +337,15 @@ def _served_table(allocation: pd.DataFrame, shortfall: dict[str, np.ndarray], ga
                                                           strict=True)],
         gap_remaining=remaining.to_numpy(dtype=float),
     )
+
+
+def _zone_counts(communities: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """(zone, committees, villagers' committees) for every zone present, in the zones' order."""
+    present = [z for z in ZONES if z in set(communities["zone"])]
+    present += sorted(set(communities["zone"]) - set(present))
+    return [(z, int((communities["zone"] == z).sum()),
+             int(((communities["zone"] == z) & (communities["kind"] == "villagers")).sum()))
+            for z in present]
 
 
 def _summary(status: pd.DataFrame, by: str, order) -> pd.DataFrame:

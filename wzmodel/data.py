@@ -38,7 +38,8 @@ from wzmodel.schema import (
 )
 from wzmodel.vocabulary import ZONES
 
-__all__ = ["ABOUT_FILE", "README_SHEET", "ZONES", "Dataset", "data_crs", "data_note", "dataset_with_sharing",
+__all__ = ["ABOUT_FILE", "BUILT_IN_ZONE_RULE", "README_SHEET", "ZONES", "Dataset", "community_zones",
+           "data_crs", "data_note", "dataset_with_sharing",
            "example_path", "example_rows", "find_table", "load_dataset"]
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ is not read as data."""
 class Dataset:
     """The validated tables of one data folder.
 
-    ``communities`` carries a ``zone`` column taken from its street. Optional tables that are
+    ``communities`` carries each committee's ``zone``: its own (the optional column) or, where
+    blank, the built-in rule (:func:`community_zones`); ``zone_rule`` says which. Optional tables that are
     absent are empty frames with the declared columns (``sharing_links``, ``grids``,
     ``featured_areas`` default to them when a Dataset is made by hand). ``complete`` is the
     list of communities already complete, resolved: ``community_id`` and ``class`` (basic or
@@ -80,6 +82,7 @@ class Dataset:
                                               "class": pd.Series(dtype=object)}))
     crs: str | None = None
     outlines: DistrictOutlines | None = None
+    zone_rule: str = ""
 
     @property
     def districts(self) -> list[str]:
@@ -224,9 +227,8 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
     if problems:
         raise InputError(problems, str(source))
 
-    zone = tables["streets"].set_index("street_code")["zone"]
-    communities = tables["communities"].copy()
-    communities["zone"] = communities["street_code"].map(zone)
+    communities, zone_rule = community_zones(tables["communities"], tables["streets"],
+                                             labels["communities"])
     communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
     return Dataset(
         path=source,
@@ -236,7 +238,38 @@ def load_dataset(path: str | Path, *, indicators: set[str] | None = None) -> Dat
         complete=complete,
         crs=crs,
         outlines=outlines,
+        zone_rule=zone_rule,
     )
+
+
+BUILT_IN_ZONE_RULE = ("the built-in rule: a villagers' committee is rural (the 2035 plan's "
+                      "village level), a residents' committee takes its street's zone")
+
+
+def community_zones(communities: pd.DataFrame, streets: pd.DataFrame,
+                    label: str = "communities") -> tuple[pd.DataFrame, str]:
+    """``communities`` with its ``zone`` resolved, and where the zones come from.
+
+    A committee's own ``zone`` (the optional column, already validated against the allowed
+    zones) wins; a blank or absent one follows :data:`BUILT_IN_ZONE_RULE`, so that no
+    villagers' committee counts toward a main-urban or new-town target unless the data says so.
+    """
+    out = communities.copy()
+    own = out["zone"] if "zone" in out else pd.Series(None, index=out.index, dtype=object)
+    own = own.where(own.notna() & (own.astype(str).str.strip() != ""), None)
+    street = out["street_code"].map(streets.set_index("street_code")["zone"])
+    default = street.where(out["kind"] != "villagers", "rural")
+    out["zone"] = own.where(own.notna(), default)
+    given = int(own.notna().sum())
+    if given == len(out):
+        rule = f"the zone column of {label} (every committee)"
+    elif given:
+        rest = len(out) - given
+        rule = (f"the zone column of {label} ({given:,} committee{'s' * (given > 1)}); the "
+                f"other {rest:,}: {BUILT_IN_ZONE_RULE}")
+    else:
+        rule = BUILT_IN_ZONE_RULE
+    return out, rule
 
 
 def _outline_problems(streets: pd.DataFrame, outlines: DistrictOutlines | None,

@@ -238,7 +238,7 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
     ].copy()
 
     measure = scenario.coverage_measure
-    c["coverage_weight"] = 1.0 if measure == "communities" else c["households"].astype(float)
+    c["coverage_weight"] = (c["households"].astype(float) if measure == "households" else 1.0)
     c["objective_weight"] = _objective_weight(scenario, c, status)
 
     # multipliers for every year go into the cost arrays; those by year into ``prices``
@@ -292,10 +292,17 @@ def prepare(scenario: Scenario, dataset: Dataset | None = None) -> PlanningProbl
             problems.append(Problem("scenario", f"a street_code{where} of the data", None,
                                     "delivery.capacity.streets", street))
     for name, target in sorted(scenario.targets.items()):
-        if target.kind == "complete_grids" and dataset.grids.empty:
+        by_grids = target.kind == "coverage" and scenario.coverage_measure == "grids"
+        if target.kind == "district_coverage" and scenario.coverage_measure == "grids":
+            problems.append(Problem("scenario", "coverage_measure communities or households for a "
+                                    "district_coverage target (grids are counted by coverage and "
+                                    "complete_grids targets)", None, f"targets.{name}.kind",
+                                    target.kind))
+        if (target.kind == "complete_grids" or by_grids) and dataset.grids.empty:
             problems.append(Problem("scenario", "a grids table in the data (grids.csv: the "
                                     "comprehensive grid of each committee)", None,
-                                    f"targets.{name}.kind", target.kind))
+                                    f"targets.{name}.kind", target.kind
+                                    if not by_grids else "coverage_measure = grids"))
     earliest = ids.map(lists.earliest_year).fillna(years[0]).astype(int).to_numpy()
     earliest = np.maximum(earliest, years[0])
     excluded = ids.isin(set(lists.must_not)).to_numpy()

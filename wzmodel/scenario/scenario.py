@@ -281,7 +281,10 @@ class Scenario(StrictModel):
                        "scenario file")
     first_year: int = 2026
     last_year: int = 2035
-    coverage_measure: Literal["communities", "households"] = "communities"
+    coverage_measure: Literal["communities", "households", "grids"] = Field(
+        "communities", description="what coverage targets count: communities (committees), "
+        "their households, or comprehensive grids (a grid counts when all its committees in the "
+        "target's zones are complete; needs a grids table)")
     standards: StandardsConfig = StandardsConfig()
     funding: FundingConfig
     targets: dict[str, Target] = Field(default_factory=dict)

@@ -1,8 +1,9 @@
-r"""``coverage``: a share of the communities (or households) of some zones complete by a year.
+r"""``coverage``: a share of the communities (or households, or grids) of some zones complete
+by a year.
 
 Scenario keys: ``year`` :math:`Y`, ``zones`` :math:`Z`, ``min_share`` :math:`\theta`; the
 scenario's ``coverage_measure`` sets the weight :math:`w_i` (1 per community, or its
-households).
+households) — or, with ``coverage_measure = "grids"``, counts comprehensive grids (below).
 
 Row, with :math:`a_i = 1` for a community complete (at least basic) at the start:
 
@@ -15,6 +16,19 @@ A unit of shortfall is one unit of weight (a community or a household), standing
 :math:`1 / \bar w_Z` communities. Evaluation: achieved level = share of :math:`Z`'s weight
 complete at the end of :math:`Y`. The rule of thumb, asked for a starting plan, funds a hard
 coverage target's communities first, cheapest per unit of weight.
+
+``coverage_measure = "grids"`` (the notice ties the basic class to the comprehensive grid,
+综合网格): the units are the grids :math:`U` of the ``grids`` table with committees in :math:`Z`;
+a grid counts when **all** its committees in :math:`Z` are complete at the end of :math:`Y` —
+the binary :math:`z_u` of ``complete_grids`` with ``block_threshold = 1``
+(:mod:`wzmodel.targets.complete_blocks`), shared with such targets — and
+
+.. math::
+
+   \sum_{u \in U} z_u \;(+\,\delta) \;\ge\; \lceil \theta |U| \rceil
+
+A committee in no grid counts for no grid. A unit of shortfall is a grid. The rule of thumb
+chases :math:`\theta` of the committees of :math:`Z` (a starting plan only).
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wzmodel.targets.base import Chase, Evaluation, Row, Rows, TargetKind, complete_by
+from wzmodel.targets.complete_blocks import CompleteGrids
 
 if TYPE_CHECKING:
     from wzmodel.planner.model import PlanModel
@@ -39,17 +54,19 @@ def communities_per_unit(weight: np.ndarray, mask: np.ndarray) -> float:
 
 
 class Coverage(TargetKind):
-    """Share of the communities (or households, per ``coverage_measure``) in ``zones`` complete
-    (at least basic) at the end of ``year`` ≥ ``min_share``."""
+    """Share of the communities (or households, or whole grids, per ``coverage_measure``) in
+    ``zones`` complete (at least basic) at the end of ``year`` ≥ ``min_share``."""
 
     name = "coverage"
     level = "min_share"
     label = "coverage"
-    unit = "communities or households (coverage_measure)"
+    unit = "communities, households or grids (coverage_measure)"
     on_coverage_chart = True
 
     def rows(self, m: PlanModel, target: Target) -> Rows:
         p = m.problem
+        if p.scenario.coverage_measure == "grids":
+            return CompleteGrids().rows(m, _all_members(target))
         w = p.communities["coverage_weight"].to_numpy(dtype=float)
         mask, total = p.target_universe(target)
         rhs = target.min_share * total - float(w[mask & p.already["basic"]].sum())
@@ -57,6 +74,8 @@ class Coverage(TargetKind):
         return Rows((Row(terms, rhs),), communities_per_unit(w, mask))
 
     def evaluate(self, p: PlanningProblem, target: Target, years: dict[str, np.ndarray]) -> Evaluation:
+        if p.scenario.coverage_measure == "grids":
+            return CompleteGrids().evaluate(p, _all_members(target), years)
         w = p.communities["coverage_weight"].to_numpy(dtype=float)
         mask, total = p.target_universe(target)
         achieved = float(w[mask & complete_by(years["basic"], target.year)].sum())
@@ -74,3 +93,8 @@ class Coverage(TargetKind):
         w = p.communities["coverage_weight"].to_numpy(dtype=float)
         mask, total = p.target_universe(target)
         return (Chase("basic", mask, w, target.min_share * total, target.year),)
+
+
+def _all_members(target: Target) -> Target:
+    """The target read over grids: a grid counts when all its committees are complete."""
+    return target.model_copy(update={"block_threshold": 1.0})
