@@ -25,7 +25,7 @@ import pandas as pd
 
 from wzmodel.data import Dataset
 from wzmodel.planner import fair
-from wzmodel.planner.diagnose import Diagnosis, diagnose
+from wzmodel.planner.diagnose import Diagnosis, closing_money, diagnose
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import (
     PlanModel,
@@ -106,6 +106,10 @@ def make_plan(
     the rule given the plan's money (``plan.rule_at_plan_money``). None: as the scenario's ``[compare]
     equal_money`` says; callers that make many plans and show none of it (sweeps, comparisons
     of sharing options, marginal values, the explorer, re-plans) pass False.
+
+    A plan that misses a soft target also says what meeting every target would take — the least
+    extra money by source and year (``plan.diagnosis``, ``closing_money.csv``) — when the
+    scenario's ``[compare] closing_money`` is on and ``equal_money`` is not False.
     """
     clock = time.perf_counter()
     problem = problem or prepare(scenario, dataset)
@@ -117,6 +121,13 @@ def make_plan(
     if not plan.outcome.has_solution:
         return plan
     plan.compare_with_rule(baseline)
+    missed = plan.targets.loc[~plan.targets["met"] & ~plan.targets["hard"], "target"].tolist()
+    if missed and scenario.compare.closing_money and equal_money is not False:
+        log.info("soft targets missed: the least extra money that would meet every target")
+        left = None if deadline is None else max(_LEAST_FOR_EQUAL_MONEY,
+                                                 deadline - time.perf_counter())
+        plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
+        plan.extra_tables["closing_money"] = closing
     if scenario.compare.equal_money if equal_money is None else equal_money:
         rule_money = fair.spending(problem, rule_funding)  # unrounded: the rule fits it exactly
         now = time.perf_counter()  # a share of the plan's own time, within the time limit

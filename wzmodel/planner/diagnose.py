@@ -15,8 +15,9 @@ from wzmodel.planner.evaluate import completion_years, target_table
 from wzmodel.planner.model import MONEY_UNIT, build, schedule_from
 from wzmodel.planner.problem import PlanningProblem, prepare
 from wzmodel.planner.strategy import choose, search
+from wzmodel.solver import SolveOutcome
 
-__all__ = ["SHORTFALL_GAP", "Diagnosis", "diagnose"]
+__all__ = ["SHORTFALL_GAP", "Diagnosis", "closing_money", "diagnose", "least_extra_money"]
 
 SHORTFALL_GAP = 0.05
 """Relative gap at which the plan showing each target's shortfall within the budgets is taken."""
@@ -37,6 +38,47 @@ def money(yuan: float) -> str:
     return f"{yuan / 1e6:,.1f} million yuan" if abs(yuan) >= 1e6 else f"{yuan:,.0f} yuan"
 
 
+def least_extra_money(problem: PlanningProblem, options) -> tuple[pd.DataFrame, SolveOutcome]:
+    """The least money beyond the budgets (source_id, year, yuan) that meets every target of
+    ``problem``, soft ones included, and the solve's outcome (empty money without a solution)."""
+    elastic = build(problem, elastic_budgets=True)
+    outcome = search(elastic, choose(elastic, problem.scenario.solver.strategy, options), options)
+    rows = [(sid, t, (v.varValue or 0.0) * MONEY_UNIT) for (sid, t), v in elastic.extra.items()
+            if outcome.has_solution and (v.varValue or 0.0) * MONEY_UNIT > 0.5]
+    return pd.DataFrame(rows, columns=["source_id", "year", "yuan"]), outcome
+
+
+def _extra_money_lines(extra: pd.DataFrame, outcome: SolveOutcome) -> list[str]:
+    if outcome.has_solution:
+        exact = ("" if outcome.status == "optimal" else
+                 f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})")
+        lines = [f"The smallest extra money that would meet them is "
+                 f"{money(extra['yuan'].sum())}{exact}:"]
+        for sid, part in extra.groupby("source_id"):
+            years = ", ".join(f"{money(r.yuan)} in {r.year}" for r in part.itertuples())
+            lines.append(f"  - {sid}: {years}")
+        return lines
+    if outcome.status == "infeasible":
+        return ["No amount of extra money meets them: other constraints (earliest years, "
+                "must-not lists, delivery capacity and lead times, targets beyond the "
+                "communities that can be upgraded) prevent it."]
+    return [f"The least extra money was not found within the time limit ({outcome.status}"
+            f"{': ' + outcome.message if outcome.message else ''})."]
+
+
+def closing_money(problem: PlanningProblem, missed: list[str], *,
+                  time_limit: float | None = None) -> tuple[str, pd.DataFrame]:
+    """For a plan that misses soft targets (``missed``, their names): what meeting every target
+    would take — the least extra money by source and year, in words and in figures."""
+    options = problem.scenario.solver.options()
+    if time_limit is not None:
+        options = replace(options, time_limit=max(1.0, time_limit))
+    extra, outcome = least_extra_money(problem, options)
+    head = (f"Soft target{'s' if len(missed) > 1 else ''} missed within the budgets: "
+            f"{', '.join(missed)}. To meet every target, the soft ones too:")
+    return "\n".join([head, *_extra_money_lines(extra, outcome)]), extra
+
+
 def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
              proven: bool = True) -> Diagnosis:
     """What it would take to meet the hard targets: the least extra money (by source and year)
@@ -52,37 +94,8 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
              "No plan meeting the hard targets within the budgets was found within the time "
              "limit (one may exist: the search could not prove that none does)."]
 
-    elastic = build(problem, elastic_budgets=True)
-    outcome = search(elastic, choose(elastic, problem.scenario.solver.strategy, options), options)
-    if outcome.has_solution:
-        rows = [
-            (sid, t, (v.varValue or 0.0) * MONEY_UNIT)
-            for (sid, t), v in elastic.extra.items()
-            if (v.varValue or 0.0) * MONEY_UNIT > 0.5
-        ]
-        extra = pd.DataFrame(rows, columns=["source_id", "year", "yuan"])
-        total = extra["yuan"].sum()
-        exact = (
-            ""
-            if outcome.status == "optimal"
-            else (f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})")
-        )
-        lines.append(f"The smallest extra money that would meet them is {money(total)}{exact}:")
-        by_source = extra.groupby("source_id")
-        for sid, part in by_source:
-            years = ", ".join(f"{money(r.yuan)} in {r.year}" for r in part.itertuples())
-            lines.append(f"  - {sid}: {years}")
-    elif outcome.status == "infeasible":
-        extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
-        lines.append(
-            "No amount of extra money meets them: other constraints (earliest years, "
-            "must-not lists, delivery capacity and lead times, targets beyond the "
-            "communities that can be upgraded) prevent it."
-        )
-    else:
-        extra = pd.DataFrame(columns=["source_id", "year", "yuan"])
-        lines.append(f"The least extra money was not found within the time limit ({outcome.status}"
-                     f"{': ' + outcome.message if outcome.message else ''}).")
+    extra, outcome = least_extra_money(problem, options)
+    lines += _extra_money_lines(extra, outcome)
 
     soft = problem.scenario.update(targets={name: {"hard": False} for name in problem.scenario.targets})
     relaxed_problem = prepare(soft, problem.dataset)

@@ -1,11 +1,11 @@
 """What must be true for a scenario's targets to be met: the least money, by source and year,
 that reaches every target, and how that answer moves with the assumed already-basic share.
 
-The least money is the diagnosis's elastic model (:func:`~wzmodel.planner.model.build` with
-``elastic_budgets``) with every budget set to zero: each yuan any source pays is "extra", so the
-least extra money is the least money. Every target counts as one to meet — soft ones too, since
-the question is what meeting them takes. The sharing rules still bind: a source pays only what
-its shares allow.
+The least money is the diagnosis's least extra money
+(:func:`~wzmodel.planner.diagnose.least_extra_money`) with every budget set to zero: each yuan
+any source pays is "extra", so the least extra money is the least money. Every target counts as
+one to meet — soft ones too, since the question is what meeting them takes. The sharing rules
+still bind: a source pays only what its shares allow.
 
 The already-basic share of the bundled data is an assumption. To see how the answer rests on it,
 the share is moved and the least money found again:
@@ -31,9 +31,9 @@ import pandas as pd
 
 from wzmodel.data import Dataset, data_note
 from wzmodel.io import atomic_folder, write_csv
-from wzmodel.planner.model import MONEY_UNIT, build, funding_from
+from wzmodel.planner.diagnose import least_extra_money
+from wzmodel.planner.model import MONEY_UNIT
 from wzmodel.planner.problem import PlanningProblem, prepare
-from wzmodel.planner.strategy import choose, search
 from wzmodel.scenario import Scenario
 from wzmodel.solver import SolveOutcome
 from wzmodel.standards import load_standards
@@ -114,18 +114,12 @@ def _share_line(r: pd.Series, data_share: float, *, first: bool) -> str:
 
 
 def least_money(problem: PlanningProblem) -> tuple[pd.DataFrame, SolveOutcome]:
-    """The least money (source_id, year, yuan) meeting every target of ``problem``, and the
-    solve's outcome (the money is empty without a solution)."""
+    """The least money (source_id, year, yuan: what each source must have by that year)
+    meeting every target of ``problem``, and the solve's outcome (the money is empty without a
+    solution): the least extra money over budgets of zero."""
     unfunded = replace(problem, budget=np.zeros_like(problem.budget), opening=None)
-    model = build(unfunded, elastic_budgets=True)
-    options = problem.scenario.solver.options()
-    outcome = search(model, choose(model, problem.scenario.solver.strategy, options), options)
-    if not outcome.has_solution:
-        return pd.DataFrame(columns=["source_id", "year", "yuan"]), outcome
-    funding = funding_from(model)
-    money = (funding.groupby(["source_id", "year"], as_index=False)["yuan"].sum()
-             .sort_values(["source_id", "year"], ignore_index=True))
-    return money, outcome
+    money, outcome = least_extra_money(unfunded, problem.scenario.solver.options())
+    return money.sort_values(["source_id", "year"], ignore_index=True), outcome
 
 
 def with_basic_share(problem: PlanningProblem, share: float) -> Dataset:

@@ -217,6 +217,12 @@ class CompareConfig(StrictModel):
         "the rule leaves money unspent, and the plan re-made with each source's money of each "
         "year capped at what the rule spends (a second optimisation: see time_share)",
     )
+    closing_money: bool = Field(
+        True,
+        description="when the plan misses a soft target, also find the least extra money (by "
+        "source and year) that would meet every target (a second optimisation within what is "
+        "left of the time limit; plan.diagnosis and closing_money.csv)",
+    )
     time_share: float = Field(
         0.5,
         gt=0,
