@@ -51,7 +51,8 @@ def test_the_answer_reads_like_the_briefing_page(planned):
     assert "黄浦 Huangpu" in cut.coverage_district.index
     assert cut.money.loc["total", "all years"] == pytest.approx(
         cut.plan.money["yuan"].sum() / 1e6)
-    assert set(cut.first["year"]) <= {2026, 2027} and cut.first["community"].notna().all()
+    years = sorted(set(cut.first["year"]))  # the plan's first two years with starts
+    assert len(years) <= 2 and years[0] >= 2026 and cut.first["community"].notna().all()
     assert cut.status.startswith(("best plan found", "a good plan found", "a weak plan found"))
     files = cut.files()
     assert files["plan.xlsx"][:2] == b"PK" and b"<html" in files["report.html"][:200]

@@ -53,8 +53,8 @@ def test_shares_reached_and_money_moves(tiny_needs):
     the least money."""
     s = tiny_needs.summary.sort_values("basic_share")
     assert list(s["basic_share_asked"]) == [round(tiny_needs.data_share, 4), 0.5]
-    assert list(s["basic_share"]) == [round(11 / 38, 4), round(19 / 38, 4)]
-    assert list(s["already_basic"]) == [11, 19]
+    assert list(s["basic_share"]) == [round(9 / 38, 4), round(19 / 38, 4)]
+    assert list(s["already_basic"]) == [9, 19]
     assert (s["status"] == "optimal").all()
     low, high = s["least_money_yuan"]
     assert high < low

@@ -56,7 +56,7 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
     sync_playwright = _browser_or_skip()
     # a short search: the page, not the optimum, is under test
     scenario = load_scenario(TINY / "scenarios" / "baseline.toml",
-                             solver={"time_limit": 5, "node_limit": 20})
+                             solver={"time_limit": 10, "node_limit": 500})
     plan = make_plan(scenario)
     folder = plan.write(tmp_path / "plan")
     page_file = folder / "report.html"
@@ -84,10 +84,10 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
 def test_sweep_report_renders_offline_in_chromium(tmp_path):
     sync_playwright = _browser_or_skip()
     # four draws × two sharing options, re-checking each option's plan (node-limited: fast and
-    # the same on every machine); without the owners' money utilities_owners has no plan
+    # the same on every machine); with half the owners' money utilities_owners has no plan
     scenario = load_scenario(TINY / "scenarios" / "uncertainty.toml",
-                             solver={"time_limit": 10, "node_limit": 20},
-                             funding={"source_scale": {"owners": 0.0}})
+                             solver={"time_limit": 10, "node_limit": 500},
+                             funding={"source_scale": {"owners": 0.5}})
     result = run_sweep(scenario, tmp_path / "sweep", samples=4, progress=False)
     page_file = tmp_path / "sweep" / "report.html"
     first = page_file.read_text(encoding="utf-8")
