@@ -63,6 +63,7 @@ _LAST_MOMENT = 0.5  # seconds a solve is given when the time limit has just run 
 # and bound does not solve in useful time, nor within its time limit (its presolve alone overran
 # 9 s by 100 s; a reduced-cost window of 111,000 binaries ran 80 s for nothing)
 _SEARCHABLE = 20_000
+_IPM_ABOVE = 20_000  # columns of a cold restricted LP above which the interior point method starts
 _STATUS = {int(s): s for s in highspy.HighsBasisStatus.__members__.values()}
 _LOWER, _BASIC = int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic)
 
@@ -372,6 +373,7 @@ class _RestrictedLP:
 
     def solve(self, present: np.ndarray, time_limit: float | None) -> str:
         binding = _binding_rows(self.rows, present, self.cl, self.cu, self.rl, self.ru)
+        cold = self.h is None and self.warm is None
         if self.h is None:
             self._load(present, binding)
         else:
@@ -379,6 +381,11 @@ class _RestrictedLP:
         if time_limit is not None:  # HiGHS counts its limit on its run clock, which goes on
             # from round to round of the loaded LP: the limit is that clock plus this round's
             self.h.setOptionValue("time_limit", self.h.getRunTime() + float(time_limit))
+        # the first, cold LP of a city-sized model: the interior point method (with crossover,
+        # which leaves a basis) took 71 s where the dual simplex took 185 s on the Shanghai
+        # baseline of issue 12; later rounds start from that basis with the simplex
+        self.h.setOptionValue("solver", "ipm" if cold and len(self.col_at) > _IPM_ABOVE
+                              else "choose")
         self.h.run()
         status, self.message = highs_status(self.h)
         if status == "error" and self.warm is not None:
