@@ -124,8 +124,11 @@ def make_plan(
     missed = plan.targets.loc[~plan.targets["met"] & ~plan.targets["hard"], "target"].tolist()
     if missed and scenario.compare.closing_money and equal_money is not False:
         log.info("soft targets missed: the least extra money that would meet every target")
-        left = None if deadline is None else max(_LEAST_FOR_EQUAL_MONEY,
-                                                 deadline - time.perf_counter())
+        # what is left of the time limit, or at least a share of the plan's own time (as the
+        # comparison at equal money gets): an answer is worth a little more than the limit
+        now = time.perf_counter()
+        left = None if deadline is None else max(
+            _LEAST_FOR_EQUAL_MONEY, deadline - now, scenario.compare.time_share * (now - clock))
         plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
         plan.extra_tables["closing_money"] = closing
     if scenario.compare.equal_money if equal_money is None else equal_money:
