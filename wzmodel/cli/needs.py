@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         claim_output(args.out, "needs", inputs=[args.scenario, scenario.data])
     result = needs(scenario, args.basic_share)
     print(result.text())
-    own = result.summary.loc[(result.summary["basic_share"] - result.data_share).abs().idxmin()]
+    own = result.own
     if own["status"] == "infeasible":
         return EXIT_INFEASIBLE
     if own["status"] not in ("optimal", "feasible"):

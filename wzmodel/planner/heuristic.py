@@ -144,6 +144,7 @@ def rule_of_thumb(
         purse.slack = np.cumsum(p.budget - spent, axis=1)
         _reserve_running(p, purse, committed, paid_until or p.years[-1])
     lead = {k: p.lead(k) for k in ("basic", "featured")}
+    phasing = {k: p.phasing(k) for k in ("basic", "featured")}  # once, not per attempt
     # each committee of a featured area still to make featured → all of them (together)
     area_of = {}
     for area in p.areas:
@@ -195,7 +196,8 @@ def rule_of_thumb(
                 return False
             if city_cap is not None and started_city[year] + len(classes) > city_cap:
                 return False
-            if not purse.try_pay(year, group[i], _upgrade_costs(p, i, classes, year, topping_up)):
+            if not purse.try_pay(year, group[i], _upgrade_costs(p, i, classes, year, topping_up,
+                                                                  phasing)):
                 if refused is not None:
                     refused.update((year, sid) for sid in purse.short)
                 return False
@@ -280,13 +282,13 @@ def rule_of_thumb(
 
 
 def _upgrade_costs(p: PlanningProblem, i: int, classes: tuple[str, ...], year: int,
-                   topping_up: bool) -> dict[int, np.ndarray]:
+                   topping_up: bool, phasing: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
     """What community ``i``'s upgrades of ``classes`` started in ``year`` cost, by years after
     ``year`` (the capital, phased per category); when topping up a fixed plan, also every
     running cost after completion, paid now (safe under carry-over)."""
     costs: dict[int, np.ndarray] = {}
     for k in reversed(classes):  # featured first, as the rule of thumb always added them
-        for n, shares in enumerate(p.phasing(k)):
+        for n, shares in enumerate(phasing[k]):
             part = p.capital[k][i] * shares
             costs[n] = costs[n] + part if n in costs else part
     if topping_up:

@@ -63,10 +63,16 @@ class Needs:
     data_share: float
     note: str
 
+    @property
+    def own(self) -> pd.Series:
+        """The summary row of the data's own already-basic share."""
+        s = self.summary
+        return s.loc[(s["basic_share"] - self.data_share).abs().idxmin()]
+
     def text(self) -> str:
         """The answer in words and two small tables, for a console or a report."""
         s = self.summary
-        own = s.loc[(s["basic_share"] - self.data_share).abs().idxmin()]
+        own = self.own
         lines = [f"What must be true — scenario '{self.scenario}': every target met "
                  f"({', '.join(self.targets)}; soft targets counted as targets to meet)."]
         lines.append(_share_line(own, self.data_share, first=True))
