@@ -3,6 +3,8 @@ than the true optimum, whatever the initial columns."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pulp
 import pytest
@@ -15,7 +17,7 @@ from wzmodel.planner.check import check_against
 from wzmodel.planner.model import build
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolverOptions, solve
-from wzmodel.solver.price_and_branch import solve_price_and_branch
+from wzmodel.solver.price_and_branch import _time_for_another_round, solve_price_and_branch
 
 
 def _knapsacks(n=300, m=3, seed=7, sense=pulp.LpMaximize):
@@ -233,3 +235,12 @@ def test_each_round_of_the_loaded_lp_gets_its_own_time_limit():
     present[:] = True
     assert lp.solve(present, 60.0) == "optimal"
     assert lp.h.getOptionValue("time_limit")[1] == pytest.approx(used + 60.0)
+
+
+def test_pricing_stops_early_enough_to_leave_branch_and_bound_its_share():
+    """Another round (taken to last as long as the last one) must leave 30 % of the limit."""
+    options = SolverOptions(time_limit=60.0)
+    five_seconds_ago = time.perf_counter() - 5.0
+    assert not _time_for_another_round(options, 20.0, five_seconds_ago)  # 15 s left < 18 s
+    assert _time_for_another_round(options, 30.0, five_seconds_ago)  # 25 s left
+    assert _time_for_another_round(SolverOptions(), None, five_seconds_ago)  # no limit

@@ -3,7 +3,8 @@
 ``make_plan(scenario)`` runs the thin sequence prepare → rule of thumb (the comparison) →
 build (with an optional user hook) → solve → evaluate → compare at equal money
 (:mod:`wzmodel.planner.fair`: a second plan with the rule's money, the rule with the plan's);
-the scenario's time limit covers the whole call (evaluation aside). The solve is branch and
+the scenario's time limit covers the whole call and the writing of its files (the model's
+build aside). The solve is branch and
 bound from a rolling-horizon start (``solver.strategy = "full"``, the default below 10,000
 upgrade binaries) or, for larger models, price and branch
 (:mod:`wzmodel.solver.price_and_branch`): the LP relaxation solved by pricing columns in gives
@@ -60,8 +61,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
-_FALLBACK_SECONDS = 10.0  # kept for the start when the search finds nothing (the city: ≈ 8 s)
+_FALLBACK_SECONDS = 3.0  # kept to evaluate the start when the search finds nothing (the city: ≈ 2 s)
 _LEAST_FOR_EQUAL_MONEY = 5.0  # seconds: less cannot build and search even a district's model
+_WRITING_SECONDS_PER_COMMUNITY = 1e-3
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
@@ -85,9 +87,10 @@ def make_plan(
 ) -> Plan:
     """Plan a scenario: the optimised plan, compared with the rule of thumb.
 
-    Anytime: the scenario's time limit covers the whole call except building the model, and
-    the best plan known when it runs out is returned — at worst the start (the rolling-horizon
-    plan, or the rule of thumb chasing the hard targets), reported ``feasible`` (with the bound
+    Anytime: the scenario's time limit covers the whole call except building the model, with
+    time left to write the plan's files (≈ 1 ms a community), and the best plan known when it
+    runs out is returned — at worst the start (the rule of thumb chasing the hard targets for
+    price and branch, else the rolling-horizon plan), reported ``feasible`` (with the bound
     when the search proved one). ``no_solution`` means that neither the search nor the start met
     the hard targets in time. When the hard targets cannot be met the returned plan has no
     schedule, its outcome status is ``infeasible`` and ``plan.diagnosis`` says what extra money
@@ -115,23 +118,33 @@ def make_plan(
     problem = problem or prepare(scenario, dataset)
     log.info("rule of thumb (the comparison): %s communities", f"{problem.n:,}")
     refused: Counter = Counter()
+    rule_clock = time.perf_counter()
     rule_schedule, rule_funding = rule_of_thumb(problem, refused=refused)
+    # what follows the deadline: the rule of thumb once more (with the plan's money) and the
+    # files the caller writes (≈ 1 ms a community: 6.5 s for the city, with its briefing page)
+    after = time.perf_counter() - rule_clock + _WRITING_SECONDS_PER_COMMUNITY * problem.n
     baseline = _rule_plan(problem, rule_schedule, rule_funding)
-    plan, deadline = _optimise(problem, hook=hook, previous=previous, clock=clock)
+    plan, deadline = _optimise(problem, hook=hook, previous=previous, clock=clock, after=after)
     if not plan.outcome.has_solution:
         return plan
     plan.compare_with_rule(baseline)
     missed = plan.targets.loc[~plan.targets["met"] & ~plan.targets["hard"], "target"].tolist()
     if missed and scenario.compare.closing_money and equal_money is not False:
-        log.info("soft targets missed: the least extra money that would meet every target")
-        # what is left of the time limit, or at least a share of the plan's own time (as the
-        # comparison at equal money gets): an answer is worth a little more than the limit
-        now = time.perf_counter()
-        left = None if deadline is None else max(
-            _LEAST_FOR_EQUAL_MONEY, deadline - now, scenario.compare.time_share * (now - clock))
-        plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
-        plan.extra_tables["closing_money"] = closing
-    if scenario.compare.equal_money if equal_money is None else equal_money:
+        # within what is left of the time limit: the limit covers the whole command
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left < _LEAST_FOR_EQUAL_MONEY:
+            log.info("soft targets missed: no time left for the least extra money")
+            plan.diagnosis = (f"Soft targets missed within the budgets: {', '.join(missed)}. "
+                              "No time was left of the limit to find the least extra money "
+                              "that would meet them; run with a longer time limit.")
+        else:
+            log.info("soft targets missed: the least extra money that would meet every target")
+            plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
+            plan.extra_tables["closing_money"] = closing
+    compare = scenario.compare.equal_money if equal_money is None else equal_money
+    if compare and deadline is not None and time.perf_counter() >= deadline:
+        log.info("comparison at equal money: no time left of the limit")
+    elif compare:
         rule_money = fair.spending(problem, rule_funding)  # unrounded: the rule fits it exactly
         now = time.perf_counter()  # a share of the plan's own time, within the time limit
         limit = None if deadline is None else min(deadline - now, max(
@@ -205,7 +218,8 @@ def _better(value: float, than: float, problem: PlanningProblem, tolerance: floa
 def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | None,
               previous: Plan | None, clock: float,
               start: tuple[pd.DataFrame, str] | None = None, fall_back: bool = True,
-              judged_by: PlanningProblem | None = None) -> tuple[Plan, float | None]:
+              judged_by: PlanningProblem | None = None,
+              after: float = 0.0) -> tuple[Plan, float | None]:
     """Build (or re-use) and search the model of ``problem``: the plan (no comparison yet) and
     the deadline of the time limit counted from ``clock`` (None: no clock). ``start``: a
     schedule known to fit and its name, to start from (and fall back on) instead of the
@@ -213,7 +227,7 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     start when the search finds nothing, and diagnose what the hard targets would take when
     they cannot be met (without: the caller has the start's plan already, and the search all
     the time, its build included); ``judged_by``: the problem the plan is evaluated against,
-    if not ``problem``."""
+    if not ``problem``; ``after``: seconds the caller needs once the deadline has come."""
     scenario = problem.scenario
     options = scenario.solver.options()
     model = _reused_model(previous, problem, hook)
@@ -229,7 +243,7 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     timed = options.time_limit is not None and options.node_limit is None
     # the build does not count against the scenario's limit, but a comparison's share does
     building = model.build_seconds if fall_back else 0.0
-    deadline = clock + building + options.time_limit if timed else None
+    deadline = clock + building + options.time_limit - after if timed else None
 
     def remaining(reserve: float = 0.0) -> float | None:
         return None if deadline is None else max(1.0, deadline - time.perf_counter() - reserve)
@@ -253,23 +267,34 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     warm = previous.warm if previous is not None else None
     if strategy == "full" and start is None and previous is not None and not previous.schedule.empty:
         set_start(model, previous.schedule)  # the solver repairs or drops it if it no longer fits
-    elif strategy == "full":  # branch and bound starts from it; price and branch falls back on it
+    elif strategy == "full":  # branch and bound starts from it
         if start is None:
             start, start_name = start_plan()
         if scenario.solver.warm_start:
             set_start(model, start)
-    # keep time to fall back on the start: building it, fixing it and solving its funding (an LP)
-    reserve = max(_FALLBACK_SECONDS, 0.1 * options.time_limit) if timed and fall_back else 0.0
+    elif start is None:
+        # price and branch starts its columns from the rule of thumb chasing the hard targets,
+        # and falls back on it (seconds on the city) when its own search ends without a plan:
+        # on the issue-12 city it was worth -908 to the rolling-horizon start's -3,343
+        start, start_name = rule_of_thumb(problem, targets_first=True)[0], "rule-of-thumb start"
+    # keep time to fall back on the start: fixing it and solving its funding (an LP; ≈ 2 s on
+    # the city)
+    reserve = max(_FALLBACK_SECONDS, 0.05 * options.time_limit) if timed and fall_back else 0.0
     log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
              "branch and bound on its fractional support)" if strategy == "price_and_branch"
              else "branch and bound on the whole model")
     outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start, warm)
     searched = outcome.has_solution  # else the fallback below fixes the model's upgrades
     if fall_back and not outcome.has_solution and outcome.status != "infeasible":
-        log.info("fallback: the search found no plan (%s); evaluating the start", outcome.status)
+        log.info("fallback: the search found no plan (%s); evaluating the %s", outcome.status,
+                 start_name or "start")
         if start is None:
             start, start_name = start_plan()
-        model, outcome = _evaluate_start(model, start, start_name, outcome)
+        stopped = outcome
+        model, outcome = _evaluate_start(model, start, start_name, stopped)
+        if not outcome.has_solution and start_name == "rule-of-thumb start" and strategy != "full":
+            log.info("the rule of thumb misses a hard target; trying the rolling-horizon start")
+            model, outcome = _evaluate_start(model, *start_plan(), stopped)
     if not outcome.has_solution:
         plan = Plan.from_schedule(
             judged_by or problem, pd.DataFrame(columns=["community_id", "class", "year"]),

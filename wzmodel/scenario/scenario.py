@@ -221,8 +221,7 @@ class CompareConfig(StrictModel):
         True,
         description="when the plan misses a soft target, also find the least extra money (by "
         "source and year) that would meet every target (a second optimisation within what is "
-        "left of the time limit, or time_share of the plan's own time if that is more; "
-        "plan.diagnosis and closing_money.csv)",
+        "left of the time limit; plan.diagnosis and closing_money.csv)",
     )
     time_share: float = Field(
         0.5,
