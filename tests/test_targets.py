@@ -6,6 +6,7 @@ import inspect
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import met_community, target_toml, write_dataset, write_scenario
 
@@ -134,6 +135,20 @@ def test_unreachable_hard_district_target_is_diagnosed(tmp_path, data, capsys):
     text = capsys.readouterr().out
     assert "The smallest extra money that would meet them is 600,000 yuan" in text
     assert "each: 2 communities (reaches 2 of the 4 required)" in text
+
+
+def test_a_missed_soft_target_says_the_least_extra_money_that_would_meet_it(tmp_path, data,
+                                                                          capsys):
+    targets = target_toml("each", "district_coverage", 2026, 1.0, hard="false")
+    out = tmp_path / "out"
+    assert main(["plan", str(write_scenario(tmp_path / "s.toml", data, targets=targets)),
+                 "--out", str(out)]) == 0
+    # the same 600,000 yuan as the hard target's diagnosis above, now as the closing money
+    text = capsys.readouterr().out
+    assert "Soft target missed within the budgets: each." in text
+    assert "The smallest extra money that would meet them is 600,000 yuan:" in text
+    closing = pd.read_csv(out / "closing_money.csv")
+    assert closing["yuan"].sum() == pytest.approx(600_000)
 
 
 def test_unknown_kind_is_an_input_error_naming_the_kinds(tmp_path, data):

@@ -50,8 +50,12 @@ def least_extra_money(problem: PlanningProblem, options) -> tuple[pd.DataFrame, 
 
 def _extra_money_lines(extra: pd.DataFrame, outcome: SolveOutcome) -> list[str]:
     if outcome.has_solution:
+        # extra money is never negative: a bound below zero proves nothing worth saying
+        floor = None if outcome.bound is None or outcome.bound <= 0 else outcome.bound * MONEY_UNIT
         exact = ("" if outcome.status == "optimal" else
-                 f" (best found; the least amount is at least {money(outcome.bound * MONEY_UNIT)})")
+                 " (best found; the time limit came before a lower bound on the least amount "
+                 "was proven)" if floor is None else
+                 f" (best found; the least amount is at least {money(floor)})")
         lines = [f"The smallest extra money that would meet them is "
                  f"{money(extra['yuan'].sum())}{exact}:"]
         for sid, part in extra.groupby("source_id"):
