@@ -116,8 +116,9 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
         missed = shortfall[~shortfall["met"]]
         if not missed.empty:
             which = ("the best plan" if outcome.gap is not None and outcome.gap <= options.gap
-                     else "the best plan found" if outcome.gap is None
-                     else f"a plan within {100 * outcome.gap:.1f} % of the best")
+                     else f"a plan within {100 * outcome.gap:.1f} % of the best"
+                     if outcome.gap is not None and outcome.gap <= 1.0  # else: a loose bound
+                     else "the best plan found in the time")
             lines.append(f"With the budgets as they are, {which} falls short by:")
             for r in missed.itertuples():
                 lines.append(
