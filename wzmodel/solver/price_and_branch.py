@@ -398,8 +398,8 @@ class _RestrictedLP:
         # baseline of issue 12; later rounds start from that basis with the simplex
         self.h.setOptionValue("solver", "ipm" if cold and len(self.col_at) > _IPM_ABOVE
                               else "choose")
-        # the later rounds with the dual simplex's SIP variant (parallel pricing; the same
-        # iterates): 47.8 s instead of 61.3 s for the city's five rounds on 2 cores
+        # every simplex round with the dual simplex's SIP variant (parallel pricing; the same
+        # iterates): the city's LP in 47.8 s instead of 61.3 s on 2 cores
         self.h.setOptionValue("simplex_strategy", 2)
         self.h.run()
         status, self.message = highs_status(self.h)
