@@ -13,6 +13,7 @@ from builders import met_community, target_toml, write_dataset, write_scenario
 from wzmodel.cli import main
 from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_against
+from wzmodel.planner.diagnose import closing_money
 from wzmodel.planner.evaluate import completion_years, target_table
 from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.scenario import load_scenario
@@ -149,6 +150,11 @@ def test_a_missed_soft_target_says_the_least_extra_money_that_would_meet_it(tmp_
     assert "The smallest extra money that would meet them is 600,000 yuan:" in text
     closing = pd.read_csv(out / "closing_money.csv")
     assert closing["yuan"].sum() == pytest.approx(600_000)
+    # with no time left of the limit it says so, and gives no figures
+    text, figures = closing_money(prepare(load_scenario(tmp_path / "s.toml")), ["each"],
+                                  time_limit=1.0)
+    assert figures is None
+    assert text.startswith("Soft target missed within the budgets: each. No time was left")
 
 
 def test_unknown_kind_is_an_input_error_naming_the_kinds(tmp_path, data):

@@ -130,16 +130,11 @@ def make_plan(
     plan.compare_with_rule(baseline)
     missed = plan.targets.loc[~plan.targets["met"] & ~plan.targets["hard"], "target"].tolist()
     if missed and scenario.compare.closing_money and equal_money is not False:
+        log.info("soft targets missed: the least extra money that would meet every target")
         # within what is left of the time limit: the limit covers the whole command
         left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left < _LEAST_FOR_EQUAL_MONEY:
-            log.info("soft targets missed: no time left for the least extra money")
-            plan.diagnosis = (f"Soft targets missed within the budgets: {', '.join(missed)}. "
-                              "No time was left of the limit to find the least extra money "
-                              "that would meet them; run with a longer time limit.")
-        else:
-            log.info("soft targets missed: the least extra money that would meet every target")
-            plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
+        plan.diagnosis, closing = closing_money(problem, missed, time_limit=left)
+        if closing is not None:
             plan.extra_tables["closing_money"] = closing
     compare = scenario.compare.equal_money if equal_money is None else equal_money
     if compare and deadline is not None and time.perf_counter() >= deadline:
@@ -250,18 +245,24 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
 
     strategy = choose(model, scenario.solver.strategy, options)
 
-    def start_plan() -> tuple[pd.DataFrame, str]:
+    def rule_start() -> tuple[pd.DataFrame, str]:
+        return rule_of_thumb(problem, targets_first=True)[0], "rule-of-thumb start"
+
+    def staged_start() -> tuple[pd.DataFrame, str] | None:
         """The rolling-horizon start (least money for each hard target's year, then the rule
-        of thumb), or the rule of thumb chasing the hard targets when a stage finds nothing."""
-        log.info("start: the rolling-horizon plan (least money for each target year)"
-                 if scenario.solver.warm_start else "start: the rule of thumb")
-        staged = (staged_schedule(problem, replace(options, time_limit=remaining()))
-                  if scenario.solver.warm_start else None)
+        of thumb); None when it is switched off or a stage finds nothing."""
+        if not scenario.solver.warm_start:
+            return None
+        log.info("start: the rolling-horizon plan (least money for each target year)")
+        staged = staged_schedule(problem, replace(options, time_limit=remaining()))
         if staged is None:
-            return rule_of_thumb(problem, targets_first=True)[0], "rule-of-thumb start"
+            return None
         schedule, spent, paid_until = staged
         return (rule_of_thumb(problem, fixed=schedule, spent=spent, paid_until=paid_until)[0],
                 "rolling-horizon start")
+
+    def start_plan() -> tuple[pd.DataFrame, str]:
+        return staged_start() or rule_start()
 
     start, start_name = start if start is not None else (None, None)
     warm = previous.warm if previous is not None else None
@@ -276,7 +277,7 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
         # price and branch starts its columns from the rule of thumb chasing the hard targets,
         # and falls back on it (seconds on the city) when its own search ends without a plan:
         # on the issue-12 city it was worth -908 to the rolling-horizon start's -3,343
-        start, start_name = rule_of_thumb(problem, targets_first=True)[0], "rule-of-thumb start"
+        start, start_name = rule_start()
     # keep time to fall back on the start: fixing it and solving its funding (an LP; ≈ 2 s on
     # the city)
     reserve = max(_FALLBACK_SECONDS, 0.05 * options.time_limit) if timed and fall_back else 0.0
@@ -292,9 +293,11 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
             start, start_name = start_plan()
         stopped = outcome
         model, outcome = _evaluate_start(model, start, start_name, stopped)
-        if not outcome.has_solution and start_name == "rule-of-thumb start" and strategy != "full":
-            log.info("the rule of thumb misses a hard target; trying the rolling-horizon start")
-            model, outcome = _evaluate_start(model, *start_plan(), stopped)
+        if not outcome.has_solution and strategy == "price_and_branch":
+            # the rule of thumb missed a hard target: the rolling-horizon start may meet it
+            staged = staged_start()
+            if staged is not None:
+                model, outcome = _evaluate_start(model, *staged, stopped)
     if not outcome.has_solution:
         plan = Plan.from_schedule(
             judged_by or problem, pd.DataFrame(columns=["community_id", "class", "year"]),

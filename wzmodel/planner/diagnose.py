@@ -19,6 +19,9 @@ from wzmodel.solver import SolveOutcome
 
 __all__ = ["SHORTFALL_GAP", "Diagnosis", "closing_money", "diagnose", "least_extra_money"]
 
+LEAST_SECONDS = 5.0
+"""Less time than this cannot search even a district's least-extra-money model."""
+
 SHORTFALL_GAP = 0.05
 """Relative gap at which the plan showing each target's shortfall within the budgets is taken."""
 
@@ -71,16 +74,22 @@ def _extra_money_lines(extra: pd.DataFrame, outcome: SolveOutcome) -> list[str]:
 
 
 def closing_money(problem: PlanningProblem, missed: list[str], *,
-                  time_limit: float | None = None) -> tuple[str, pd.DataFrame]:
+                  time_limit: float | None = None) -> tuple[str, pd.DataFrame | None]:
     """For a plan that misses soft targets (``missed``, their names): what meeting every target
-    would take — the least extra money by source and year, in words and in figures."""
+    would take — the least extra money by source and year, in words and in figures (None in
+    figures when ``time_limit`` is too short to search)."""
+    missed_text = (f"Soft target{'s' if len(missed) > 1 else ''} missed within the budgets: "
+                   f"{', '.join(missed)}.")
+    if time_limit is not None and time_limit < LEAST_SECONDS:
+        return (f"{missed_text} No time was left of the limit to find the least extra money "
+                "that would meet every target; run with a longer time limit.", None)
     options = problem.scenario.solver.options()
     if time_limit is not None:
-        options = replace(options, time_limit=max(1.0, time_limit))
+        options = replace(options, time_limit=time_limit)
     extra, outcome = least_extra_money(problem, options)
-    head = (f"Soft target{'s' if len(missed) > 1 else ''} missed within the budgets: "
-            f"{', '.join(missed)}. To meet every target, the soft ones too:")
-    return "\n".join([head, *_extra_money_lines(extra, outcome)]), extra
+    lines = [f"{missed_text} To meet every target, the soft ones too:",
+             *_extra_money_lines(extra, outcome)]
+    return "\n".join(lines), extra
 
 
 def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
