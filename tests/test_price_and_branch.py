@@ -3,6 +3,8 @@ than the true optimum, whatever the initial columns."""
 
 from __future__ import annotations
 
+import logging
+
 import time
 
 import numpy as np
@@ -72,12 +74,18 @@ def test_bound_is_the_whole_lp_and_the_plan_is_feasible(sense):
     assert outcome.extra["rounds"] > 2
 
 
-def test_phase_one_proves_an_infeasible_model_infeasible():
+def test_phase_one_proves_an_infeasible_model_infeasible(caplog):
     prob, x, _ = _knapsacks(n=60, sense=pulp.LpMinimize)
     prob += pulp.lpSum(x[:30]) >= 31, "more_than_there_are"  # 30 columns cannot sum to 31
-    outcome = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:5], batch=10)
+    with caplog.at_level(logging.INFO, logger="wzmodel.solver.price_and_branch"):
+        outcome = solve_price_and_branch(prob, SolverOptions(gap=0.0), x[:5], batch=10)
     assert outcome.status == "infeasible"
     assert solve(prob, SolverOptions()).status == "infeasible"
+    # proven from the duals before every column of the row is in: the least violation is
+    # exactly 31 - 30 = 1, found after two rounds (10 of the 25 absent columns priced in)
+    rounds = [r.getMessage() for r in caplog.records if r.getMessage().startswith("phase one")]
+    assert len(rounds) == 3 and rounds[1].startswith("phase one over 15 columns")
+    assert rounds[2] == "phase one: every column together cannot bring the violation below 1"
 
 
 def test_planner_strategy_bounds_the_hand_optimum(tmp_path):
