@@ -4,7 +4,6 @@ than the true optimum, whatever the initial columns."""
 from __future__ import annotations
 
 import logging
-
 import time
 
 import numpy as np
