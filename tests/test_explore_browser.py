@@ -325,6 +325,7 @@ def _replan_city_fiscal_cut(page, factor: str, *, limit: float) -> tuple[float, 
     return seconds, status
 
 
+@pytest.mark.slow  # ≈ 4 min of a known shortfall: out of the default run (make test-slow)
 @pytest.mark.browser
 @pytest.mark.xfail(reason="known regression on the data of issue 12 (the full basic standard, "
                    "tight assumed budgets): the 黄浦 re-plan costs the server ≈ 66 s of CPU, not "

@@ -10,6 +10,7 @@ import pytest
 from conftest import TINY
 
 from wzmodel.planner import make_plan
+from wzmodel.report import plain_status
 from wzmodel.scenario import load_scenario
 from wzmodel.sweep import run_sweep
 
@@ -54,9 +55,9 @@ def _read_in_chromium(sync_playwright, page_file, screenshot):
 @pytest.mark.browser
 def test_plan_report_renders_offline_in_chromium(tmp_path):
     sync_playwright = _browser_or_skip()
-    # a short search: the page, not the optimum, is under test
+    # a short search (50 nodes, ≈ 10 s): the page, not the optimum, is under test
     scenario = load_scenario(TINY / "scenarios" / "baseline.toml",
-                             solver={"time_limit": 10, "node_limit": 500})
+                             solver={"time_limit": 10, "node_limit": 50})
     plan = make_plan(scenario)
     folder = plan.write(tmp_path / "plan")
     page_file = folder / "report.html"
@@ -69,7 +70,7 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
     coverage = plan.targets.set_index("target").loc["coverage_2027"]
     assert f"{coverage.achieved_level:.1%}" in text and "met" in text
     assert "黄浦 Huangpu" in text and "松江" in text  # district names in Chinese
-    assert "best plan found" in text or "a good plan found" in text
+    assert f"Solver: {plain_status(plan.outcome)}" in text  # a weak one after 50 nodes: amber
     assert "synthetic or assumed" in text  # the tiny example's own data note (about.toml)
     # against the rule of thumb at equal money: the table's columns and why money is left
     assert "Against the rule of thumb, at equal money" in text
@@ -86,7 +87,7 @@ def test_sweep_report_renders_offline_in_chromium(tmp_path):
     # four draws × two sharing options, re-checking each option's plan (node-limited: fast and
     # the same on every machine); with half the owners' money utilities_owners has no plan
     scenario = load_scenario(TINY / "scenarios" / "uncertainty.toml",
-                             solver={"time_limit": 10, "node_limit": 500},
+                             solver={"time_limit": 10, "node_limit": 50},
                              funding={"source_scale": {"owners": 0.5}})
     result = run_sweep(scenario, tmp_path / "sweep", samples=4, progress=False)
     page_file = tmp_path / "sweep" / "report.html"
