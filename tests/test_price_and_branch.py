@@ -15,6 +15,7 @@ from test_planner import HAND
 
 from wzmodel.planner import make_plan, prepare
 from wzmodel.planner.check import check_against
+from wzmodel.planner.heuristic import rule_of_thumb
 from wzmodel.planner.model import build
 from wzmodel.scenario import load_scenario
 from wzmodel.solver import SolverOptions, solve
@@ -111,6 +112,25 @@ def test_planner_strategy_on_the_tiny_example():
     assert plan.outcome.objective <= plan.outcome.bound + 1e-6
     assert check_against(plan, problem) == []
     assert plan.targets.loc[plan.targets["hard"], "met"].all()
+
+
+def test_no_time_left_to_price_gives_the_rule_of_thumb_start_at_once():
+    """A limit used up before the search could solve its first LP: no pricing round is begun,
+    the plan is the rule of thumb chasing the hard targets, checkable, said to be so."""
+    scenario = load_scenario(TINY / "scenarios" / "baseline.toml",
+                             solver={"strategy": "price_and_branch", "time_limit": 0.01,
+                                     "node_limit": None})  # a node limit switches the clock off
+    problem = prepare(scenario)
+    plan = make_plan(scenario, problem=problem)
+    outcome = plan.outcome
+    assert outcome.status == "feasible" and outcome.bound is None
+    assert outcome.message.startswith("no time was left of the limit to search: the search "
+                                      "found nothing better than the rule-of-thumb start")
+    start = rule_of_thumb(problem, targets_first=True)[0]
+    key = ["community_id", "class", "year"]
+    assert plan.schedule[key].sort_values(key).reset_index(drop=True).equals(
+        start[key].sort_values(key).reset_index(drop=True))
+    assert check_against(plan, problem) == []
 
 
 @pytest.mark.parametrize("scale", [0.9, 1.1])

@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
 _FALLBACK_SECONDS = 3.0  # kept to evaluate the start when the search finds nothing (the city: ≈ 2 s)
 _LEAST_FOR_EQUAL_MONEY = 5.0  # seconds: less cannot build and search even a district's model
+_LEAST_FOR_PRICING = 1.0  # seconds: less cannot solve even a small restricted LP
 _WRITING_SECONDS_PER_COMMUNITY = 1e-3
 
 
@@ -281,10 +282,19 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     # keep time to fall back on the start: fixing it and solving its funding (an LP; ≈ 2 s on
     # the city)
     reserve = max(_FALLBACK_SECONDS, 0.05 * options.time_limit) if timed and fall_back else 0.0
-    log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
-             "branch and bound on its fractional support)" if strategy == "price_and_branch"
-             else "branch and bound on the whole model")
-    outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start, warm)
+    if (strategy == "price_and_branch" and deadline is not None
+            and deadline - time.perf_counter() - reserve < _LEAST_FOR_PRICING):
+        # its first LP alone takes longer than what is left (the city: ≈ 12 s): go straight to
+        # the start rather than spend a pricing round that cannot end
+        log.info("searching: no time left of the limit for price and branch")
+        outcome = SolveOutcome("no_solution", solver=options.solver,
+                               message="no time was left of the limit to search")
+    else:
+        log.info("searching: %s", "price and branch (LP relaxation by pricing columns in, then "
+                 "branch and bound on its fractional support)" if strategy == "price_and_branch"
+                 else "branch and bound on the whole model")
+        outcome = search(model, strategy, replace(options, time_limit=remaining(reserve)), start,
+                         warm)
     searched = outcome.has_solution  # else the fallback below fixes the model's upgrades
     if fall_back and not outcome.has_solution and outcome.status != "infeasible":
         log.info("fallback: the search found no plan (%s); evaluating the %s", outcome.status,
