@@ -15,6 +15,7 @@ ORDER = [
     "bench_location.py",
     "bench_mkp.py",
     "bench_plan.py",
+    "bench_integrality.py",
     "bench_siting.py",
     "bench_compare.py",
     "bench_sweep.py",
