@@ -55,7 +55,7 @@ def _read_in_chromium(sync_playwright, page_file, screenshot):
 @pytest.mark.browser
 def test_plan_report_renders_offline_in_chromium(tmp_path):
     sync_playwright = _browser_or_skip()
-    # a short search (50 nodes, ≈ 10 s): the page, not the optimum, is under test
+    # a short search (50 nodes, not 500): the page, not the optimum, is under test
     scenario = load_scenario(TINY / "scenarios" / "baseline.toml",
                              solver={"time_limit": 10, "node_limit": 50})
     plan = make_plan(scenario)

@@ -63,8 +63,8 @@ log = logging.getLogger(__name__)
 _LEAST_FOR_DIAGNOSIS = 5.0  # seconds: less cannot re-solve even a district's model twice
 _FALLBACK_SECONDS = 3.0  # kept to evaluate the start when the search finds nothing (the city: ≈ 2 s)
 _LEAST_FOR_EQUAL_MONEY = 5.0  # seconds: less cannot build and search even a district's model
-_LEAST_FOR_PRICING = 1.0  # seconds: less cannot solve even a small restricted LP
 _WRITING_SECONDS_PER_COMMUNITY = 1e-3
+_LAST_SECOND = 1.0  # what a step is still given once the deadline has (nearly) come
 
 
 def rule_of_thumb_plan(problem: PlanningProblem, *, rank_by: str = "cost_per_household") -> Plan:
@@ -242,7 +242,10 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     deadline = clock + building + options.time_limit - after if timed else None
 
     def remaining(reserve: float = 0.0) -> float | None:
-        return None if deadline is None else max(1.0, deadline - time.perf_counter() - reserve)
+        """Seconds left before the deadline less ``reserve``, at least the last second (None:
+        no clock)."""
+        return (None if deadline is None
+                else max(_LAST_SECOND, deadline - time.perf_counter() - reserve))
 
     strategy = choose(model, scenario.solver.strategy, options)
 
@@ -282,10 +285,9 @@ def _optimise(problem: PlanningProblem, *, hook: Callable[[PlanModel], None] | N
     # keep time to fall back on the start: fixing it and solving its funding (an LP; ≈ 2 s on
     # the city)
     reserve = max(_FALLBACK_SECONDS, 0.05 * options.time_limit) if timed and fall_back else 0.0
-    if (strategy == "price_and_branch" and deadline is not None
-            and deadline - time.perf_counter() - reserve < _LEAST_FOR_PRICING):
-        # its first LP alone takes longer than what is left (the city: ≈ 12 s): go straight to
-        # the start rather than spend a pricing round that cannot end
+    if strategy == "price_and_branch" and remaining(reserve) == _LAST_SECOND:
+        # no more than the last second is left, and the first LP alone takes longer
+        # (the city: ≈ 12 s): go straight to the start rather than begin a round that cannot end
         log.info("searching: no time left of the limit for price and branch")
         outcome = SolveOutcome("no_solution", solver=options.solver,
                                message="no time was left of the limit to search")

@@ -355,12 +355,12 @@ def _phase_one(present, cl, cu, rl, ru, rows, columns, batch: int, options: Solv
         y[binding] = np.asarray(h.getSolution().row_dual)
         helps = columns.T @ y
         improving = np.flatnonzero(~present & (helps > _PRICE_TOL) & (cu > cl))
+        if improving.size == 0:
+            return "infeasible"
         # the least violation over every column is at least this (the duals' bound, as in
         # pricing): once it is above zero the model is infeasible, however many columns still
         # price in — on the Shanghai budget cut the violation stopped falling after 3 of 13
         # rounds, each pricing in a few columns that did not reduce it
-        if improving.size == 0:
-            return "infeasible"
         least = violation - float((helps[improving] * cu[improving]).sum())
         if least > _PROVEN_VIOLATION:
             log.info("phase one: every column together cannot bring the violation below %.6g",
