@@ -10,7 +10,7 @@ import pytest
 from conftest import TINY
 
 from wzmodel.planner import make_plan
-from wzmodel.report import plain_status
+from wzmodel.report import is_weak, plain_status
 from wzmodel.scenario import load_scenario
 from wzmodel.sweep import run_sweep
 
@@ -71,6 +71,8 @@ def test_plan_report_renders_offline_in_chromium(tmp_path):
     assert f"{coverage.achieved_level:.1%}" in text and "met" in text
     assert "黄浦 Huangpu" in text and "松江" in text  # district names in Chinese
     assert f"Solver: {plain_status(plan.outcome)}" in text  # a weak one after 50 nodes: amber
+    html = page_file.read_text(encoding="utf-8")
+    assert ('<p class="status weak">' in html) == is_weak(plan.outcome)
     assert "synthetic or assumed" in text  # the tiny example's own data note (about.toml)
     # against the rule of thumb at equal money: the table's columns and why money is left
     assert "Against the rule of thumb, at equal money" in text

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from wzmodel.solver import SolveOutcome
 
-__all__ = ["WEAK_GAP", "embedded_png", "page_table", "plain_status", "plan_page", "render_page",
-           "settings_in_words", "target_rows"]
+__all__ = ["WEAK_GAP", "embedded_png", "is_weak", "page_table", "plain_status", "plan_page",
+           "render_page", "settings_in_words", "target_rows"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
@@ -49,6 +49,13 @@ WEAK_GAP = 0.05
 bound) is called weak, not good (e.g. a city budget cut whose search ends at its start: 87 %)."""
 
 
+def is_weak(outcome: SolveOutcome | None) -> bool:
+    """A plan found within the solver's limits further than :data:`WEAK_GAP` from the best
+    possible, or with no bound."""
+    return (outcome is not None and outcome.status == "feasible"
+            and (outcome.gap is None or outcome.gap > WEAK_GAP))
+
+
 def plain_status(outcome: SolveOutcome | None) -> str:
     """The solver's outcome in words a director reads: ``best plan found, at most 0.3 % from the
     best possible``."""
@@ -56,10 +63,10 @@ def plain_status(outcome: SolveOutcome | None) -> str:
         return "a given schedule, evaluated (not optimised)"
     gap = (f", at most {100 * outcome.gap:.1f} % from the best possible"
            if outcome.gap is not None else ", with no bound on how far from the best it is")
-    good = outcome.gap is not None and outcome.gap <= WEAK_GAP
     return {
         "optimal": f"best plan found{gap}",
-        "feasible": f"a {'good' if good else 'weak'} plan found within the solver's limits{gap}",
+        "feasible": f"a {'weak' if is_weak(outcome) else 'good'} plan found within the solver's "
+                    f"limits{gap}",
         "infeasible": "no plan: the hard targets cannot be met with this money (see the diagnosis)",
         "no_solution": "no plan: the solver found none within its limits",
     }.get(outcome.status, f"no plan: the solver failed ({outcome.message})")
@@ -267,7 +274,7 @@ def plan_page(plan) -> str:
         "report.html.j2",
         title=f"Plan: {plan.name}",
         description=plan.meta.get("scenario_config", {}).get("description", ""),
-        status=plain_status(plan.outcome), status_ok=solved,
+        status=plain_status(plan.outcome), status_ok=solved, status_weak=is_weak(plan.outcome),
         diagnosis=plan.diagnosis,
         targets=target_rows(plan) if solved else [],
         zones=page_table(coverage_by_zone(plan), percent=True) if solved else None,

@@ -35,11 +35,11 @@ from wzmodel.planner import Plan, make_plan, prepare
 from wzmodel.planner.area import select_area
 from wzmodel.planner.problem import PlanningProblem
 from wzmodel.report import (
-    WEAK_GAP,
     burden_by_district,
     coverage_by_district,
     coverage_by_zone,
     first_communities,
+    is_weak,
     money_by_funder,
     plain_status,
     problem_of,
@@ -99,9 +99,7 @@ class Answer:
         """A plan found within the solver's limits but possibly far from the best (its gap
         above :data:`WEAK_GAP`, or unknown): what it loses against the baseline is the most
         the settings cost, not what they cost."""
-        outcome = self.plan.outcome
-        return (self.solved and outcome is not None and outcome.status == "feasible"
-                and (outcome.gap is None or outcome.gap > WEAK_GAP))
+        return self.solved and is_weak(self.plan.outcome)
 
     def files(self) -> dict[str, bytes]:
         """``plan.xlsx`` and ``report.html`` of the plan, written in a private temporary folder
