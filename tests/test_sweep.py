@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ from wzmodel.sweep import (
     sample_design,
 )
 from wzmodel.sweep import run as sweep_run
+from wzmodel.sweep.briefing import sweep_page
+from wzmodel.sweep.results import weak_plans
 
 SCENARIOS = TINY / "scenarios"
 
@@ -240,6 +243,22 @@ def test_recheck_results_are_tidy_with_metadata(scenario, sequential_recheck):
     assert meta["scenario_digest"] == scenario.digest()
     assert {"wzmodel", "pulp", "highspy", "pandas", "numpy", "scipy"} <= set(meta["versions"])
     assert len(list((sequential_recheck.path.parent / "parts").glob("*.parquet"))) == 12
+
+
+def test_weak_replans_are_counted_and_flagged_on_the_page(sequential_recheck):
+    # three experiments as a re-plan sweep cut short by its time limit would leave them: a plan
+    # 12 % from its bound, one with no bound, and one within 5 % (not weak)
+    results = sequential_recheck.results.copy()
+    results.loc[[0, 1, 2, 3], "status"] = ["feasible", "feasible", "feasible", "optimal"]
+    results.loc[[0, 1, 2, 3], "gap"] = [0.12, np.nan, 0.05, np.nan]
+    assert weak_plans(results).tolist() == [True, True] + [False] * 10
+    weakened = dataclasses.replace(sequential_recheck, results=results)
+    said = "2 of 12 experiments ended with a weak plan (further than 5 % from the best possible"
+    assert said in weakened.summary()
+    page = sweep_page(weakened)
+    assert f'<p class="status weak">{said}' in page
+    assert "weak plan" not in sequential_recheck.summary()  # re-checks are never weak
+    assert "weak plan" not in sweep_page(sequential_recheck)
 
 
 class _Counting:

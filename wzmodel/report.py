@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from wzmodel.solver import SolveOutcome
 
 __all__ = ["WEAK_GAP", "embedded_png", "is_weak", "page_table", "plain_status", "plan_page",
-           "render_page", "settings_in_words", "target_rows"]
+           "render_page", "settings_in_words", "target_rows", "weak"]
 
 FIRST_YEARS = 2
 """The page names the communities upgraded in this many first years of the plan."""
@@ -52,8 +52,13 @@ bound) is called weak, not good (e.g. a city budget cut whose search ends at its
 def is_weak(outcome: SolveOutcome | None) -> bool:
     """A plan found within the solver's limits further than :data:`WEAK_GAP` from the best
     possible, or with no bound."""
-    return (outcome is not None and outcome.status == "feasible"
-            and (outcome.gap is None or outcome.gap > WEAK_GAP))
+    return outcome is not None and weak(outcome.status, outcome.gap)
+
+
+def weak(status: str, gap: float | None) -> bool:
+    """:func:`is_weak` from a solve's status and gap (None or NaN: no bound), as a sweep's
+    results table holds them."""
+    return status == "feasible" and not (gap is not None and gap <= WEAK_GAP)  # NaN: no bound
 
 
 def plain_status(outcome: SolveOutcome | None) -> str:

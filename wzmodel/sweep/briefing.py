@@ -6,8 +6,9 @@ each target holds per lever setting (a table and the figure), what decides it (s
 discovery: per lever setting and target, the PRIM box of the draws where it is missed,
 :func:`wzmodel.robustness.prim`; with a ``saltelli`` design also the Sobol' indices), the
 experiments without a plan and what their diagnosis asks (extra money), how every experiment
-ended (status counts), the scenario's settings and the data note. Built from the results table
-with the page helpers of :mod:`wzmodel.report` (which knows nothing of sweeps).
+ended (status counts; a warning when re-plans ended weak), the scenario's settings and the data
+note. Built from the results table with the page helpers of :mod:`wzmodel.report` (which knows
+nothing of sweeps).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from wzmodel.data import data_note
 from wzmodel.robustness import infeasibility, prim, target_probabilities
+from wzmodel.sweep.results import weak_plans, weak_plans_text
 
 if TYPE_CHECKING:
     from wzmodel.scenario import Scenario
@@ -50,6 +52,7 @@ def sweep_page(result: SweepResult) -> str:
     figure = plots.target_probability_figure(long if levers else long.drop(columns="lever"))
     parameters, lever_table = _varied(result.spec)
     without, diagnoses = _without_plan(results)
+    n_weak = int(weak_plans(results).sum())
     config = scenario.model_dump(mode="json") if scenario is not None else {}
     return render_page(
         "sweep.html.j2",
@@ -67,6 +70,7 @@ def sweep_page(result: SweepResult) -> str:
         without=page_table(without, index=False) if len(without) else None,
         diagnoses=diagnoses,
         statuses=page_table(_statuses(results)),
+        weak=weak_plans_text(n_weak, len(results)) if n_weak else "",
         assumptions=_marked(settings_in_words(config, str(config.get("funding", {}).get(
             "sharing_option", ""))), result.spec) if config else [],
         data_note=data_note(scenario.data) if scenario is not None else "",

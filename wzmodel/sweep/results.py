@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wzmodel.report import WEAK_GAP, weak
 from wzmodel.robustness import infeasibility, sobol_indices, target_probabilities
 from wzmodel.scenario import Scenario, Uncertainty
 
@@ -72,6 +73,9 @@ class SweepResult:
             lines.append(f"{infeasible} experiments have no plan (infeasible, or no reference "
                          "plan to re-check): they meet no target; their diagnosis is in the "
                          "columns extra_money_yuan, shortfall_<target> and diagnosis")
+        n_weak = int(weak_plans(self.results).sum())
+        if n_weak:
+            lines.append(weak_plans_text(n_weak, len(self.results)))
         if self.spec.method == "saltelli" and self.spec.parameters:
             lines += ["Which uncertainty decides each target? Sobol' indices (S1: the parameter "
                       "alone, ST: with its interactions; NaN: the target is met in every "
@@ -99,6 +103,22 @@ class SweepResult:
             table.insert(len(by), "target", column.removeprefix("met_"))
             tables.append(table)
         return pd.concat(tables, ignore_index=True)
+
+
+def weak_plans(results: pd.DataFrame) -> pd.Series:
+    """Which experiments were re-planned to a weak plan (:func:`wzmodel.report.weak`)."""
+    return pd.Series([weak(status, gap) for status, gap in zip(results["status"],
+                                                                results["gap"], strict=True)],
+                     index=results.index, dtype=bool)
+
+
+def weak_plans_text(n_weak: int, n: int) -> str:
+    """Why ``n_weak`` weak plans of ``n`` experiments matter, and what to do about them."""
+    return (f"{n_weak} of {n} experiments ended with a weak plan (further than "
+            f"{100 * WEAK_GAP:.0f} % from the best possible, or with no bound: the time limit "
+            "came first). What they meet and spend tells more about the time limit than about "
+            "the uncertainty: give each experiment more time ([solver] time_limit) or sweep in "
+            "recheck mode.")
 
 
 def _assemble(parts: Path, design: pd.DataFrame) -> pd.DataFrame:
