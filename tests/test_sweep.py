@@ -246,8 +246,8 @@ def test_recheck_results_are_tidy_with_metadata(scenario, sequential_recheck):
 
 
 def test_weak_replans_are_counted_and_flagged_on_the_page(sequential_recheck):
-    # three experiments as a re-plan sweep cut short by its time limit would leave them: a plan
-    # 12 % from its bound, one with no bound, and one within 5 % (not weak)
+    # four experiments as re-plans cut short by their time limit could leave them: a plan 12 %
+    # from its bound and one with no bound (weak), one just within 5 % and a proven one (not)
     results = sequential_recheck.results.copy()
     results.loc[[0, 1, 2, 3], "status"] = ["feasible", "feasible", "feasible", "optimal"]
     results.loc[[0, 1, 2, 3], "gap"] = [0.12, np.nan, 0.05, np.nan]
