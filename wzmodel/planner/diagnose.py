@@ -7,6 +7,8 @@ becomes soft — how far each target falls short of what it asks.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -97,22 +99,39 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
     """What it would take to meet the hard targets: the least extra money (by source and year)
     and, within the budgets, each target's shortfall.
 
-    ``time_limit`` (seconds, both re-solves together; default the scenario's per re-solve);
+    ``time_limit`` (seconds, both re-solves together; default the scenario's per re-solve):
+    the least extra money — the answer a finance officer acts on — may take all of it; the
+    shortfall gets what it leaves, and is left out when that is under :data:`LEAST_SECONDS`;
     ``proven``: the targets are known to be out of reach (else: no plan was found in time).
     """
+    clock = time.perf_counter()
     options = problem.scenario.solver.options()
     if time_limit is not None:
-        options = replace(options, time_limit=max(1.0, time_limit / 2))
+        options = replace(options, time_limit=max(1.0, time_limit))
     lines = ["The hard targets cannot all be met within the budgets." if proven else
              "No plan meeting the hard targets within the budgets was found within the time "
              "limit (one may exist: the search could not prove that none does)."]
 
     extra, outcome = least_extra_money(problem, options)
     lines += _extra_money_lines(extra, outcome)
+    # the shortfall's model is as large as the elastic one: building and searching it take
+    # about as long again (the Shanghai budget cut: 6 s and 18–25 s); with less time left it
+    # would find nothing, and only delay the answer
+    searched = outcome.seconds or 0.0
+    needed = time.perf_counter() - clock - searched + max(LEAST_SECONDS, searched)
 
+    def left() -> float:
+        return math.inf if time_limit is None else time_limit - (time.perf_counter() - clock)
+
+    if left() < needed:
+        lines.append("No time was left of the limit to say how far each target falls short "
+                     "within the budgets; run with a longer time limit.")
+        return Diagnosis(extra, pd.DataFrame(), "\n".join(lines))
     soft = problem.scenario.update(targets={name: {"hard": False} for name in problem.scenario.targets})
     relaxed_problem = prepare(soft, problem.dataset)
     relaxed = build(relaxed_problem)
+    if time_limit is not None:  # the search gets what the build left
+        options = replace(options, time_limit=max(1.0, left()))
     # the shortfall is an indication: a plan within a few per cent of the best shows it, and
     # proving the last half per cent took the Shanghai budget cut 50 s instead of 13 s
     indicative = replace(options, gap=max(options.gap, SHORTFALL_GAP))
@@ -134,6 +153,9 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
                     f"  - {r.target}: {r.shortfall:,.0f} {_unit(r.shortfall, r.shortfall_unit)} "
                     f"(reaches {r.achieved:,.0f} of the {r.required:,.0f} required)"
                 )
+    else:
+        lines.append("No plan within the budgets was found in the time left to say how far each "
+                     f"target falls short ({outcome.status}); run with a longer time limit.")
     return Diagnosis(extra, shortfall, "\n".join(lines))
 
 
