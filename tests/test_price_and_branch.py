@@ -265,9 +265,12 @@ def test_each_round_of_the_loaded_lp_gets_its_own_time_limit():
 
 
 def test_pricing_stops_early_enough_to_leave_branch_and_bound_its_share():
-    """Another round (taken to last as long as the last one) must leave 30 % of the limit."""
+    """Another round (taken to last as long as the last one, or a fraction of that when it
+    prices in a fraction of a batch) must leave 30 % of the limit."""
     options = SolverOptions(time_limit=60.0)
     five_seconds_ago = time.perf_counter() - 5.0
     assert not _time_for_another_round(options, 20.0, five_seconds_ago)  # 15 s left < 18 s
     assert _time_for_another_round(options, 30.0, five_seconds_ago)  # 25 s left
     assert _time_for_another_round(SolverOptions(), None, five_seconds_ago)  # no limit
+    # a round pricing in a fifth of a full batch is taken to last a fifth as long: 1 s
+    assert _time_for_another_round(options, 20.0, five_seconds_ago, fraction=0.2)  # 19 s left
