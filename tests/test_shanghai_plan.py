@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pandas as pd
@@ -73,3 +74,24 @@ def test_a_time_limited_city_run_returns_a_plan_that_passes_check(tmp_path, caps
     assert main(["check", str(out)]) == 0
     # the limit covers all but loading the data and building the model (≈ 10 s on this machine)
     assert wall <= 1.1 * limit + 15
+
+
+def test_the_budget_cut_is_diagnosed_within_a_minute_with_the_least_extra_money_proven(
+        tmp_path, capsys):
+    """Issue 15: the 20 % cut of 2026–27 city money, limit 60 s — exit 3 with the least extra
+    money by source and year, proven (no "best found"); the shortfall may be left out."""
+    out = tmp_path / "plan"
+    clock = time.perf_counter()
+    code = main(["plan", str(SCENARIOS / "budget_cut.toml"), "--time-limit", "60", "--out",
+                 str(out)])
+    wall = time.perf_counter() - clock
+    said = capsys.readouterr().out
+    assert code == 3 and not out.exists()
+    assert "The hard targets cannot all be met within the budgets." in said
+    # measured: 2,323.9 million yuan, of which city_fiscal 1,177.9 million in 2027
+    money = re.search(r"The smallest extra money that would meet them is ([\d,.]+) million "
+                      r"yuan(.*)$", said, re.MULTILINE)
+    assert money is not None and money.group(2) == ":"  # proven: no "(best found; …)"
+    assert 2_300 < float(money.group(1).replace(",", "")) < 2_350
+    assert "  - city_fiscal: " in said
+    assert wall <= 60
