@@ -7,7 +7,6 @@ becomes soft — how far each target falls short of what it asks.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 
@@ -101,7 +100,8 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
 
     ``time_limit`` (seconds, both re-solves together; default the scenario's per re-solve):
     the least extra money — the answer a finance officer acts on — may take all of it; the
-    shortfall gets what it leaves, and is left out when that is under :data:`LEAST_SECONDS`;
+    shortfall gets what it leaves, and is left out when that is less than the money's own build
+    and search took (at least :data:`LEAST_SECONDS` of search);
     ``proven``: the targets are known to be out of reach (else: no plan was found in time).
     """
     clock = time.perf_counter()
@@ -121,9 +121,9 @@ def diagnose(problem: PlanningProblem, *, time_limit: float | None = None,
     needed = time.perf_counter() - clock - searched + max(LEAST_SECONDS, searched)
 
     def left() -> float:
-        return math.inf if time_limit is None else time_limit - (time.perf_counter() - clock)
+        return time_limit - (time.perf_counter() - clock)
 
-    if left() < needed:
+    if time_limit is not None and left() < needed:
         lines.append("No time was left of the limit to say how far each target falls short "
                      "within the budgets; run with a longer time limit.")
         return Diagnosis(extra, pd.DataFrame(), "\n".join(lines))
