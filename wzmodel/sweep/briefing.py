@@ -6,9 +6,9 @@ each target holds per lever setting (a table and the figure), what decides it (s
 discovery: per lever setting and target, the PRIM box of the draws where it is missed,
 :func:`wzmodel.robustness.prim`; with a ``saltelli`` design also the Sobol' indices), the
 experiments without a plan and what their diagnosis asks (extra money), how every experiment
-ended (status counts; a warning when re-plans ended weak), the scenario's settings and the data
-note. Built from the results table with the page helpers of :mod:`wzmodel.report` (which knows
-nothing of sweeps).
+ended (status counts), the scenario's settings and the data note — and, above the figures it
+qualifies, a warning when re-plans ended weak. Built from the results table with the page
+helpers of :mod:`wzmodel.report` (which knows nothing of sweeps).
 """
 
 from __future__ import annotations
