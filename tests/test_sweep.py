@@ -16,6 +16,7 @@ from wzmodel.planner import prepare
 from wzmodel.planner.check import check_against
 from wzmodel.planner.plan import Plan
 from wzmodel.planner.refund import fund_schedule
+from wzmodel.report import plain_status
 from wzmodel.robustness import (
     infeasibility,
     prim,
@@ -25,6 +26,7 @@ from wzmodel.robustness import (
 )
 from wzmodel.scenario import load_scenario
 from wzmodel.schema import InputError
+from wzmodel.solver import SolveOutcome
 from wzmodel.sweep import (
     DaskExecutor,
     ExperimentTask,
@@ -259,6 +261,18 @@ def test_weak_replans_are_counted_and_flagged_on_the_page(sequential_recheck):
     assert f'<p class="status weak">{said}' in page
     assert "weak plan" not in sequential_recheck.summary()  # re-checks are never weak
     assert "weak plan" not in sweep_page(sequential_recheck)
+
+
+def test_a_weak_gap_is_never_shown_as_the_threshold():
+    def said(gap):
+        return plain_status(SolveOutcome("feasible", objective=1.0, bound=1.0, gap=gap))
+
+    assert said(0.050487) == ("a weak plan found within the solver's limits, at most 5.05 % "
+                              "from the best possible")
+    assert said(0.05) == ("a good plan found within the solver's limits, at most 5.0 % from "
+                          "the best possible")
+    assert said(0.0496).endswith("at most 5.0 % from the best possible")  # good, and says so
+    assert said(0.123).endswith("at most 12.3 % from the best possible")
 
 
 class _Counting:

@@ -61,12 +61,19 @@ def weak(status: str, gap: float | None) -> bool:
     return status == "feasible" and not (gap is not None and gap <= WEAK_GAP)  # NaN: no bound
 
 
+def _percent_beside_weak(gap: float) -> str:
+    """A gap in per cent to one decimal, or two where one would put it on the wrong side of
+    :data:`WEAK_GAP` (a weak 5.05 % is not shown as "5.0 %")."""
+    one = f"{100 * gap:.1f}"
+    return one if (float(one) <= 100 * WEAK_GAP) == (gap <= WEAK_GAP) else f"{100 * gap:.2f}"
+
+
 def plain_status(outcome: SolveOutcome | None) -> str:
     """The solver's outcome in words a director reads: ``best plan found, at most 0.3 % from the
     best possible``."""
     if outcome is None:
         return "a given schedule, evaluated (not optimised)"
-    gap = (f", at most {100 * outcome.gap:.1f} % from the best possible"
+    gap = (f", at most {_percent_beside_weak(outcome.gap)} % from the best possible"
            if outcome.gap is not None else ", with no bound on how far from the best it is")
     return {
         "optimal": f"best plan found{gap}",
